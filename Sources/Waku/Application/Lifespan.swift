@@ -1,0 +1,34 @@
+/// Work that brackets the application's life: entered at ``WakuApplication/initialize()``
+/// before any hook, exited in reverse order at the very end of ``WakuApplication/close()``.
+///
+/// ```swift
+/// Lifespan("metrics server") { app in
+///     let server = try await MetricsServer.start()
+///     return { await server.stop() }
+/// }
+/// ```
+public struct Lifespan: Sendable {
+    public typealias Exit = @Sendable () async throws -> Void
+
+    public let name: String
+    let enter: @Sendable (WakuApplication) async throws -> Exit
+
+    /// - Parameter enter: runs at start-up and returns the exit action to run at close.
+    public init(_ name: String = "lifespan", _ enter: @escaping @Sendable (WakuApplication) async throws -> Exit) {
+        self.name = name
+        self.enter = enter
+    }
+
+    /// A lifespan from separate enter and exit actions.
+    public init(
+        _ name: String = "lifespan",
+        enter: @escaping @Sendable (WakuApplication) async throws -> Void,
+        exit: @escaping @Sendable (WakuApplication) async throws -> Void
+    ) {
+        self.name = name
+        self.enter = { app in
+            try await enter(app)
+            return { try await exit(app) }
+        }
+    }
+}

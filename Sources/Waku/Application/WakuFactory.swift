@@ -1,0 +1,91 @@
+public import Logging
+
+/// Builds a ``WakuApplication`` from a root module.
+///
+/// ```swift
+/// let app = try await WakuFactory(AppModule(), context: ContextValues(config)).create()
+/// ```
+///
+/// `create()` collects the modules, runs the configure and registration hooks, validates the
+/// whole graph and compiles it. Every problem is reported together in one ``StartupError``.
+public struct WakuFactory: Sendable {
+    public let root: any Module
+    public let context: ContextValues
+    public let lifespan: [Lifespan]
+    public let extensions: [any ApplicationExtension]
+    public let validation: ValidationMode
+    public let logger: Logger
+
+    public init(
+        _ root: any Module,
+        context: ContextValues = ContextValues(),
+        lifespan: [Lifespan] = [],
+        extensions: [any ApplicationExtension] = [],
+        validation: ValidationMode = .strict,
+        logger: Logger = Logger(label: "waku")
+    ) {
+        self.root = root
+        self.context = context
+        self.lifespan = lifespan
+        self.extensions = extensions
+        self.validation = validation
+        self.logger = logger
+    }
+
+    /// Builds and validates the application. It is not initialized yet: call
+    /// ``WakuApplication/initialize()``, ``WakuApplication/run(_:)`` or run it as a `Service`.
+    public func create() async throws -> WakuApplication {
+        try build(overrides: [])
+    }
+
+    /// Builds with test overrides applied: each replaces the provider of the same key.
+    package func build(overrides: [Provider]) throws -> WakuApplication {
+        // 1. Collect modules in DFS post-order, running OnModuleConfigure on each.
+        let collector = ModuleCollector.collect(root: root)
+        var issues = collector.issues
+
+        // 2. Registration: app-level extensions first, then module extensions in start-up order.
+        let registry = ModuleRegistry(
+            modules: collector.modules, context: context, applicationExtensions: extensions)
+        for case let registration as any OnModuleRegistration in extensions {
+            run(registration, registry: registry, owner: nil)
+        }
+        for module in collector.modules {
+            for case let registration as any OnModuleRegistration in module.extensions {
+                run(registration, registry: registry, owner: module.identity)
+            }
+        }
+        issues += registry.issues
+        var modules = registry.modules
+        if !overrides.isEmpty, let rootIndex = modules.indices.last {
+            modules[rootIndex].providers += overrides.map { provider in
+                var provider = provider
+                provider.isOverride = true
+                return provider
+            }
+        }
+
+        // 3. Validate and compile the provider graph.
+        var compiler = GraphCompiler(
+            modules: modules, imports: collector.importIndices, context: context, mode: validation)
+        let graph = compiler.compile()
+        issues += compiler.issues
+        guard issues.isEmpty else { throw StartupError(issues: issues) }
+
+        return WakuApplication(
+            modules: modules, graph: graph, context: context, lifespan: lifespan,
+            extensions: extensions, logger: logger)
+    }
+
+    private func run(_ registration: any OnModuleRegistration, registry: ModuleRegistry, owner: ModuleIdentity?) {
+        do {
+            try registration.onModuleRegistration(registry, owningModule: owner)
+        } catch {
+            let moduleName = owner?.description ?? "the application"
+            registry.report(StartupIssue(
+                kind: .extensionFailure,
+                message: "\(type(of: registration)).onModuleRegistration failed for \(moduleName): \(error)",
+                modules: [moduleName], fix: "Fix the registration the extension reports."))
+        }
+    }
+}

@@ -1,0 +1,25 @@
+extension WakuApplication {
+    /// Replaces providers for the duration of `body`, then restores the originals, even if `body`
+    /// throws. Overridden singletons get fresh instances; request scopes opened inside `body`
+    /// see the overrides. Used by `WakuTesting.override(_:_:_:)`.
+    package func withOverrides<R>(
+        _ providers: [Provider],
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> R
+    ) async throws -> R {
+        let original = container.graph
+        var replacements: [(Int, (inout Int, inout Int) -> Slot)] = []
+        for provider in providers {
+            guard let position = original.index[provider.lookupKey.id], !provider.isMultiBinding else {
+                throw ResolutionError(type: provider.lookupKey.name, reason: .invalidOverride)
+            }
+            let module = original.slots[position].module
+            replacements.append((position, { singletons, scoped in
+                Slot(provider: provider, module: module, index: original.index, singletons: &singletons, scoped: &scoped)
+            }))
+        }
+        container.install(original.replacing(replacements))
+        defer { container.install(original) }
+        return try await body()
+    }
+}

@@ -1,0 +1,252 @@
+import Atomics
+import Logging
+
+/// Resolves values: the app container, or a request scope opened with
+/// ``WakuApplication/withContainer(context:isolation:_:)``.
+///
+/// A container may be used from many child tasks at once. Singleton and scoped values are
+/// created exactly once even under concurrent first resolution; no lock is held while a factory
+/// runs, so one slow factory never blocks unrelated resolutions.
+public final class Container: Sendable {
+    /// The scope this container serves.
+    public let scope: Scope
+    let context: ContextValues
+    /// The app container; `nil` for the app container itself.
+    let root: Container?
+    let state: Locked<ScopeState>
+    /// The request scope keeps the graph it was opened with; the app container reads `current`,
+    /// which test overrides may swap.
+    private let fixedGraph: CompiledGraph?
+    private let currentGraph: ManagedAtomic<CompiledGraph>?
+    let logger: Logger
+
+    struct ScopeState {
+        var cells: [CellState] = []
+        var finalizers: [Finalizer] = []
+        var closed = false
+    }
+
+    enum CellState {
+        case empty
+        case pending([CheckedContinuation<AnyBox?, any Error>])
+        case ready(AnyBox)
+    }
+
+    struct Finalizer {
+        let name: String
+        let run: Cleanup
+    }
+
+    init(appGraph: CompiledGraph, context: ContextValues, logger: Logger) {
+        scope = .app
+        self.context = context
+        root = nil
+        fixedGraph = nil
+        currentGraph = ManagedAtomic(appGraph)
+        state = Locked(ScopeState())
+        self.logger = logger
+    }
+
+    init(requestOf app: Container, context: ContextValues) {
+        scope = .request
+        self.context = context
+        root = app
+        fixedGraph = app.graph
+        currentGraph = nil
+        state = Locked(ScopeState())
+        logger = app.logger
+    }
+
+    var graph: CompiledGraph {
+        if let fixedGraph { return fixedGraph }
+        // Only the app container has no fixed graph; it always has `currentGraph`.
+        return currentGraph?.load(ordering: .acquiring) ?? CompiledGraph(slots: [], index: [:], singletonCount: 0, scopedCount: 0)
+    }
+
+    func install(_ graph: CompiledGraph) {
+        currentGraph?.store(graph, ordering: .releasing)
+    }
+
+    /// Resolves a value of type `T`: `let service = try await container.get(UserService.self)`.
+    public func get<T>(_ type: T.Type = T.self) async throws -> T {
+        guard let index = graph.index[ObjectIdentifier(type)] else {
+            throw ResolutionError(type: typeName(type), reason: .unregistered)
+        }
+        return try await resolve(slot: index, as: type)
+    }
+
+    /// Whether a provider for `T` is registered in the application.
+    public func contains<T>(_ type: T.Type) -> Bool {
+        graph.index[ObjectIdentifier(type)] != nil
+    }
+
+    func resolve<T>(slot index: Int, as type: T.Type) async throws -> T {
+        let graph = self.graph
+        guard index >= 0, index < graph.slots.count else {
+            throw ResolutionError(type: typeName(type), reason: .unregistered)
+        }
+        let slot = graph.slots[index]
+        switch slot.kind {
+        case .instance(let box):
+            return unsafeDowncast(box, to: Box<T>.self).value
+        case .context(let contextScope):
+            return try contextValue(slot, scope: contextScope, as: type)
+        case .factory(let factory, nil):
+            let typed = unsafeDowncast(factory, to: TypedFactory<T>.self)
+            var cursor = DependencyCursor(container: self, slots: slot.dependencySlots)
+            let (value, cleanup) = try await typed.body(&cursor)
+            if let cleanup { try addFinalizer(Finalizer(name: slot.key.name, run: cleanup), for: slot) }
+            return value
+        case .factory(let factory, let cacheIndex?):
+            if slot.lifetime == .singleton {
+                if let root { return try await root.resolve(slot: index, as: type) }
+                if let box = graph.singletonCells[cacheIndex].load() {
+                    return unsafeDowncast(box, to: Box<T>.self).value
+                }
+                let box = try await cached(slot, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
+                return unsafeDowncast(box, to: Box<T>.self).value
+            }
+            guard scope == .request else {
+                throw ResolutionError(type: slot.key.name, reason: .requestScopedFromApp)
+            }
+            let box = try await cached(slot, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
+            return unsafeDowncast(box, to: Box<T>.self).value
+        }
+    }
+
+    private func contextValue<T>(_ slot: Slot, scope contextScope: Scope, as type: T.Type) throws -> T {
+        let source: Container
+        switch (contextScope, scope) {
+        case (.app, _):
+            source = root ?? self
+        case (.request, .request):
+            source = self
+        case (.request, .app):
+            throw ResolutionError(type: slot.key.name, reason: .requestScopedFromApp)
+        }
+        guard let box = source.context.box(for: slot.key.id) else {
+            throw ResolutionError(type: slot.key.name, reason: .contextNotSupplied(contextScope))
+        }
+        return unsafeDowncast(box, to: Box<T>.self).value
+    }
+
+    private enum CacheAction {
+        case ready(AnyBox)
+        case wait
+        case create
+        case closed
+    }
+
+    /// Returns the cached value of a singleton or scoped slot, creating it once. Concurrent first
+    /// resolutions wait for the creator instead of running the factory again.
+    private func cached<T>(
+        _ slot: Slot, cacheIndex: Int, factory: AnyFactory, as type: T.Type, graph: CompiledGraph
+    ) async throws -> AnyBox {
+        while true {
+            let action: CacheAction = state.withLock { state in
+                if state.cells.count <= cacheIndex {
+                    let needed = max(cacheIndex + 1, scope == .app ? graph.singletonCount : graph.scopedCount)
+                    state.cells.append(contentsOf: repeatElement(.empty, count: needed - state.cells.count))
+                }
+                switch state.cells[cacheIndex] {
+                case .ready(let box): return .ready(box)
+                case .pending: return .wait
+                case .empty:
+                    if state.closed { return .closed }
+                    state.cells[cacheIndex] = .pending([])
+                    return .create
+                }
+            }
+            switch action {
+            case .ready(let box):
+                return box
+            case .closed:
+                throw ResolutionError(type: slot.key.name, reason: .scopeClosed)
+            case .wait:
+                let box: AnyBox? = try await withCheckedThrowingContinuation { continuation in
+                    let immediate: AnyBox?? = state.withLock { state in
+                        switch state.cells[cacheIndex] {
+                        case .ready(let box): return .some(box)
+                        case .pending(var waiters):
+                            waiters.append(continuation)
+                            state.cells[cacheIndex] = .pending(waiters)
+                            return .none
+                        case .empty: return .some(nil)  // the creator failed: try again
+                        }
+                    }
+                    if let immediate { continuation.resume(returning: immediate) }
+                }
+                if let box { return box }
+            case .create:
+                do {
+                    let typed = unsafeDowncast(factory, to: TypedFactory<T>.self)
+                    var cursor = DependencyCursor(container: self, slots: slot.dependencySlots)
+                    let (value, cleanup) = try await typed.body(&cursor)
+                    let box: AnyBox = Box(value)
+                    let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
+                        var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
+                        if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
+                        state.cells[cacheIndex] = .ready(box)
+                        if let cleanup { state.finalizers.append(Finalizer(name: slot.key.name, run: cleanup)) }
+                        return waiters
+                    }
+                    if scope == .app { _ = graph.singletonCells[cacheIndex].storeIfNilThenLoad(box) }
+                    for waiter in waiters { waiter.resume(returning: box) }
+                    return box
+                } catch {
+                    let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
+                        var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
+                        if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
+                        state.cells[cacheIndex] = .empty
+                        return waiters
+                    }
+                    for waiter in waiters { waiter.resume(throwing: error) }
+                    throw error
+                }
+            }
+        }
+    }
+
+    private func addFinalizer(_ finalizer: Finalizer, for slot: Slot) throws {
+        let accepted = state.withLock { state in
+            guard !state.closed else { return false }
+            state.finalizers.append(finalizer)
+            return true
+        }
+        if !accepted {
+            // The value was created after its scope closed: release it now rather than leak it.
+            Task { try? await finalizer.run() }
+            throw ResolutionError(type: slot.key.name, reason: .scopeClosed)
+        }
+    }
+
+    /// Runs every cleanup in reverse creation order. Later resolutions fail with `scopeClosed`.
+    /// Returns the errors cleanups threw; every cleanup runs regardless.
+    @discardableResult
+    func close() async -> [any Error] {
+        let finalizers = state.withLock { state -> [Finalizer] in
+            guard !state.closed else { return [] }
+            state.closed = true
+            let finalizers = state.finalizers
+            state.finalizers = []
+            return finalizers
+        }
+        var errors: [any Error] = []
+        for finalizer in finalizers.reversed() {
+            do {
+                try await finalizer.run()
+            } catch {
+                logger.error("Cleanup of \(finalizer.name) failed: \(error)", metadata: ["waku.scope": "\(scope)"])
+                errors.append(CleanupError(type: finalizer.name, underlying: error))
+            }
+        }
+        return errors
+    }
+}
+
+/// A cleanup registered by a factory threw while its scope closed.
+public struct CleanupError: Error, Sendable, CustomStringConvertible {
+    public let type: String
+    public let underlying: any Error
+    public var description: String { "Cleanup of \(type) failed: \(underlying)" }
+}

@@ -1,0 +1,57 @@
+/// One compiled provider: everything the container needs to resolve it, with dependencies
+/// already turned into slot indices.
+final class Slot: Sendable {
+    enum Kind: Sendable {
+        case instance(AnyBox)
+        case factory(AnyFactory, cacheIndex: Int?)
+        case context(Scope)
+    }
+
+    let key: TypeKey
+    let lifetime: Lifetime
+    let kind: Kind
+    /// Slot index of each dependency in parameter order; `-1` for one that is not registered
+    /// (only possible when validation was skipped).
+    let dependencySlots: [Int]
+    let dependencies: [TypeKey]
+    let module: String
+    let implementation: String
+
+    init(
+        key: TypeKey, lifetime: Lifetime, kind: Kind, dependencySlots: [Int], dependencies: [TypeKey],
+        module: String, implementation: String
+    ) {
+        self.key = key
+        self.lifetime = lifetime
+        self.kind = kind
+        self.dependencySlots = dependencySlots
+        self.dependencies = dependencies
+        self.module = module
+        self.implementation = implementation
+    }
+
+    /// Compiles a provider, taking the next cache index for cached lifetimes.
+    convenience init(
+        provider: Provider, module: String, index: [ObjectIdentifier: Int], singletons: inout Int, scoped: inout Int
+    ) {
+        let kind: Kind
+        switch provider.lifetime {
+        case .object:
+            kind = provider.instance.map { .instance($0) } ?? .context(.app)
+        case .context(let scope):
+            kind = .context(scope)
+        case .singleton:
+            kind = .factory(provider.factory ?? AnyFactory(), cacheIndex: singletons)
+            singletons += 1
+        case .scoped:
+            kind = .factory(provider.factory ?? AnyFactory(), cacheIndex: scoped)
+            scoped += 1
+        case .transient:
+            kind = .factory(provider.factory ?? AnyFactory(), cacheIndex: nil)
+        }
+        self.init(
+            key: provider.key, lifetime: provider.lifetime, kind: kind,
+            dependencySlots: provider.dependencies.map { index[$0.id] ?? -1 },
+            dependencies: provider.dependencies, module: module, implementation: provider.implementation)
+    }
+}

@@ -1,0 +1,50 @@
+/// Marks a value that can sit in a module's `extensions` list.
+///
+/// An extension implements one or more hook protocols: ``OnModuleConfigure``,
+/// ``OnModuleRegistration``, ``OnModuleInit``, ``OnModuleDestroy``, and the app-level
+/// ``OnApplicationInit``, ``AfterApplicationInit`` and ``OnApplicationShutdown``.
+public protocol ModuleExtension: Sendable {}
+
+/// Marks a value that can be passed to ``WakuFactory``'s `extensions`.
+public protocol ApplicationExtension: Sendable {}
+
+/// Edits a module's metadata before the graph is built (step 1 of start-up).
+public protocol OnModuleConfigure: ModuleExtension {
+    func onModuleConfigure(_ metadata: inout ModuleMetadata) throws
+}
+
+/// Cross-module aggregation before the container is built (step 2 of start-up).
+///
+/// App-level registration extensions run first, then module extensions in start-up order.
+/// They may add providers to any module and report problems, which join the single start-up
+/// error. ``ModuleRegistry`` gives them every module's metadata.
+public protocol OnModuleRegistration: ModuleExtension, ApplicationExtension {
+    /// - Parameter owningModule: the module that declared this extension; `nil` for app-level ones.
+    func onModuleRegistration(_ registry: ModuleRegistry, owningModule: ModuleIdentity?) throws
+}
+
+/// Runs when the application initializes, for each module in start-up order (dependencies first).
+public protocol OnModuleInit: ModuleExtension {
+    func onModuleInit(_ module: ModuleMetadata, app: WakuApplication) async throws
+}
+
+/// Runs when the application closes, for each module in reverse start-up order.
+public protocol OnModuleDestroy: ModuleExtension {
+    func onModuleDestroy(_ module: ModuleMetadata, app: WakuApplication) async throws
+}
+
+/// Runs once modules are initialized. May also be declared in a module's `extensions`.
+public protocol OnApplicationInit: ApplicationExtension, ModuleExtension {
+    func onAppInit(_ app: WakuApplication) async throws
+}
+
+/// Runs after every ``OnApplicationInit`` hook. May also be declared in a module's `extensions`.
+public protocol AfterApplicationInit: ApplicationExtension, ModuleExtension {
+    func afterAppInit(_ app: WakuApplication) async throws
+}
+
+/// Runs at close, after module destroy hooks and before the container closes.
+/// May also be declared in a module's `extensions`.
+public protocol OnApplicationShutdown: ApplicationExtension, ModuleExtension {
+    func onAppShutdown(_ app: WakuApplication) async throws
+}

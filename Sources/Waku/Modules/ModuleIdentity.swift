@@ -1,0 +1,26 @@
+/// How the framework tells modules apart.
+///
+/// A static module is its type. A dynamic module is its static parent's type plus the
+/// configuration it was registered with.
+public struct ModuleIdentity: Sendable, Hashable, CustomStringConvertible {
+    /// The module type; for a dynamic module, its static parent.
+    public let type: ObjectIdentifier
+    /// The module type's readable name.
+    public let name: String
+    /// Whether this is a dynamic module (configured at import time).
+    public let isDynamic: Bool
+
+    public init(_ type: any Module.Type) {
+        self.type = ObjectIdentifier(type)
+        name = typeName(type)
+        isDynamic = false
+    }
+
+    init(dynamicParent type: any Module.Type) {
+        self.type = ObjectIdentifier(type)
+        name = typeName(type)
+        isDynamic = true
+    }
+
+    public var description: String { isDynamic ? "\(name) (dynamic)" : name }
+}

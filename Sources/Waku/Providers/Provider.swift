@@ -1,0 +1,60 @@
+/// One entry of a module's `providers`: how to build a value of one type, and for how long to keep it.
+///
+/// Create providers with the helpers named after waku's: ``singleton(_:when:)``,
+/// ``scoped(_:when:)``, ``transient(_:when:)``, ``object(_:as:when:)``,
+/// ``contextual(_:scope:)`` and ``many(_:_:lifetime:when:)``.
+public struct Provider: Sendable, CustomStringConvertible {
+    /// The type this provider is resolved by.
+    public let key: TypeKey
+    public let lifetime: Lifetime
+    /// The types the factory takes, in parameter order.
+    public let dependencies: [TypeKey]
+    /// The concrete implementation's name, for diagnostics.
+    public let implementation: String
+    /// When present, the provider only exists if the condition holds at start-up.
+    public let condition: Condition?
+
+    let factory: AnyFactory?
+    let instance: AnyBox?
+    let multi: MultiBinding?
+    /// Set by test overrides: replaces any other provider of the same key instead of clashing.
+    package var isOverride = false
+
+    /// For `many`: the collection this provider contributes to, and how to assemble it.
+    struct MultiBinding: Sendable {
+        let collection: TypeKey
+        let makeCollector: @Sendable (_ contributionSlots: [Int]) -> AnyFactory
+    }
+
+    init(
+        key: TypeKey, lifetime: Lifetime, dependencies: [TypeKey], implementation: String,
+        condition: Condition?, factory: AnyFactory?, instance: AnyBox? = nil, multi: MultiBinding? = nil
+    ) {
+        self.key = key
+        self.lifetime = lifetime
+        self.dependencies = dependencies
+        self.implementation = implementation
+        self.condition = condition
+        self.factory = factory
+        self.instance = instance
+        self.multi = multi
+    }
+
+    /// Whether this provider is a contribution to a multi-binding.
+    public var isMultiBinding: Bool { multi != nil }
+
+    /// The key the provider is looked up by: the collection's for multi-bindings.
+    var lookupKey: TypeKey { multi?.collection ?? key }
+
+    /// Returns a copy that is only active when `condition` holds.
+    public func when(_ condition: Condition) -> Provider {
+        Provider(
+            key: key, lifetime: lifetime, dependencies: dependencies, implementation: implementation,
+            condition: condition, factory: factory, instance: instance, multi: multi)
+    }
+
+    public var description: String {
+        let implementationPart = implementation == key.name ? "" : " -> \(implementation)"
+        return "\(lifetime) \(lookupKey.name)\(implementationPart)"
+    }
+}

@@ -1,0 +1,156 @@
+// The provider helpers, named as in waku. Each autowires any function or initializer: every
+// parameter is resolved from the container by its type, through parameter packs.
+
+func makeProvider<Key: Sendable>(
+    _ key: Key.Type, _ factory: Factory<Key>, _ lifetime: Lifetime, _ condition: Condition?
+) -> Provider {
+    Provider(
+        key: TypeKey(key), lifetime: lifetime, dependencies: factory.dependencies,
+        implementation: factory.implementation, condition: condition, factory: factory.make)
+}
+
+// MARK: singleton
+
+/// One instance for the app, created on first use: `singleton(Database.init)`.
+public func singleton<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) async throws -> T, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .singleton, condition)
+}
+
+/// Binds an interface: `singleton((any ILogger).self, ConsoleLogger.init)`.
+public func singleton<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    when condition: Condition? = nil
+) -> Provider {
+    makeProvider(I.self, Factory(factory), .singleton, condition)
+}
+
+/// A singleton whose factory hands back a cleanup, run at app close.
+public func singleton<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<T>, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .singleton, condition)
+}
+
+/// An interface-bound singleton with a cleanup.
+public func singleton<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<I>,
+    when condition: Condition? = nil
+) -> Provider {
+    makeProvider(I.self, Factory(factory), .singleton, condition)
+}
+
+// MARK: scoped
+
+/// One instance per request scope: `scoped(UserService.init)`.
+public func scoped<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) async throws -> T, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .scoped, condition)
+}
+
+/// A request-scoped interface binding.
+public func scoped<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    when condition: Condition? = nil
+) -> Provider {
+    makeProvider(I.self, Factory(factory), .scoped, condition)
+}
+
+/// A request-scoped value with a cleanup, run when the scope closes.
+public func scoped<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<T>, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .scoped, condition)
+}
+
+/// A request-scoped interface binding with a cleanup.
+public func scoped<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<I>,
+    when condition: Condition? = nil
+) -> Provider {
+    makeProvider(I.self, Factory(factory), .scoped, condition)
+}
+
+// MARK: transient
+
+/// A new instance on every resolution: `transient(RequestID.init)`.
+public func transient<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) async throws -> T, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .transient, condition)
+}
+
+/// A transient interface binding.
+public func transient<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    when condition: Condition? = nil
+) -> Provider {
+    makeProvider(I.self, Factory(factory), .transient, condition)
+}
+
+/// A transient value with a cleanup, run when the resolving scope closes.
+public func transient<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<T>, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .transient, condition)
+}
+
+// MARK: object, contextual, many
+
+/// A given instance: `object(settings)`, or bound to an interface: `object(clock, as: (any Clock).self)`.
+public func object<T: Sendable>(_ instance: T, as type: T.Type = T.self, when condition: Condition? = nil) -> Provider {
+    Provider(
+        key: TypeKey(type), lifetime: .object, dependencies: [], implementation: typeName(Swift.type(of: instance)),
+        condition: condition, factory: nil, instance: Box(instance))
+}
+
+/// A value supplied through ``ContextValues`` when the app (`.app`) or a request scope (`.request`)
+/// is created. Resolving it when it was not supplied is an error naming the type.
+public func contextual<T: Sendable>(_ type: T.Type, scope: Scope = .request) -> Provider {
+    Provider(
+        key: TypeKey(type), lifetime: .context(scope), dependencies: [], implementation: typeName(type),
+        condition: nil, factory: nil)
+}
+
+/// A contribution to a multi-binding. Resolve `[I].self` to get every active contribution, from
+/// every module, in registration order (modules in start-up order, then declaration order).
+///
+/// ```swift
+/// many((any HealthCheck).self, DatabaseCheck.init)
+/// many((any HealthCheck).self, CacheCheck.init)
+/// // later: try await container.get([any HealthCheck].self)
+/// ```
+public func many<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    lifetime: Lifetime = .scoped, when condition: Condition? = nil
+) -> Provider {
+    many(interface, Factory(factory), lifetime: lifetime, when: condition)
+}
+
+/// Several contributions at once: `many((any Plugin).self, Factory(A.init), Factory(B.init))`.
+public func many<I: Sendable>(
+    _ interface: I.Type, _ factories: Factory<I>..., lifetime: Lifetime = .scoped, when condition: Condition? = nil
+) -> [Provider] {
+    factories.map { many(interface, $0, lifetime: lifetime, when: condition) }
+}
+
+/// A contribution built from a ``Factory``.
+public func many<I: Sendable>(
+    _ interface: I.Type, _ factory: Factory<I>, lifetime: Lifetime = .scoped, when condition: Condition? = nil
+) -> Provider {
+    let multi = Provider.MultiBinding(collection: TypeKey([I].self)) { contributionSlots in
+        TypedFactory<[I]> { cursor in
+            var values: [I] = []
+            values.reserveCapacity(contributionSlots.count)
+            for slot in contributionSlots {
+                values.append(try await cursor.container.resolve(slot: slot, as: I.self))
+            }
+            return (values, nil)
+        }
+    }
+    return Provider(
+        key: TypeKey(interface), lifetime: lifetime, dependencies: factory.dependencies,
+        implementation: factory.implementation, condition: condition, factory: factory.make, multi: multi)
+}

@@ -1,0 +1,2 @@
+// Placeholder until the messaging layer lands.
+enum _WakuMessagingPlaceholder {}
