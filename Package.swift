@@ -15,11 +15,15 @@ let package = Package(
         .library(name: "WakuMessaging", targets: ["WakuMessaging"]),
         .library(name: "WakuTesting", targets: ["WakuTesting"]),
         .executable(name: "waku-demo", targets: ["WakuDemo"]),
+        .executable(name: "waku-bench", targets: ["WakuBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // Benchmark-only peers and tools; the libraries never build them.
+        .package(url: "https://github.com/Swinject/Swinject.git", exact: "2.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
     ],
     targets: [
         // Core: modules, dependency injection, validation and application lifecycle.
@@ -52,6 +56,16 @@ let package = Package(
             name: "WakuDemo",
             dependencies: ["Waku", "WakuMessaging", .product(name: "Logging", package: "swift-log")],
             path: "Examples/WakuDemo",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WakuBench",
+            dependencies: [
+                "Waku", "WakuMessaging",
+                .product(name: "Swinject", package: "Swinject"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/WakuBench",
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,1 +1,35 @@
-print("demo")
+import Foundation
+import Waku
+import WakuMessaging
+
+// waku-demo: the seed's orders scenario on the embedded defaults.
+
+let app: WakuApplication
+do {
+    app = try await WakuFactory(AppModule()).create()
+} catch {
+    print(error)
+    exit(1)
+}
+print("Modules, dependencies first:")
+for module in app.modules {
+    print("  \(module.name)\(module.isGlobal ? " (global)" : "")")
+}
+
+try await app.run { app in
+    let config = try await app.container.get(AppConfig.self)
+    print("\nResolved across a module boundary: AppConfig(\(config.environment), \"\(config.shopName)\") from ConfigModule\n")
+
+    print("invoke(PlaceOrder): the handler saves the order, its domain event fans out to three modules")
+    let confirmation = try await app.withContainer { container in
+        let sender = try await container.get((any ISender).self)
+        return try await sender.invoke(PlaceOrder(customerId: "customer-7", items: ["tea", "cups"]))
+    }
+    print("\nConfirmation: \(confirmation.orderId), total \(confirmation.total)\n")
+
+    print("publish(OrderShipped): no handlers are bound, so publish is a no-op")
+    try await app.withContainer { container in
+        try await container.get((any IPublisher).self).publish(OrderShipped(orderId: confirmation.orderId, trackingNumber: "TRK-1"))
+    }
+    print("  (nothing ran)")
+}

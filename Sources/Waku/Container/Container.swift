@@ -91,6 +91,10 @@ public final class Container: Sendable {
             return unsafeDowncast(box, to: Box<T>.self).value
         case .context(let contextScope):
             return try contextValue(slot, scope: contextScope, as: type)
+        case .container:
+            // The slot is keyed by `Container`, so `T` is `Container`.
+            guard let container = self as? T else { throw ResolutionError(type: typeName(type), reason: .unregistered) }
+            return container
         case .factory(let factory, nil):
             let typed = unsafeDowncast(factory, to: TypedFactory<T>.self)
             var cursor = DependencyCursor(container: self, slots: slot.dependencySlots)

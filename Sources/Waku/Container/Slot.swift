@@ -5,6 +5,8 @@ final class Slot: Sendable {
         case instance(AnyBox)
         case factory(AnyFactory, cacheIndex: Int?)
         case context(Scope)
+        /// The resolving container itself (the built-in ``Container`` provider).
+        case container
     }
 
     let key: TypeKey

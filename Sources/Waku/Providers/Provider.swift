@@ -44,7 +44,7 @@ public struct Provider: Sendable, CustomStringConvertible {
     public var isMultiBinding: Bool { multi != nil }
 
     /// The key the provider is looked up by: the collection's for multi-bindings.
-    var lookupKey: TypeKey { multi?.collection ?? key }
+    public var lookupKey: TypeKey { multi?.collection ?? key }
 
     /// Returns a copy that is only active when `condition` holds.
     public func when(_ condition: Condition) -> Provider {

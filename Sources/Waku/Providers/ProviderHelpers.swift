@@ -154,3 +154,27 @@ public func many<I: Sendable>(
         key: TypeKey(interface), lifetime: lifetime, dependencies: factory.dependencies,
         implementation: factory.implementation, condition: condition, factory: factory.make, multi: multi)
 }
+
+// MARK: Factory-based forms
+
+/// A provider from a prebuilt ``Factory`` with the given lifetime; used by frameworks that
+/// register types on a user's behalf (for example `Injectable` handlers).
+public func provider<T: Sendable>(_ factory: Factory<T>, lifetime: Lifetime, when condition: Condition? = nil) -> Provider {
+    makeProvider(T.self, factory, lifetime, condition)
+}
+
+extension Provider {
+    /// A provider that is never resolved and only declares that `module`'s code needs
+    /// `dependencies`, so start-up validation checks they exist and are visible there.
+    /// Frameworks use it for types they resolve dynamically, such as message handlers.
+    package static func requirement(_ description: String, dependencies: [TypeKey]) -> Provider {
+        let collection = TypeKey(id: ObjectIdentifier(RequirementAnchor.self), name: "requirement")
+        return Provider(
+            key: collection, lifetime: .transient, dependencies: dependencies, implementation: description,
+            condition: nil, factory: nil,
+            multi: MultiBinding(collection: collection) { _ in TypedFactory<RequirementAnchor> { _ in (RequirementAnchor(), nil) } })
+    }
+}
+
+/// Key of the never-resolved requirement collection.
+package struct RequirementAnchor: Sendable {}

@@ -10,6 +10,11 @@ public struct TypeKey: Hashable, Sendable, CustomStringConvertible {
         name = typeName(type)
     }
 
+    package init(id: ObjectIdentifier, name: String) {
+        self.id = id
+        self.name = name
+    }
+
     public static func == (lhs: TypeKey, rhs: TypeKey) -> Bool { lhs.id == rhs.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
     public var description: String { name }

@@ -187,6 +187,7 @@ struct GraphCompiler {
         let provider = registered.provider
         let moduleName = modules[registered.module].name
         for dependency in provider.dependencies {
+            if dependency == Self.containerKey { continue }
             if let collection = contributions[dependency] {
                 if provider.lifetime == .singleton,
                    let shortLived = collection.first(where: { $0.provider.lifetime != .singleton && $0.provider.lifetime != .object }) {
@@ -314,9 +315,12 @@ struct GraphCompiler {
 
     // MARK: Compilation
 
+    /// The resolving container is injectable everywhere: factories may take `Container`.
+    static let containerKey = TypeKey(Container.self)
+
     private func buildGraph() -> CompiledGraph {
         var index: [ObjectIdentifier: Int] = [:]
-        index.reserveCapacity(chosenOrder.count + contributionOrder.count)
+        index.reserveCapacity(chosenOrder.count + contributionOrder.count + 1)
         var position = 0
         for key in chosenOrder {
             index[key.id] = position
@@ -326,6 +330,8 @@ struct GraphCompiler {
             index[key.id] = position
             position += 1
         }
+        let containerPosition = index[Self.containerKey.id] == nil ? position : nil
+        if let containerPosition { index[Self.containerKey.id] = containerPosition }
         var slots: [Slot] = []
         slots.reserveCapacity(position)
         var singletons = 0
@@ -345,6 +351,10 @@ struct GraphCompiler {
             pendingCollections.append((key, multi, modules[collection[0].module].name))
             slots.append(Slot(key: key, lifetime: .transient, kind: .context(.app), dependencySlots: [], dependencies: [],
                               module: "", implementation: key.name))
+        }
+        if containerPosition != nil {
+            slots.append(Slot(key: Self.containerKey, lifetime: .transient, kind: .container, dependencySlots: [],
+                              dependencies: [], module: "Waku", implementation: "Container"))
         }
         for (offset, (key, multi, moduleName)) in pendingCollections.enumerated() {
             var contributionSlots: [Int] = []

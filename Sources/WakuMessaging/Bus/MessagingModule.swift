@@ -1,0 +1,39 @@
+public import Waku
+
+/// The message bus as a global dynamic module.
+///
+/// ```swift
+/// struct AppModule: Module {
+///     var imports: [any Module] { [MessagingModule.register(MessagingConfig()), OrdersModule()] }
+/// }
+/// ```
+///
+/// It provides ``IMessageBus``, ``ISender`` and ``IPublisher`` (one bus instance per request
+/// scope), ``MessageContext`` during dispatch, and ``EventDispatcher``; and it installs the
+/// ``MessageRegistryAggregator`` that merges every module's bindings.
+public struct MessagingModule: Module {
+    public init() {}
+
+    public static func register(_ config: MessagingConfig = MessagingConfig()) -> DynamicModule {
+        DynamicModule(
+            MessagingModule.self,
+            configuration: config.identity,
+            providers: [
+                scoped { (container: Container, registry: MessageRegistry) in
+                    MessageBus(container: container, registry: registry)
+                },
+                scoped((any IMessageBus).self) { (bus: MessageBus) in bus },
+                scoped((any ISender).self) { (bus: MessageBus) in bus },
+                scoped((any IPublisher).self) { (bus: MessageBus) in bus },
+                transient { () throws -> MessageContext in try MessageContext.required() },
+                scoped { (publisher: any IPublisher) in EventDispatcher(publisher: publisher) },
+            ],
+            exports: [
+                .type(MessageBus.self), .type((any IMessageBus).self), .type((any ISender).self),
+                .type((any IPublisher).self), .type(MessageContext.self), .type(EventDispatcher.self),
+                .type(MessageRegistry.self),
+            ],
+            extensions: [MessageRegistryAggregator(config: config)],
+            isGlobal: true)
+    }
+}

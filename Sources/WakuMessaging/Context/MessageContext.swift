@@ -1,0 +1,58 @@
+public import Foundation
+
+/// The ids and headers of the dispatch in progress, carried in a task-local.
+///
+/// A root message has `causationId == messageId` (and starts a new correlation). A message
+/// dispatched while handling another inherits its `correlationId`, and its `causationId` is the
+/// parent's `messageId`. When a dispatch ends, successfully or not, the parent context is back.
+///
+/// Inside a handler or behavior: `MessageContext.current` (optional), `try MessageContext.required()`,
+/// or inject `MessageContext` into the handler's initializer.
+public struct MessageContext: Sendable {
+    public let envelope: MessageEnvelope
+
+    public var messageId: UUID { envelope.messageId }
+    public var correlationId: UUID { envelope.correlationId }
+    public var causationId: UUID { envelope.causationId }
+    public var headers: [String: String] { envelope.headers }
+    public var messageType: String { envelope.messageType }
+
+    public init(envelope: MessageEnvelope) { self.envelope = envelope }
+
+    @TaskLocal static var active: MessageContext?
+
+    /// The context of the dispatch in progress, or `nil` outside a dispatch.
+    public static var current: MessageContext? { active }
+
+    /// The context of the dispatch in progress; throws ``NoActiveMessageContext`` outside one.
+    public static func required() throws -> MessageContext {
+        guard let context = active else { throw NoActiveMessageContext() }
+        return context
+    }
+
+    /// Builds the envelope for a new dispatch of `message`, linked to the current context.
+    static func envelope(for message: any IMessage, typeName: String, headers: [String: String] = [:]) -> MessageEnvelope {
+        let id = MessageIDGenerator.next()
+        let parent = active
+        return MessageEnvelope(
+            messageId: id,
+            correlationId: parent?.correlationId ?? id,
+            causationId: parent?.messageId ?? id,
+            messageType: typeName,
+            timestamp: Date(),
+            payload: message,
+            headers: headers)
+    }
+
+    /// Runs `body` with `context` as the current one; the previous context is restored afterwards,
+    /// even when `body` throws.
+    static func with<R>(_ context: MessageContext, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R) async rethrows -> R {
+        try await $active.withValue(context, operation: body)
+    }
+}
+
+/// Stable names for message types, used in envelopes, logs and durable storage.
+public enum MessageTypeName {
+    /// The default name: the fully qualified type name, e.g. `Orders.OrderPlaced`.
+    public static func of(_ type: Any.Type) -> String { String(reflecting: type) }
+}

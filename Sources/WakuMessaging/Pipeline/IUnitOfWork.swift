@@ -1,0 +1,8 @@
+/// A transaction boundary the ``TransactionalBehavior`` commits or rolls back.
+///
+/// Provide one per request scope (`scoped((any IUnitOfWork).self, MyUnitOfWork.init)`). The
+/// durable stores ship implementations that also write outgoing messages in the same transaction.
+public protocol IUnitOfWork: Sendable {
+    func commit() async throws
+    func rollback() async throws
+}

@@ -1,0 +1,23 @@
+import Waku
+
+/// Runs behaviors around a terminal step: behaviors[0] outermost, the terminal innermost.
+enum Pipeline {
+    static func run<M: IMessage, R: Sendable>(
+        _ behaviors: [BehaviorReference], message: M, context: MessageContext, container: Container,
+        terminal: () async throws -> R
+    ) async throws -> R {
+        if behaviors.isEmpty { return try await terminal() }
+        return try await step(0, behaviors, message, context, container, terminal)
+    }
+
+    private static func step<M: IMessage, R: Sendable>(
+        _ index: Int, _ behaviors: [BehaviorReference], _ message: M, _ context: MessageContext,
+        _ container: Container, _ terminal: () async throws -> R
+    ) async throws -> R {
+        guard index < behaviors.count else { return try await terminal() }
+        let behavior = try await behaviors[index].resolve(container)
+        return try await behavior.handle(message, context: context) {
+            try await step(index + 1, behaviors, message, context, container, terminal)
+        }
+    }
+}

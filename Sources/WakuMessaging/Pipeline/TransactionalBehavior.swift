@@ -1,0 +1,63 @@
+public import Logging
+public import Waku
+
+/// Commits the request scope's ``IUnitOfWork`` after a successful dispatch and rolls it back on
+/// failure.
+///
+/// - After success it commits and returns the result unchanged.
+/// - On a handler error it rolls back and rethrows that original error.
+/// - If the commit fails it rolls back, then rethrows the commit error.
+/// - If the rollback fails, that failure is logged and the primary error still propagates.
+///
+/// A dispatch nested inside a transactional one joins the outer transaction: only the outermost
+/// behavior commits or rolls back.
+public struct TransactionalBehavior: IPipelineBehavior, Injectable {
+    let unitOfWork: any IUnitOfWork
+    let logger: Logger
+
+    public init(unitOfWork: any IUnitOfWork, logger: Logger = Logger(label: "waku.messaging.transactional")) {
+        self.unitOfWork = unitOfWork
+        self.logger = logger
+    }
+
+    public static var factory: Factory<TransactionalBehavior> {
+        Factory { (unitOfWork: any IUnitOfWork) in TransactionalBehavior(unitOfWork: unitOfWork) }
+    }
+
+    @TaskLocal static var isActive = false
+
+    public func handle<M: IMessage, R: Sendable>(
+        _ message: M, context: MessageContext, next: () async throws -> R
+    ) async throws -> R {
+        if Self.isActive { return try await next() }
+        return try await Self.$isActive.withValue(true) {
+            let result: R
+            do {
+                result = try await next()
+            } catch {
+                await rollback(after: error, context: context)
+                throw error
+            }
+            do {
+                try await unitOfWork.commit()
+            } catch {
+                await rollback(after: error, context: context)
+                throw error
+            }
+            return result
+        }
+    }
+
+    private func rollback(after error: any Error, context: MessageContext) async {
+        do {
+            try await unitOfWork.rollback()
+        } catch let rollbackError {
+            logger.error(
+                "Rollback failed; the original error still propagates",
+                metadata: [
+                    "waku.message_id": "\(context.messageId)", "waku.message_type": "\(context.messageType)",
+                    "error": "\(error)", "rollback_error": "\(rollbackError)",
+                ])
+        }
+    }
+}

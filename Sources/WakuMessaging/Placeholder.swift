@@ -1,2 +1,0 @@
-// Placeholder until the messaging layer lands.
-enum _WakuMessagingPlaceholder {}

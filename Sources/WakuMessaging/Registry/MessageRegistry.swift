@@ -1,0 +1,47 @@
+import Waku
+
+/// Every binding of the application, merged at start-up by ``MessageRegistryAggregator`` and
+/// frozen afterwards.
+public final class MessageRegistry: Sendable {
+    let requestPlans: [ObjectIdentifier: AnyRequestPlan]
+    let eventPlans: [ObjectIdentifier: AnyEventPlan]
+    let requestOrder: [ObjectIdentifier]
+    let eventOrder: [ObjectIdentifier]
+
+    init(requestPlans: [AnyRequestPlan], eventPlans: [AnyEventPlan]) {
+        var requests: [ObjectIdentifier: AnyRequestPlan] = [:]
+        for plan in requestPlans { requests[plan.messageID] = plan }
+        var events: [ObjectIdentifier: AnyEventPlan] = [:]
+        for plan in eventPlans { events[plan.messageID] = plan }
+        self.requestPlans = requests
+        self.eventPlans = events
+        requestOrder = requestPlans.map(\.messageID)
+        eventOrder = eventPlans.map(\.messageID)
+    }
+
+    /// One bound message type with its handlers, for diagnostics and diagrams.
+    public struct Route: Sendable {
+        public let messageType: String
+        public let isEvent: Bool
+        public let handlers: [(handler: String, module: String)]
+    }
+
+    /// Every bound request and event, in registration order.
+    public var routes: [Route] {
+        requestOrder.compactMap { requestPlans[$0] }.map {
+            Route(messageType: $0.typeName, isEvent: false, handlers: [($0.handlerName, $0.module)])
+        } + eventOrder.compactMap { eventPlans[$0] }.map {
+            Route(messageType: $0.typeName, isEvent: true, handlers: $0.handlerDescriptions)
+        }
+    }
+
+    /// Handler names of an event type, in dispatch order.
+    public func handlers<E: IEvent>(of event: E.Type) -> [String] {
+        eventPlans[ObjectIdentifier(event)]?.handlerDescriptions.map(\.handler) ?? []
+    }
+
+    /// The handler of a request type, if bound.
+    public func handler<R: IRequest>(of request: R.Type) -> String? {
+        requestPlans[ObjectIdentifier(request)]?.handlerName
+    }
+}

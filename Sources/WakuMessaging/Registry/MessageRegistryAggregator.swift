@@ -1,0 +1,184 @@
+public import Waku
+
+/// Merges every module's ``MessagingExtension`` at start-up into one frozen ``MessageRegistry``.
+///
+/// It takes modules in start-up (topological) order, then bindings in bind order, so handlers
+/// of one event bound in several modules all fire, in that order. It registers ``Injectable``
+/// handlers and behaviors no module provides, and declares what each binding module needs so
+/// start-up validation checks that handlers and behaviors exist and are visible where bound.
+///
+/// `MessagingModule.register(…)` installs it; you do not add it yourself.
+public struct MessageRegistryAggregator: OnModuleRegistration {
+    let config: MessagingConfig
+
+    init(config: MessagingConfig) { self.config = config }
+
+    private struct EventAccumulator {
+        var binding: EventBinding
+        var handlers: [(binding: EventHandlerBinding, module: ModuleMetadata)] = []
+        var behaviors: [(reference: BehaviorReference, module: String)] = []
+    }
+
+    public func onModuleRegistration(_ registry: ModuleRegistry, owningModule: ModuleIdentity?) throws {
+        guard let owner = owningModule, let root = registry.root else { return }
+        var provided = Set(registry.modules.flatMap { $0.providers.map(\.lookupKey) })
+
+        // Global behaviors: resolved from the root module's point of view.
+        var globals: [BehaviorReference] = []
+        for behavior in config.pipelineBehaviors.map(BehaviorReference.init) {
+            if globals.contains(where: { $0.key == behavior.key }) {
+                registry.report(duplicateBehavior(behavior.key, message: "every message (MessagingConfig.pipelineBehaviors)", modules: [owner.description]))
+                continue
+            }
+            globals.append(behavior)
+            register(behavior.key, provider: behavior.injectableProvider, in: root, of: "pipeline behavior", for: "MessagingConfig",
+                     registry: registry, provided: &provided)
+        }
+        if !globals.isEmpty {
+            registry.addProvider(.requirement("global pipeline behaviors", dependencies: globals.map(\.key)), to: root.identity)
+        }
+
+        var requestPlans: [AnyRequestPlan] = []
+        var requestOwners: [TypeKey: String] = [:]
+        var eventOrder: [TypeKey] = []
+        var events: [TypeKey: EventAccumulator] = [:]
+
+        for (module, messaging) in registry.extensions(ofType: MessagingExtension.self) {
+            for binding in messaging.requests {
+                if let first = requestOwners[binding.message] {
+                    registry.report(StartupIssue(
+                        kind: .messaging,
+                        message: "Request \(binding.message) is bound twice: in \(first) and in \(module.name). A request has exactly one handler.",
+                        modules: [first, module.name], subject: binding.message.name,
+                        fix: "Remove one of the bindRequest(\(binding.message).self, …) calls; use an event for fan-out."))
+                    continue
+                }
+                requestOwners[binding.message] = module.name
+                let behaviors = checkedBehaviors(binding.behaviors, message: binding.message, module: module, registry: registry, provided: &provided)
+                register(binding, in: module, registry: registry, provided: &provided)
+                registry.addProvider(
+                    .requirement("binding \(binding.message) -> \(binding.handler)", dependencies: [binding.handler] + behaviors.map(\.key)),
+                    to: module.identity)
+                requestPlans.append(binding.makePlan(globals + behaviors, module.name))
+            }
+            for binding in messaging.events {
+                if binding.handlers.isEmpty {
+                    registry.report(StartupIssue(
+                        kind: .messaging,
+                        message: "Module \(module.name) calls bindEvent(\(binding.message).self, []) with an empty handler list.",
+                        modules: [module.name], subject: binding.message.name,
+                        fix: "List at least one handler type, or remove the binding."))
+                }
+                if events[binding.message] == nil {
+                    eventOrder.append(binding.message)
+                    events[binding.message] = EventAccumulator(binding: binding)
+                }
+                for handler in binding.handlers {
+                    if let existing = events[binding.message]?.handlers.first(where: { $0.binding.handler == handler.handler }) {
+                        registry.report(StartupIssue(
+                            kind: .messaging,
+                            message: "Handler \(handler.handler) is bound twice to event \(binding.message) (in \(existing.module.name) and \(module.name)).",
+                            modules: unique([existing.module.name, module.name]), subject: handler.handler.name,
+                            fix: "Bind \(handler.handler) to \(binding.message) once."))
+                        continue
+                    }
+                    events[binding.message]?.handlers.append((handler, module))
+                    register(handler, in: module, registry: registry, provided: &provided)
+                    registry.addProvider(
+                        .requirement("binding \(binding.message) -> \(handler.handler)", dependencies: [handler.handler]), to: module.identity)
+                }
+                for behavior in binding.behaviors {
+                    if let existing = events[binding.message]?.behaviors.first(where: { $0.reference.key == behavior.key }) {
+                        registry.report(duplicateBehavior(behavior.key, message: binding.message.name, modules: unique([existing.module, module.name])))
+                        continue
+                    }
+                    events[binding.message]?.behaviors.append((behavior, module.name))
+                    register(behavior.key, provider: behavior.injectableProvider, in: module, of: "pipeline behavior",
+                             for: binding.message.name, registry: registry, provided: &provided)
+                    registry.addProvider(
+                        .requirement("behavior \(behavior.key) on \(binding.message)", dependencies: [behavior.key]), to: module.identity)
+                }
+            }
+        }
+
+        let eventPlans: [AnyEventPlan] = eventOrder.compactMap { key in
+            guard let accumulated = events[key] else { return nil }
+            let behaviors = globals + accumulated.behaviors.map(\.reference)
+            let entries = accumulated.handlers.map { $0.binding.makeEntry(behaviors, $0.module.name) }
+            return accumulated.binding.makePlan(entries)
+        }
+        let messageRegistry = MessageRegistry(requestPlans: requestPlans, eventPlans: eventPlans)
+        registry.addProvider(object(messageRegistry), to: owner)
+    }
+
+    private func checkedBehaviors(
+        _ behaviors: [BehaviorReference], message: TypeKey, module: ModuleMetadata, registry: ModuleRegistry,
+        provided: inout Set<TypeKey>
+    ) -> [BehaviorReference] {
+        var result: [BehaviorReference] = []
+        for behavior in behaviors {
+            if result.contains(where: { $0.key == behavior.key }) {
+                registry.report(duplicateBehavior(behavior.key, message: message.name, modules: [module.name]))
+                continue
+            }
+            result.append(behavior)
+            register(behavior.key, provider: behavior.injectableProvider, in: module, of: "pipeline behavior", for: message.name,
+                     registry: registry, provided: &provided)
+        }
+        return result
+    }
+
+    private func register(_ binding: RequestBinding, in module: ModuleMetadata, registry: ModuleRegistry, provided: inout Set<TypeKey>) {
+        if binding.isAutowired, let provider = binding.provider {
+            registry.addProvider(provider, to: module.identity)
+            provided.insert(provider.key)
+            return
+        }
+        register(binding.handler, provider: binding.provider, in: module, of: "handler", for: binding.message.name,
+                 registry: registry, provided: &provided)
+    }
+
+    private func register(_ binding: EventHandlerBinding, in module: ModuleMetadata, registry: ModuleRegistry, provided: inout Set<TypeKey>) {
+        if binding.isAutowired, let provider = binding.provider {
+            registry.addProvider(provider, to: module.identity)
+            provided.insert(provider.key)
+            return
+        }
+        register(binding.handler, provider: binding.provider, in: module, of: "handler", for: binding.message.name,
+                 registry: registry, provided: &provided)
+    }
+
+    /// Ensures a type listed by type can be resolved: provided by some module, or `Injectable`.
+    private func register(
+        _ key: TypeKey, provider: Provider?, in module: ModuleMetadata, of role: String, for message: String,
+        registry: ModuleRegistry, provided: inout Set<TypeKey>
+    ) {
+        if provided.contains(key) { return }
+        if let provider {
+            registry.addProvider(provider, to: module.identity)
+            provided.insert(key)
+            return
+        }
+        registry.report(StartupIssue(
+            kind: .messaging,
+            message: "The \(role) \(key) for \(message) in module \(module.name) cannot be resolved: no module provides it "
+                + "and it does not conform to Injectable.",
+            modules: [module.name], subject: key.name,
+            fix: "Add `scoped(\(key).init)` to \(module.name)'s providers, conform \(key) to Injectable, "
+                + "or bind it with the autowired form (`bindEvent(E.self, \(key).init)`)."))
+        provided.insert(key)  // report once
+    }
+
+    private func duplicateBehavior(_ key: TypeKey, message: String, modules: [String]) -> StartupIssue {
+        StartupIssue(
+            kind: .messaging,
+            message: "Pipeline behavior \(key) is bound twice to \(message) (in \(modules.joined(separator: " and "))).",
+            modules: modules, subject: key.name,
+            fix: "List \(key) once for \(message).")
+    }
+
+    private func unique(_ names: [String]) -> [String] {
+        var seen: Set<String> = []
+        return names.filter { seen.insert($0).inserted }
+    }
+}
