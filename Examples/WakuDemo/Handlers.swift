@@ -28,7 +28,7 @@ final class UpdateOrderStats: EventHandler {
 
     func handle(_ event: OrderPlaced) async throws {
         let total = statsRepo.incrementOrders()
-        trace.log("  AnalyticsModule.UpdateOrderStats counts \(event.orderId): \(total) order(s) so far")
+        trace.log("  AnalyticsModule.UpdateOrderStats (routed to endpoint 'analytics') counts \(event.orderId): \(total) order(s) so far")
     }
 }
 

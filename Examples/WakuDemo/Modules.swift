@@ -56,7 +56,11 @@ struct AnalyticsModule: Module {
 struct AppModule: Module {
     var imports: [any Module] {
         [
-            MessagingModule.register(MessagingConfig(pipelineBehaviors: [LoggingBehavior.self])),
+            MessagingModule.register(MessagingConfig(
+                pipelineBehaviors: [LoggingBehavior.self],
+                // Analytics is routed: its handler runs on a background worker, in its own scope.
+                endpoints: [.localQueue("analytics", concurrency: 2, capacity: 1_000)],
+                routing: [routeModule(AnalyticsModule.self).eventsTo("analytics")])),
             InfrastructureModule(),
             OrdersModule(),
             NotificationModule(),

@@ -25,7 +25,9 @@ try await app.run { app in
         let sender = try await container.get((any ISender).self)
         return try await sender.invoke(PlaceOrder(customerId: "customer-7", items: ["tea", "cups"]))
     }
-    print("\nConfirmation: \(confirmation.orderId), total \(confirmation.total)\n")
+    print("\nConfirmation: \(confirmation.orderId), total \(confirmation.total)")
+    print("(the routed analytics handler runs on its endpoint's worker, independently of the inline ones;")
+    print(" closing the app drains the endpoint, so it always finishes)\n")
 
     print("publish(OrderShipped): no handlers are bound, so publish is a no-op")
     try await app.withContainer { container in

@@ -7,10 +7,12 @@ public import Waku
 public final class MessageBus: IMessageBus {
     let container: Container
     let registry: MessageRegistry
+    let runtime: MessagingRuntime
 
-    public init(container: Container, registry: MessageRegistry) {
+    public init(container: Container, registry: MessageRegistry, runtime: MessagingRuntime) {
         self.container = container
         self.registry = registry
+        self.runtime = runtime
     }
 
     public func invoke<R: IRequest>(_ request: R) async throws -> R.Response {
@@ -28,10 +30,23 @@ public final class MessageBus: IMessageBus {
         return typed
     }
 
+    /// Routed requests go to their endpoint and nothing runs inline; others run inline and the
+    /// response is discarded.
     public func send<R: IRequest>(_ request: R) async throws {
-        _ = try await invoke(request)
+        guard let plan = registry.requestPlans[ObjectIdentifier(type(of: request))] else {
+            throw RequestHandlerNotFound(messageType: MessageTypeName.of(type(of: request)))
+        }
+        guard let endpoint = plan.endpoint else {
+            _ = try await invoke(request)
+            return
+        }
+        let envelope = MessageContext.envelope(for: request, typeName: plan.typeName)
+        runtime.observe { $0.dispatchStarted(envelope) }
+        try await runtime.enqueue(Delivery(envelope: envelope, target: plan.target, endpoint: endpoint))
     }
 
+    /// Runs inline handlers first, sequentially in registration order, then enqueues one delivery
+    /// per routed handler.
     public func publish<E: IEvent>(_ event: E) async throws {
         guard let plan = registry.eventPlans[ObjectIdentifier(type(of: event))] else { return }
         if plan.messageID == ObjectIdentifier(E.self) {
@@ -44,9 +59,12 @@ public final class MessageBus: IMessageBus {
     func invoke<R: IRequest>(_ request: R, plan: RequestPlan<R>) async throws -> R.Response {
         let context = MessageContext(envelope: MessageContext.envelope(for: request, typeName: plan.typeName))
         let container = self.container
+        runtime.observe { $0.dispatchStarted(context.envelope) }
         return try await MessageContext.with(context) {
-            try await Pipeline.run(plan.behaviors, message: request, context: context, container: container) {
-                try await plan.handle(request, container)
+            try await observed(context, handler: plan.handlerName) {
+                try await Pipeline.run(plan.behaviors, message: request, context: context, container: container) {
+                    try await plan.handle(request, container)
+                }
             }
         }
     }
@@ -54,12 +72,34 @@ public final class MessageBus: IMessageBus {
     func publish<E: IEvent>(_ event: E, plan: EventPlan<E>) async throws {
         let context = MessageContext(envelope: MessageContext.envelope(for: event, typeName: plan.typeName))
         let container = self.container
+        runtime.observe { $0.dispatchStarted(context.envelope) }
         try await MessageContext.with(context) {
-            for entry in plan.entries {
-                try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
-                    try await entry.run(event, container)
+            for entry in plan.inline {
+                try await observed(context, handler: entry.handler.name) {
+                    try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
+                        try await entry.run(event, container)
+                    }
                 }
             }
+        }
+        for entry in plan.routed {
+            if let endpoint = entry.endpoint {
+                try await runtime.enqueue(Delivery(envelope: context.envelope, target: entry.target, endpoint: endpoint))
+            }
+        }
+    }
+
+    /// Reports an inline handler execution to observers.
+    private func observed<R>(_ context: MessageContext, handler: String, _ body: () async throws -> R) async throws -> R {
+        do {
+            let result = try await body()
+            runtime.observe { $0.handlerSucceeded(context.envelope, handler: handler, endpoint: nil) }
+            return result
+        } catch {
+            runtime.observe {
+                $0.handlerFailed(context.envelope, handler: handler, endpoint: nil, error: error, attempt: 1, willRetry: false)
+            }
+            throw error
         }
     }
 }

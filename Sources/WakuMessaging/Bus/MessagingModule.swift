@@ -19,8 +19,8 @@ public struct MessagingModule: Module {
             MessagingModule.self,
             configuration: config.identity,
             providers: [
-                scoped { (container: Container, registry: MessageRegistry) in
-                    MessageBus(container: container, registry: registry)
+                scoped { (container: Container, registry: MessageRegistry, runtime: MessagingRuntime) in
+                    MessageBus(container: container, registry: registry, runtime: runtime)
                 },
                 scoped((any IMessageBus).self) { (bus: MessageBus) in bus },
                 scoped((any ISender).self) { (bus: MessageBus) in bus },
@@ -31,9 +31,9 @@ public struct MessagingModule: Module {
             exports: [
                 .type(MessageBus.self), .type((any IMessageBus).self), .type((any ISender).self),
                 .type((any IPublisher).self), .type(MessageContext.self), .type(EventDispatcher.self),
-                .type(MessageRegistry.self),
+                .type(MessageRegistry.self), .type(MessagingRuntime.self),
             ],
-            extensions: [MessageRegistryAggregator(config: config)],
+            extensions: [MessageRegistryAggregator(config: config), MessagingLifecycle()],
             isGlobal: true)
     }
 }

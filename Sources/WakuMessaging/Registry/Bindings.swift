@@ -9,7 +9,7 @@ struct RequestBinding: Sendable {
     /// no module provides the handler and it is ``Injectable``.
     let provider: Provider?
     let isAutowired: Bool
-    let makePlan: @Sendable (_ behaviors: [BehaviorReference], _ module: String) -> AnyRequestPlan
+    let makePlan: @Sendable (_ behaviors: [BehaviorReference], _ module: String, _ endpoint: String?) -> AnyRequestPlan
 }
 
 /// One handler of one `bindEvent` call, before merging.
@@ -19,7 +19,7 @@ struct EventHandlerBinding: Sendable {
     let provider: Provider?
     let isAutowired: Bool
     /// Builds the typed entry (an `EventHandlerEntry<E>`) once the event's behaviors are merged.
-    let makeEntry: @Sendable (_ behaviors: [BehaviorReference], _ module: String) -> AnyObject
+    let makeEntry: @Sendable (_ behaviors: [BehaviorReference], _ module: String, _ endpoint: String?) -> AnyObject
 }
 
 /// One `bindEvent` call, before merging.
@@ -38,9 +38,9 @@ extension RequestBinding {
         RequestBinding(
             message: TypeKey(R.self), handler: TypeKey(H.self), behaviors: behaviors.map(BehaviorReference.init),
             provider: provider ?? injectableProvider(for: H.self), isAutowired: provider != nil,
-            makePlan: { behaviors, module in
+            makePlan: { behaviors, module, endpoint in
                 RequestPlan<R>(
-                    handlerName: TypeKey(H.self).name, module: module, behaviors: behaviors,
+                    handlerName: TypeKey(H.self).name, module: module, behaviors: behaviors, endpoint: endpoint,
                     handle: { request, container in
                         let handler = try await container.get(H.self)
                         return try await handler.handle(request)
@@ -55,9 +55,9 @@ extension EventHandlerBinding {
         EventHandlerBinding(
             message: TypeKey(E.self), handler: TypeKey(H.self),
             provider: provider ?? injectableProvider(for: H.self), isAutowired: provider != nil,
-            makeEntry: { behaviors, module in
+            makeEntry: { behaviors, module, endpoint in
                 EventHandlerEntry<E>(
-                    handler: TypeKey(H.self), module: module, behaviors: behaviors,
+                    handler: TypeKey(H.self), module: module, behaviors: behaviors, endpoint: endpoint,
                     run: { event, container in
                         let handler = try await container.get(H.self)
                         try await handler.handle(event)

@@ -23,13 +23,14 @@ public final class MessageRegistry: Sendable {
     public struct Route: Sendable {
         public let messageType: String
         public let isEvent: Bool
-        public let handlers: [(handler: String, module: String)]
+        /// Handlers in dispatch order with their module and endpoint (`nil`: inline).
+        public let handlers: [(handler: String, module: String, endpoint: String?)]
     }
 
     /// Every bound request and event, in registration order.
     public var routes: [Route] {
         requestOrder.compactMap { requestPlans[$0] }.map {
-            Route(messageType: $0.typeName, isEvent: false, handlers: [($0.handlerName, $0.module)])
+            Route(messageType: $0.typeName, isEvent: false, handlers: [($0.handlerName, $0.module, $0.endpoint)])
         } + eventOrder.compactMap { eventPlans[$0] }.map {
             Route(messageType: $0.typeName, isEvent: true, handlers: $0.handlerDescriptions)
         }

@@ -1,4 +1,5 @@
 public import Waku
+import Logging
 
 /// Merges every module's ``MessagingExtension`` at start-up into one frozen ``MessageRegistry``.
 ///
@@ -38,6 +39,11 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
             registry.addProvider(.requirement("global pipeline behaviors", dependencies: globals.map(\.key)), to: root.identity)
         }
 
+        let routes = RouteTable(config: config, owner: owner.description)
+        for issue in routes.issues + endpointIssues(owner: owner.description) { registry.report(issue) }
+        var boundTypes: Set<TypeKey> = []
+        var bindingModules: [ObjectIdentifier: (events: Bool, requests: Bool)] = [:]
+
         var requestPlans: [AnyRequestPlan] = []
         var requestOwners: [TypeKey: String] = [:]
         var eventOrder: [TypeKey] = []
@@ -59,7 +65,10 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                 registry.addProvider(
                     .requirement("binding \(binding.message) -> \(binding.handler)", dependencies: [binding.handler] + behaviors.map(\.key)),
                     to: module.identity)
-                requestPlans.append(binding.makePlan(globals + behaviors, module.name))
+                boundTypes.insert(binding.message)
+                bindingModules[module.identity.type, default: (false, false)].requests = true
+                requestPlans.append(binding.makePlan(
+                    globals + behaviors, module.name, routes.endpoint(forRequest: binding.message, module: module)))
             }
             for binding in messaging.events {
                 if binding.handlers.isEmpty {
@@ -83,6 +92,8 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                         continue
                     }
                     events[binding.message]?.handlers.append((handler, module))
+                    boundTypes.insert(binding.message)
+                    bindingModules[module.identity.type, default: (false, false)].events = true
                     register(handler, in: module, registry: registry, provided: &provided)
                     registry.addProvider(
                         .requirement("binding \(binding.message) -> \(handler.handler)", dependencies: [handler.handler]), to: module.identity)
@@ -104,11 +115,42 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
         let eventPlans: [AnyEventPlan] = eventOrder.compactMap { key in
             guard let accumulated = events[key] else { return nil }
             let behaviors = globals + accumulated.behaviors.map(\.reference)
-            let entries = accumulated.handlers.map { $0.binding.makeEntry(behaviors, $0.module.name) }
+            let entries = accumulated.handlers.map {
+                $0.binding.makeEntry(behaviors, $0.module.name, routes.endpoint(forEvent: key, module: $0.module))
+            }
             return accumulated.binding.makePlan(entries)
+        }
+        for issue in routes.unusedRouteIssues(boundTypes: boundTypes, bindingModules: bindingModules, owner: owner.description) {
+            registry.report(issue)
         }
         let messageRegistry = MessageRegistry(requestPlans: requestPlans, eventPlans: eventPlans)
         registry.addProvider(object(messageRegistry), to: owner)
+        let endpoints: [any Endpoint] = config.endpoints.map { LocalQueueEndpoint($0) } + config.customEndpoints
+        registry.addProvider(
+            object(MessagingRuntime(endpoints: endpoints, deadLetters: config.deadLetterStore, logger: Logger(label: "waku.messaging"))),
+            to: owner)
+    }
+
+    /// Endpoint settings that cannot work.
+    private func endpointIssues(owner: String) -> [StartupIssue] {
+        var issues: [StartupIssue] = []
+        var seen: Set<String> = []
+        for name in config.endpoints.map(\.name) + config.customEndpoints.map(\.name) where !seen.insert(name).inserted {
+            issues.append(StartupIssue(
+                kind: .routing, message: "Endpoint '\(name)' is configured twice.", modules: [owner], subject: name,
+                fix: "Give each endpoint a unique name."))
+        }
+        for endpoint in config.endpoints {
+            if endpoint.concurrency < 1 || endpoint.capacity < 1 || endpoint.errorPolicy.maxRetries < 0 {
+                issues.append(StartupIssue(
+                    kind: .routing,
+                    message: "Endpoint '\(endpoint.name)' has concurrency \(endpoint.concurrency), capacity \(endpoint.capacity) "
+                        + "and maxRetries \(endpoint.errorPolicy.maxRetries); concurrency and capacity must be at least 1, maxRetries at least 0.",
+                    modules: [owner], subject: endpoint.name,
+                    fix: "Use positive numbers in `.localQueue(\"\(endpoint.name)\", concurrency:capacity:)`."))
+            }
+        }
+        return issues
     }
 
     private func checkedBehaviors(

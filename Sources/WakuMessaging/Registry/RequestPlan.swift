@@ -8,13 +8,19 @@ class AnyRequestPlan: @unchecked Sendable {
     let handlerName: String
     let module: String
     let behaviors: [BehaviorReference]
+    /// The endpoint `send` routes to; `nil` runs inline. `invoke` always runs inline.
+    let endpoint: String?
+    let target: DeliveryTarget
 
-    init(messageID: ObjectIdentifier, typeName: String, handlerName: String, module: String, behaviors: [BehaviorReference]) {
+    init(messageID: ObjectIdentifier, typeName: String, handlerName: String, module: String, behaviors: [BehaviorReference],
+         endpoint: String?, target: DeliveryTarget) {
         self.messageID = messageID
         self.typeName = typeName
         self.handlerName = handlerName
         self.module = module
         self.behaviors = behaviors
+        self.endpoint = endpoint
+        self.target = target
     }
 
     /// Dispatches a request whose static type was not its runtime type.
@@ -27,12 +33,19 @@ final class RequestPlan<R: IRequest>: AnyRequestPlan, @unchecked Sendable {
     // @unchecked: immutable; `handle` is a Sendable closure.
     let handle: @Sendable (R, Container) async throws -> R.Response
 
-    init(handlerName: String, module: String, behaviors: [BehaviorReference],
+    init(handlerName: String, module: String, behaviors: [BehaviorReference], endpoint: String?,
          handle: @escaping @Sendable (R, Container) async throws -> R.Response) {
         self.handle = handle
         super.init(
             messageID: ObjectIdentifier(R.self), typeName: MessageTypeName.of(R.self), handlerName: handlerName,
-            module: module, behaviors: behaviors)
+            module: module, behaviors: behaviors, endpoint: endpoint,
+            target: DeliveryTarget(
+                handler: TypeKey(id: ObjectIdentifier(R.self), name: handlerName), module: module,
+                messageID: ObjectIdentifier(R.self), behaviors: behaviors,
+                run: { message, container in
+                    guard let request = message as? R else { return }
+                    _ = try await handle(request, container)
+                }))
     }
 
     override func invokeErased(_ request: any IMessage, bus: MessageBus) async throws -> any Sendable {

@@ -1,0 +1,62 @@
+public import Foundation
+import Waku
+
+/// One routed handler execution waiting in, or taken from, an endpoint.
+///
+/// Each routed handler of a published event is its own delivery, so one failing handler never
+/// affects another.
+public struct Delivery: Sendable {
+    /// The dispatch's envelope: routed handlers see the same `messageId` and `correlationId`.
+    public let envelope: MessageEnvelope
+    /// The handler this delivery runs.
+    public var handler: String { target.handler.name }
+    /// The endpoint the delivery is routed to.
+    public let endpoint: String
+    /// Attempts made so far.
+    public internal(set) var attempts: Int
+    /// When it was first enqueued.
+    public let enqueuedAt: Date
+    let target: DeliveryTarget
+    let enqueuedInstant: ContinuousClock.Instant
+
+    init(envelope: MessageEnvelope, target: DeliveryTarget, endpoint: String, attempts: Int = 0) {
+        self.envelope = envelope
+        self.target = target
+        self.endpoint = endpoint
+        self.attempts = attempts
+        enqueuedAt = Date()
+        enqueuedInstant = .now
+    }
+}
+
+/// A handler as a routed delivery runs it: type-erased over the message, with its behaviors.
+final class DeliveryTarget: Sendable {
+    let handler: TypeKey
+    let module: String
+    let messageID: ObjectIdentifier
+    let behaviors: [BehaviorReference]
+    let run: @Sendable (any IMessage, Container) async throws -> Void
+
+    init(handler: TypeKey, module: String, messageID: ObjectIdentifier, behaviors: [BehaviorReference],
+         run: @escaping @Sendable (any IMessage, Container) async throws -> Void) {
+        self.handler = handler
+        self.module = module
+        self.messageID = messageID
+        self.behaviors = behaviors
+        self.run = run
+    }
+
+    /// Runs the handler through its pipeline with the delivery's context restored.
+    func execute(_ envelope: MessageEnvelope, in container: Container) async throws {
+        let context = MessageContext(envelope: envelope)
+        try await MessageContext.with(context) {
+            try await runPipeline(envelope.payload, context: context, container: container)
+        }
+    }
+
+    private func runPipeline<M: IMessage>(_ message: M, context: MessageContext, container: Container) async throws {
+        try await Pipeline.run(behaviors, message: message, context: context, container: container) {
+            try await run(message, container)
+        }
+    }
+}

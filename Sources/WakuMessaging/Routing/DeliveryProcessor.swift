@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import Waku
+
+/// Runs one delivery with its endpoint's error policy: attempts with a timeout, retries with
+/// exponential backoff and jitter, then dead-letter or discard. A failure never escapes: the
+/// worker that called it keeps running.
+public final class DeliveryProcessor: Sendable {
+    let app: WakuApplication
+    let runtime: MessagingRuntime
+    let logger: Logger
+
+    init(app: WakuApplication, runtime: MessagingRuntime, logger: Logger) {
+        self.app = app
+        self.runtime = runtime
+        self.logger = logger
+    }
+
+    /// How one delivery ended.
+    public enum Outcome: Sendable, Equatable {
+        case handled
+        case deadLettered
+        case discarded
+        /// Stopped by shutdown before it finished.
+        case abandoned
+    }
+
+    /// Processes `delivery` to its end under `policy`.
+    @discardableResult
+    func process(_ delivery: Delivery, policy: ErrorPolicy) async -> Outcome {
+        var delivery = delivery
+        while true {
+            delivery.attempts += 1
+            do {
+                try await attempt(delivery, timeout: policy.attemptTimeout)
+                runtime.observe {
+                    $0.handlerSucceeded(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint)
+                    $0.deliveryFinished(delivery, outcome: .handled, error: nil)
+                }
+                return .handled
+            } catch {
+                if Task.isCancelled {
+                    runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
+                    return .abandoned
+                }
+                let retrying = delivery.attempts <= policy.maxRetries
+                log(delivery, error: error, retrying: retrying)
+                runtime.observe { $0.handlerFailed(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint,
+                                                   error: error, attempt: delivery.attempts, willRetry: retrying) }
+                if retrying {
+                    do {
+                        try await Task.sleep(for: policy.backoff(beforeRetry: delivery.attempts))
+                    } catch {
+                        runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
+                        return .abandoned
+                    }
+                    continue
+                }
+                switch policy.whenExhausted {
+                case .discard:
+                    logger.warning("Discarded after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
+                    runtime.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: error) }
+                    return .discarded
+                case .deadLetter:
+                    let record = DeadLetterRecord(delivery: delivery, error: String(describing: error), attempts: delivery.attempts)
+                    do {
+                        try await runtime.deadLetters.add(record)
+                    } catch let storeError {
+                        logger.critical(
+                            "Dead-letter store failed; the delivery is only in this log line",
+                            metadata: metadata(delivery, error).merging(["store_error": "\(storeError)"]) { $1 })
+                    }
+                    logger.error("Dead-lettered after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
+                    runtime.observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: error) }
+                    return .deadLettered
+                }
+            }
+        }
+    }
+
+    private func attempt(_ delivery: Delivery, timeout: Duration?) async throws {
+        let target = delivery.target
+        let envelope = delivery.envelope
+        let app = self.app
+        guard let timeout else {
+            try await app.withContainer { container in try await target.execute(envelope, in: container) }
+            return
+        }
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await app.withContainer { container in try await target.execute(envelope, in: container) }
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return false
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), first else {
+                throw HandlerTimeout(handler: target.handler.name, timeout: timeout)
+            }
+        }
+    }
+
+    private func log(_ delivery: Delivery, error: any Error, retrying: Bool) {
+        logger.warning(
+            retrying ? "Routed handler failed; will retry" : "Routed handler failed; no retries left",
+            metadata: metadata(delivery, error))
+    }
+
+    func metadata(_ delivery: Delivery, _ error: any Error) -> Logger.Metadata {
+        [
+            "waku.message_id": "\(delivery.envelope.messageId)",
+            "waku.correlation_id": "\(delivery.envelope.correlationId)",
+            "waku.message_type": "\(delivery.envelope.messageType)",
+            "waku.handler": "\(delivery.handler)",
+            "waku.endpoint": "\(delivery.endpoint)",
+            "waku.attempt": "\(delivery.attempts)",
+            "error": "\(error)",
+        ]
+    }
+}

@@ -1,0 +1,49 @@
+import Waku
+
+/// One endpoint of ``MessagingConfig``: where routed handlers are processed.
+public struct EndpointConfig: Sendable {
+    /// What `publish`/`send` do when an endpoint's queue is full.
+    public enum WhenFull: Sendable, Equatable {
+        /// Wait for space: backpressure on the caller.
+        case wait
+        /// Throw ``EndpointFull`` at once.
+        case fail
+    }
+
+    public let name: String
+    /// Parallel workers. 1 processes FIFO; more process in parallel with no ordering guarantee.
+    public var concurrency: Int
+    /// Queued deliveries at most.
+    public var capacity: Int
+    /// How long `stop` waits for queued and in-flight deliveries to drain.
+    public var stopTimeout: Duration
+    public var whenFull: WhenFull
+    /// The endpoint's error policy; ``ErrorPolicy/default`` when not set.
+    public var errorPolicy: ErrorPolicy
+    /// Per message type overrides of `errorPolicy`.
+    public var messagePolicies: [MessagePolicy]
+
+    /// An in-memory queue drained by background workers: at-most-once across a crash.
+    public static func localQueue(
+        _ name: String, concurrency: Int = 1, capacity: Int = 10_000, stopTimeout: Duration = .seconds(5),
+        whenFull: WhenFull = .wait, errorPolicy: ErrorPolicy = .default, messagePolicies: [MessagePolicy] = []
+    ) -> EndpointConfig {
+        EndpointConfig(
+            name: name, concurrency: concurrency, capacity: capacity, stopTimeout: stopTimeout, whenFull: whenFull,
+            errorPolicy: errorPolicy, messagePolicies: messagePolicies)
+    }
+
+    func policy(for messageType: ObjectIdentifier) -> ErrorPolicy {
+        messagePolicies.last { $0.message.id == messageType }?.policy ?? errorPolicy
+    }
+}
+
+/// An error policy for one message type on one endpoint: `.policy(for: OrderPlaced.self, .discard)`.
+public struct MessagePolicy: Sendable {
+    let message: TypeKey
+    let policy: ErrorPolicy
+
+    public static func policy<M: IMessage>(for type: M.Type, _ policy: ErrorPolicy) -> MessagePolicy {
+        MessagePolicy(message: TypeKey(type), policy: policy)
+    }
+}

@@ -1,0 +1,103 @@
+import Atomics
+public import Logging
+
+/// An in-memory endpoint: a bounded queue drained by `concurrency` background workers.
+///
+/// Guarantee: at-most-once across a crash. Queued deliveries live only in this process's memory;
+/// a crash or a stop that exceeds `stopTimeout` loses them (the stop reports how many).
+public final class LocalQueueEndpoint: Endpoint {
+    public let config: EndpointConfig
+    public var name: String { config.name }
+    let queue: DeliveryQueue
+    private let workers = MessagingLock<[Task<Int, Never>]>([])
+    private let started = ManagedAtomic(false)
+    private let running = ManagedAtomic(0)
+    private let logger: Logger
+
+    public init(_ config: EndpointConfig, logger: Logger = Logger(label: "waku.endpoint")) {
+        self.config = config
+        queue = DeliveryQueue(capacity: config.capacity)
+        self.logger = logger
+    }
+
+    public var depth: Int { queue.count }
+    public var inFlight: Int { running.load(ordering: .relaxed) }
+
+    public func start(processor: DeliveryProcessor) async throws {
+        guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        let tasks = (0 ..< max(1, config.concurrency)).map { _ in
+            Task { [queue, running, config] in
+                var processed = 0
+                while let delivery = await queue.next() {
+                    running.wrappingIncrement(ordering: .relaxed)
+                    await processor.process(delivery, policy: config.policy(for: delivery.target.messageID))
+                    running.wrappingDecrement(ordering: .relaxed)
+                    processed += 1
+                }
+                return processed
+            }
+        }
+        workers.withLock { $0 = tasks }
+    }
+
+    public func enqueue(_ delivery: Delivery) async throws {
+        guard started.load(ordering: .acquiring) else { throw EndpointNotStarted(endpoint: name) }
+        let stopped = EndpointStopped(endpoint: name, messageType: delivery.envelope.messageType)
+        switch config.whenFull {
+        case .wait:
+            try await queue.enqueue(delivery, closedError: stopped)
+        case .fail:
+            switch queue.offer(delivery) {
+            case .accepted: return
+            case .closed: throw stopped
+            case .full: throw EndpointFull(endpoint: name, capacity: config.capacity)
+            }
+        }
+    }
+
+    public func stop() async -> EndpointStopReport {
+        let pending = queue.count + inFlight
+        queue.close(producerError: EndpointStopped(endpoint: name, messageType: "(any)"))
+        let tasks = workers.withLock { $0 }
+        let drainedInTime = await firstOf(
+            { for task in tasks { _ = await task.value } },
+            orTimeout: config.stopTimeout)
+        var abandoned = 0
+        if !drainedInTime {
+            let inFlightNow = inFlight
+            for task in tasks { task.cancel() }
+            abandoned = queue.removeAll().count + inFlightNow
+            for task in tasks { _ = await task.value }
+        }
+        let report = EndpointStopReport(endpoint: name, drained: max(0, pending - abandoned), abandoned: abandoned)
+        if abandoned > 0 {
+            logger.error(
+                "Endpoint stopped with undelivered messages",
+                metadata: ["waku.endpoint": "\(name)", "waku.abandoned": "\(abandoned)", "waku.drained": "\(report.drained)"])
+        } else {
+            logger.info("Endpoint stopped", metadata: ["waku.endpoint": "\(name)", "waku.drained": "\(report.drained)"])
+        }
+        return report
+    }
+}
+
+/// Waits for `work` or `timeout`, whichever comes first; `true` when `work` finished. `work` keeps
+/// running after a timeout (awaiting an unstructured task cannot be cancelled).
+func firstOf(_ work: @escaping @Sendable () async -> Void, orTimeout timeout: Duration) async -> Bool {
+    let sleeper = MessagingLock<Task<Void, Never>?>(nil)
+    let result = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+        let pending = MessagingLock<CheckedContinuation<Bool, Never>?>(continuation)
+        let take: @Sendable () -> CheckedContinuation<Bool, Never>? = { pending.withLock { value -> CheckedContinuation<Bool, Never>? in defer { value = nil }; return value } }
+        Task {
+            await work()
+            take()?.resume(returning: true)
+        }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            take()?.resume(returning: false)
+        }
+        sleeper.withLock { $0 = timer }
+    }
+    sleeper.withLock { $0 }?.cancel()
+    return result
+}

@@ -1,0 +1,91 @@
+import Atomics
+public import Foundation
+import Logging
+import Waku
+
+/// The running side of messaging: endpoints, dead letters and observers. One per application;
+/// inject it (`MessagingRuntime`) to inspect endpoints or replay dead letters.
+public final class MessagingRuntime: Sendable {
+    /// Endpoints by name.
+    public let endpoints: [String: any Endpoint]
+    public let deadLetters: any DeadLetterStore
+    let logger: Logger
+    private let processor = MessagingLock<DeliveryProcessor?>(nil)
+    private let observers = MessagingLock<[any MessageObserver]>([])
+    private let hasObservers = ManagedAtomic(false)
+
+    init(endpoints: [any Endpoint], deadLetters: any DeadLetterStore, logger: Logger) {
+        var byName: [String: any Endpoint] = [:]
+        for endpoint in endpoints { byName[endpoint.name] = endpoint }
+        self.endpoints = byName
+        self.deadLetters = deadLetters
+        self.logger = logger
+    }
+
+    /// Starts every endpoint's workers. Called after app init.
+    func start(app: WakuApplication) async throws {
+        let processor = DeliveryProcessor(app: app, runtime: self, logger: logger)
+        self.processor.withLock { $0 = processor }
+        for endpoint in endpoints.values.sorted(by: { $0.name < $1.name }) {
+            try await endpoint.start(processor: processor)
+        }
+    }
+
+    /// Stops every endpoint: stop accepting, drain within each stop timeout, report leftovers.
+    @discardableResult
+    func stop() async -> [EndpointStopReport] {
+        await withTaskGroup(of: EndpointStopReport.self) { group in
+            for endpoint in endpoints.values { group.addTask { await endpoint.stop() } }
+            var reports: [EndpointStopReport] = []
+            for await report in group { reports.append(report) }
+            return reports.sorted { $0.endpoint < $1.endpoint }
+        }
+    }
+
+    func enqueue(_ delivery: Delivery) async throws {
+        guard let endpoint = endpoints[delivery.endpoint] else {
+            throw EndpointNotStarted(endpoint: delivery.endpoint)
+        }
+        try await endpoint.enqueue(delivery)
+        observe { $0.deliveryEnqueued(delivery) }
+    }
+
+    /// Sends dead letters back through their endpoints, and removes them from the store.
+    /// Returns how many were replayed.
+    @discardableResult
+    public func replayDeadLetters(_ ids: [UUID]) async throws -> Int {
+        let records = try await deadLetters.remove(ids)
+        for record in records {
+            let delivery = Delivery(envelope: record.envelope, target: record.delivery.target, endpoint: record.endpoint)
+            try await enqueue(delivery)
+        }
+        return records.count
+    }
+
+    /// Replays every dead letter.
+    @discardableResult
+    public func replayAllDeadLetters() async throws -> Int {
+        try await replayDeadLetters(deadLetters.list().map(\.id))
+    }
+
+    /// Registers an observer.
+    public func addObserver(_ observer: any MessageObserver) {
+        observers.withLock { $0.append(observer) }
+        hasObservers.store(true, ordering: .releasing)
+    }
+
+    /// Removes observers of the given class instance.
+    public func removeObserver(_ observer: AnyObject) {
+        let empty = observers.withLock { list -> Bool in
+            list.removeAll { ($0 as AnyObject) === observer }
+            return list.isEmpty
+        }
+        if empty { hasObservers.store(false, ordering: .releasing) }
+    }
+
+    /// Calls `body` for each observer; free when none are registered.
+    func observe(_ body: (any MessageObserver) -> Void) {
+        guard hasObservers.load(ordering: .acquiring) else { return }
+        for observer in observers.withLock({ $0 }) { body(observer) }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+public import Waku
+public import WakuMessaging
+
+/// What a block run under ``trackMessages(_:timeout:isolation:_:)`` caused.
+public struct TrackedSession: Sendable {
+    /// A handler execution that finished.
+    public struct Handled: Sendable {
+        public let envelope: MessageEnvelope
+        public let handler: String
+        /// `nil` for inline execution.
+        public let endpoint: String?
+    }
+
+    /// A handler attempt that threw.
+    public struct Failure: Sendable {
+        public let envelope: MessageEnvelope
+        public let handler: String
+        public let endpoint: String?
+        public let error: String
+        public let attempt: Int
+        public let willRetry: Bool
+    }
+
+    /// Every message dispatched (`invoke`, `send`, `publish`), including cascades, in order.
+    public internal(set) var published: [MessageEnvelope] = []
+    public internal(set) var handled: [Handled] = []
+    public internal(set) var failed: [Failure] = []
+    public internal(set) var deadLettered: [Delivery] = []
+    public internal(set) var discarded: [Delivery] = []
+
+    /// The published messages of type `M`, in order.
+    public func published<M: IMessage>(_ type: M.Type) -> [M] { published.compactMap { $0.payload as? M } }
+
+    /// Handler names that handled messages of type `M`.
+    public func handlers<M: IMessage>(of type: M.Type) -> [String] {
+        handled.filter { $0.envelope.payload is M }.map(\.handler)
+    }
+}
+
+/// Runs `body`, then waits until every message it caused — inline, routed, cascading, retried —
+/// has been handled, dead-lettered or discarded, and returns what happened. Tests never sleep.
+///
+/// Throws ``TrackingTimeout`` if work is still pending after `timeout`.
+public func trackMessages<R>(
+    _ app: WakuApplication,
+    timeout: Duration = .seconds(30),
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: () async throws -> R
+) async throws -> (result: R, session: TrackedSession) {
+    let runtime = try await app.container.get(MessagingRuntime.self)
+    let tracker = MessageTracker()
+    runtime.addObserver(tracker)
+    defer { runtime.removeObserver(tracker) }
+    let result = try await MessageTracker.$current.withValue(ObjectIdentifier(tracker)) {
+        try await body()
+    }
+    try await tracker.waitUntilIdle(timeout: timeout)
+    return (result, tracker.session)
+}
+
+/// Work caused by a tracked block was still pending when the timeout expired.
+public struct TrackingTimeout: Error, Sendable, CustomStringConvertible {
+    public let pending: Int
+    public var description: String { "\(pending) tracked deliveries were still pending when trackMessages timed out." }
+}
+
+/// Follows the messages of one tracked block by correlation id.
+final class MessageTracker: MessageObserver, @unchecked Sendable {
+    // @unchecked: all mutable state lives in `state`, guarded by its lock.
+    @TaskLocal static var current: ObjectIdentifier?
+
+    private struct State {
+        var correlations: Set<UUID> = []
+        var pending = 0
+        var session = TrackedSession()
+        var idle: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Locked(State())
+
+    var session: TrackedSession { state.withLock { $0.session } }
+
+    private func tracks(_ envelope: MessageEnvelope, _ state: inout State) -> Bool {
+        if state.correlations.contains(envelope.correlationId) { return true }
+        if Self.current == ObjectIdentifier(self) {
+            state.correlations.insert(envelope.correlationId)
+            return true
+        }
+        return false
+    }
+
+    func dispatchStarted(_ envelope: MessageEnvelope) {
+        state.withLock { state in
+            if tracks(envelope, &state) { state.session.published.append(envelope) }
+        }
+    }
+
+    func handlerSucceeded(_ envelope: MessageEnvelope, handler: String, endpoint: String?) {
+        state.withLock { state in
+            if tracks(envelope, &state) {
+                state.session.handled.append(.init(envelope: envelope, handler: handler, endpoint: endpoint))
+            }
+        }
+    }
+
+    func handlerFailed(_ envelope: MessageEnvelope, handler: String, endpoint: String?, error: any Error, attempt: Int, willRetry: Bool) {
+        state.withLock { state in
+            if tracks(envelope, &state) {
+                state.session.failed.append(.init(
+                    envelope: envelope, handler: handler, endpoint: endpoint, error: String(describing: error),
+                    attempt: attempt, willRetry: willRetry))
+            }
+        }
+    }
+
+    func deliveryEnqueued(_ delivery: Delivery) {
+        state.withLock { state in
+            if tracks(delivery.envelope, &state) { state.pending += 1 }
+        }
+    }
+
+    func deliveryFinished(_ delivery: Delivery, outcome: DeliveryProcessor.Outcome, error: (any Error)?) {
+        let idle: CheckedContinuation<Void, Never>? = state.withLock { state in
+            guard tracks(delivery.envelope, &state) else { return nil }
+            state.pending -= 1
+            switch outcome {
+            case .deadLettered: state.session.deadLettered.append(delivery)
+            case .discarded: state.session.discarded.append(delivery)
+            case .handled, .abandoned: break
+            }
+            guard state.pending == 0, let idle = state.idle else { return nil }
+            state.idle = nil
+            return idle
+        }
+        idle?.resume()
+    }
+
+    func waitUntilIdle(timeout: Duration) async throws {
+        let finished = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let done = self.state.withLock { state -> Bool in
+                        if state.pending <= 0 { return true }
+                        state.idle = continuation
+                        return false
+                    }
+                    if done { continuation.resume() }
+                }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            if !first {
+                // Release the waiter so the group can finish.
+                let idle = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                    defer { state.idle = nil }
+                    return state.idle
+                }
+                idle?.resume()
+            }
+            group.cancelAll()
+            return first
+        }
+        if !finished { throw TrackingTimeout(pending: state.withLock { $0.pending }) }
+    }
+}

@@ -1,0 +1,104 @@
+import Testing
+import Waku
+
+@Suite("Multi-bindings and conditions")
+struct ManyAndConditionTests {
+    // MARK: many
+
+    protocol Plugin: Sendable { var name: String { get } }
+    struct NamedPlugin: Plugin { let name: String }
+    struct PluginConfig: Sendable { let prefix: String }
+
+    struct CorePlugins: Module {
+        var providers: [Provider] {
+            [
+                many((any Plugin).self, { NamedPlugin(name: "core-a") }),
+                many((any Plugin).self, { NamedPlugin(name: "core-disabled") }, when: .flag(false)),
+                many((any Plugin).self, { NamedPlugin(name: "core-b") }),
+            ]
+        }
+    }
+    struct ExtraPlugins: Module {
+        var providers: [Provider] {
+            [object(PluginConfig(prefix: "extra"))]
+                + many(
+                    (any Plugin).self,
+                    Factory { (config: PluginConfig) in NamedPlugin(name: "\(config.prefix)-1") },
+                    Factory { (config: PluginConfig) in NamedPlugin(name: "\(config.prefix)-2") })
+        }
+    }
+    struct PluginRoot: Module {
+        /// Start-up order is Extra, Core, root: ExtraPlugins is imported first.
+        var imports: [any Module] { [ExtraPlugins(), CorePlugins()] }
+        var providers: [Provider] { [many((any Plugin).self, { NamedPlugin(name: "root") })] }
+    }
+    struct PluginHost: Sendable { let names: [String] }
+    struct PluginHostRoot: Module {
+        var imports: [any Module] { [CorePlugins()] }
+        var providers: [Provider] {
+            [scoped { (plugins: [any Plugin]) in PluginHost(names: plugins.map(\.name)) }]
+        }
+    }
+
+    @Test func manyResolvesEveryActiveContributionInRegistrationOrder() async throws {
+        let app = try await WakuFactory(PluginRoot()).create()
+        #expect(app.modules.map(\.name) == ["ExtraPlugins", "CorePlugins", "PluginRoot"])
+        let names = try await app.withContainer { try await $0.get([any Plugin].self).map(\.name) }
+        #expect(names == ["extra-1", "extra-2", "core-a", "core-b", "root"])
+    }
+
+    @Test func manyCanBeInjected() async throws {
+        let app = try await WakuFactory(PluginHostRoot()).create()
+        let host = try await app.withContainer { try await $0.get(PluginHost.self) }
+        #expect(host.names == ["core-a", "core-b"])
+    }
+
+    // MARK: when:
+
+    enum Environment: Sendable, Equatable { case development, production }
+    protocol Cache: Sendable { var kind: String { get } }
+    struct RedisCache: Cache { var kind: String { "redis" } }
+    struct MemoryCache: Cache { var kind: String { "memory" } }
+
+    struct CacheModule: Module {
+        var providers: [Provider] {
+            [
+                singleton((any Cache).self, RedisCache.init, when: .context(Environment.self) { $0 == .production }),
+                singleton((any Cache).self, MemoryCache.init, when: .context(Environment.self) { $0 != .production }),
+            ]
+        }
+    }
+    struct BothActiveModule: Module {
+        var providers: [Provider] {
+            [
+                singleton((any Cache).self, RedisCache.init, when: .flag(true)),
+                singleton((any Cache).self, MemoryCache.init, when: .flag(true)),
+            ]
+        }
+    }
+
+    @Test(arguments: [(Environment.production, "redis"), (.development, "memory")])
+    func conditionsChooseBetweenAlternatives(environment: Environment, expected: String) async throws {
+        let app = try await WakuFactory(CacheModule(), context: ContextValues(environment)).create()
+        #expect(try await app.container.get((any Cache).self).kind == expected)
+    }
+
+    @Test func noActiveAlternativeIsAnError() async throws {
+        // No Environment in the context: both `.context` conditions are false.
+        let error = try await startupError(CacheModule())
+        let issue = try singleIssue(error, .conditionalProviders)
+        #expect(issue.subject == "any Cache")
+        #expect(issue.modules == ["CacheModule"])
+        #expect(issue.message.contains("RedisCache"))
+        #expect(issue.message.contains("MemoryCache"))
+    }
+
+    @Test func twoActiveAlternativesAreAnError() async throws {
+        let error = try await startupError(BothActiveModule())
+        let issue = try singleIssue(error, .conditionalProviders)
+        #expect(issue.subject == "any Cache")
+        #expect(issue.message.contains("RedisCache"))
+        #expect(issue.message.contains("MemoryCache"))
+        #expect(error.issues(of: .duplicateProvider).isEmpty)
+    }
+}
