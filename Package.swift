@@ -14,14 +14,20 @@ let package = Package(
         .library(name: "Waku", targets: ["Waku"]),
         .library(name: "WakuMessaging", targets: ["WakuMessaging"]),
         .library(name: "WakuTesting", targets: ["WakuTesting"]),
+        .library(name: "WakuSQLite", targets: ["WakuSQLite"]),
+        .library(name: "WakuPostgres", targets: ["WakuPostgres"]),
         .executable(name: "waku-demo", targets: ["WakuDemo"]),
         .executable(name: "waku-bench", targets: ["WakuBench"]),
+        .executable(name: "waku-worker", targets: ["WakuWorker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        // Durable stores, each in its own target so the core never builds a database driver.
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         // Benchmark-only peers and tools; the libraries never build them.
         .package(url: "https://github.com/Swinject/Swinject.git", exact: "2.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
@@ -48,6 +54,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Durable delivery on embedded SQLite: the zero-setup default.
+        .target(
+            name: "WakuSQLite",
+            dependencies: [
+                "WakuMessaging",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Durable delivery on PostgreSQL, for several processes sharing one queue.
+        .target(
+            name: "WakuPostgres",
+            dependencies: [
+                "WakuMessaging",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Test helpers shipped as their own product so apps do not link them in production.
         .target(
             name: "WakuTesting",
@@ -56,8 +82,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "WakuDemo",
-            dependencies: ["Waku", "WakuMessaging", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres", .product(name: "Logging", package: "swift-log")],
             path: "Examples/WakuDemo",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WakuWorker",
+            dependencies: ["Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/WakuWorker",
             swiftSettings: strict
         ),
         .executableTarget(
@@ -78,6 +110,19 @@ let package = Package(
         .testTarget(
             name: "WakuMessagingTests",
             dependencies: ["Waku", "WakuMessaging", "WakuTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WakuDurableTests",
+            dependencies: ["Waku", "WakuMessaging", "WakuTesting", "WakuSQLite", "WakuPostgres"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WakuRoutingTests",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuTesting",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -5,6 +5,8 @@ public protocol IPublisher: Sendable {
     /// order. With no handlers it does nothing. If a handler throws, the ones after it do not run
     /// and the error reaches the caller.
     func publish<E: IEvent>(_ event: E) async throws
+    /// Publishes with delivery options (group key, delay) for routed handlers.
+    func publish<E: IEvent>(_ event: E, options: DeliveryOptions) async throws
 }
 
 /// Sends requests.
@@ -14,6 +16,8 @@ public protocol ISender: Sendable {
     func invoke<R: IRequest>(_ request: R) async throws -> R.Response
     /// Dispatches the request and discards the response.
     func send<R: IRequest>(_ request: R) async throws
+    /// Sends with delivery options (group key, delay) when the request is routed.
+    func send<R: IRequest>(_ request: R, options: DeliveryOptions) async throws
 }
 
 /// Every verb of the bus. Within one request scope, `IMessageBus`, `ISender` and `IPublisher`

@@ -33,6 +33,10 @@ public final class MessageBus: IMessageBus {
     /// Routed requests go to their endpoint and nothing runs inline; others run inline and the
     /// response is discarded.
     public func send<R: IRequest>(_ request: R) async throws {
+        try await send(request, options: .none)
+    }
+
+    public func send<R: IRequest>(_ request: R, options: DeliveryOptions) async throws {
         guard let plan = registry.requestPlans[ObjectIdentifier(type(of: request))] else {
             throw RequestHandlerNotFound(messageType: MessageTypeName.of(type(of: request)))
         }
@@ -40,19 +44,23 @@ public final class MessageBus: IMessageBus {
             _ = try await invoke(request)
             return
         }
-        let envelope = MessageContext.envelope(for: request, typeName: plan.typeName)
+        let envelope = MessageContext.envelope(for: request, typeName: plan.typeName, headers: options.headers)
         runtime.observe { $0.dispatchStarted(envelope) }
-        try await runtime.enqueue(Delivery(envelope: envelope, target: plan.target, endpoint: endpoint))
+        try await runtime.enqueue(Delivery(envelope: envelope, target: plan.target, endpoint: endpoint, options: options))
     }
 
     /// Runs inline handlers first, sequentially in registration order, then enqueues one delivery
     /// per routed handler.
     public func publish<E: IEvent>(_ event: E) async throws {
+        try await publish(event, options: .none)
+    }
+
+    public func publish<E: IEvent>(_ event: E, options: DeliveryOptions) async throws {
         guard let plan = registry.eventPlans[ObjectIdentifier(type(of: event))] else { return }
         if plan.messageID == ObjectIdentifier(E.self) {
-            try await publish(event, plan: unsafeDowncast(plan, to: EventPlan<E>.self))
+            try await publish(event, plan: unsafeDowncast(plan, to: EventPlan<E>.self), options: options)
         } else {
-            try await plan.publishErased(event, bus: self)
+            try await plan.publishErased(event, bus: self, options: options)
         }
     }
 
@@ -69,8 +77,8 @@ public final class MessageBus: IMessageBus {
         }
     }
 
-    func publish<E: IEvent>(_ event: E, plan: EventPlan<E>) async throws {
-        let context = MessageContext(envelope: MessageContext.envelope(for: event, typeName: plan.typeName))
+    func publish<E: IEvent>(_ event: E, plan: EventPlan<E>, options: DeliveryOptions) async throws {
+        let context = MessageContext(envelope: MessageContext.envelope(for: event, typeName: plan.typeName, headers: options.headers))
         let container = self.container
         runtime.observe { $0.dispatchStarted(context.envelope) }
         try await MessageContext.with(context) {
@@ -84,7 +92,7 @@ public final class MessageBus: IMessageBus {
         }
         for entry in plan.routed {
             if let endpoint = entry.endpoint {
-                try await runtime.enqueue(Delivery(envelope: context.envelope, target: entry.target, endpoint: endpoint))
+                try await runtime.enqueue(Delivery(envelope: context.envelope, target: entry.target, endpoint: endpoint, options: options))
             }
         }
     }

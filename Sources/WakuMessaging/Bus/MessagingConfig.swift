@@ -8,21 +8,29 @@ public struct MessagingConfig: Sendable {
     public var routing: [RoutingRule]
     /// Where exhausted deliveries go.
     public var deadLetterStore: any DeadLetterStore
-    /// Custom endpoints (for example durable ones) next to the configured local queues.
+    /// Custom endpoints next to the configured ones.
     public var customEndpoints: [any Endpoint]
+    /// The store behind durable endpoints (`.durable(…)`), e.g. `SQLiteDurableStore` or `PostgresDurableStore`.
+    public var durableStore: (any DurableStore)?
+    /// Stable names for message types you cannot annotate with ``NamedMessage``.
+    public var messageNames: [MessageName]
 
     public init(
         pipelineBehaviors: [any IPipelineBehavior.Type] = [],
         endpoints: [EndpointConfig] = [],
         routing: [RoutingRule] = [],
         deadLetterStore: any DeadLetterStore = InMemoryDeadLetterStore(),
-        customEndpoints: [any Endpoint] = []
+        customEndpoints: [any Endpoint] = [],
+        durableStore: (any DurableStore)? = nil,
+        messageNames: [MessageName] = []
     ) {
         self.pipelineBehaviors = pipelineBehaviors
         self.endpoints = endpoints
         self.routing = routing
         self.deadLetterStore = deadLetterStore
         self.customEndpoints = customEndpoints
+        self.durableStore = durableStore
+        self.messageNames = messageNames
     }
 
     /// What identifies this configuration when `MessagingModule.register` is imported twice.

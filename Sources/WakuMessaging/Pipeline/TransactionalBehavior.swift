@@ -33,7 +33,8 @@ public struct TransactionalBehavior: IPipelineBehavior, Injectable {
         return try await Self.$isActive.withValue(true) {
             let result: R
             do {
-                result = try await next()
+                // Durable endpoints of the same store write published messages through it (outbox).
+                result = try await ActiveUnitOfWork.$current.withValue(unitOfWork) { try await next() }
             } catch {
                 await rollback(after: error, context: context)
                 throw error

@@ -3,13 +3,15 @@ import Waku
 /// One `bindRequest` call, before merging.
 struct RequestBinding: Sendable {
     let message: TypeKey
+    /// The type's stable name before config overrides.
+    let messageName: String
     let handler: TypeKey
     let behaviors: [BehaviorReference]
     /// Registered in the binding module: always for the autowired form, otherwise only when
     /// no module provides the handler and it is ``Injectable``.
     let provider: Provider?
     let isAutowired: Bool
-    let makePlan: @Sendable (_ behaviors: [BehaviorReference], _ module: String, _ endpoint: String?) -> AnyRequestPlan
+    let makePlan: @Sendable (PlanContext) -> AnyRequestPlan
 }
 
 /// One handler of one `bindEvent` call, before merging.
@@ -19,16 +21,28 @@ struct EventHandlerBinding: Sendable {
     let provider: Provider?
     let isAutowired: Bool
     /// Builds the typed entry (an `EventHandlerEntry<E>`) once the event's behaviors are merged.
-    let makeEntry: @Sendable (_ behaviors: [BehaviorReference], _ module: String, _ endpoint: String?) -> AnyObject
+    let makeEntry: @Sendable (PlanContext) -> AnyObject
 }
 
 /// One `bindEvent` call, before merging.
 struct EventBinding: Sendable {
     let message: TypeKey
+    /// The type's stable name before config overrides.
+    let messageName: String
     let handlers: [EventHandlerBinding]
     let behaviors: [BehaviorReference]
     /// Builds the `EventPlan<E>` from the merged entries of every module.
-    let makePlan: @Sendable (_ entries: [AnyObject]) -> AnyEventPlan
+    let makePlan: @Sendable (_ entries: [AnyObject], _ typeName: String) -> AnyEventPlan
+}
+
+/// What the aggregator decided for one binding once every module was merged.
+struct PlanContext: Sendable {
+    let behaviors: [BehaviorReference]
+    let module: String
+    /// The endpoint the handler is routed to; `nil` runs it inline.
+    let endpoint: String?
+    /// The message type's stable name.
+    let typeName: String
 }
 
 extension RequestBinding {
@@ -36,11 +50,11 @@ extension RequestBinding {
         _ request: R.Type, _ handler: H.Type, behaviors: [any IPipelineBehavior.Type], provider: Provider?
     ) -> RequestBinding where H.Request == R {
         RequestBinding(
-            message: TypeKey(R.self), handler: TypeKey(H.self), behaviors: behaviors.map(BehaviorReference.init),
+            message: TypeKey(R.self), messageName: MessageTypeName.resolve(R.self, overrides: [:]), handler: TypeKey(H.self), behaviors: behaviors.map(BehaviorReference.init),
             provider: provider ?? injectableProvider(for: H.self), isAutowired: provider != nil,
-            makePlan: { behaviors, module, endpoint in
+            makePlan: { context in
                 RequestPlan<R>(
-                    handlerName: TypeKey(H.self).name, module: module, behaviors: behaviors, endpoint: endpoint,
+                    handler: TypeKey(H.self), context: context,
                     handle: { request, container in
                         let handler = try await container.get(H.self)
                         return try await handler.handle(request)
@@ -55,9 +69,9 @@ extension EventHandlerBinding {
         EventHandlerBinding(
             message: TypeKey(E.self), handler: TypeKey(H.self),
             provider: provider ?? injectableProvider(for: H.self), isAutowired: provider != nil,
-            makeEntry: { behaviors, module, endpoint in
+            makeEntry: { context in
                 EventHandlerEntry<E>(
-                    handler: TypeKey(H.self), module: module, behaviors: behaviors, endpoint: endpoint,
+                    handler: TypeKey(H.self), context: context,
                     run: { event, container in
                         let handler = try await container.get(H.self)
                         try await handler.handle(event)
@@ -69,10 +83,10 @@ extension EventHandlerBinding {
 extension EventBinding {
     static func make<E: IEvent>(_ event: E.Type, handlers: [EventHandlerBinding], behaviors: [any IPipelineBehavior.Type]) -> EventBinding {
         EventBinding(
-            message: TypeKey(E.self), handlers: handlers, behaviors: behaviors.map(BehaviorReference.init),
-            makePlan: { entries in
+            message: TypeKey(E.self), messageName: MessageTypeName.resolve(E.self, overrides: [:]), handlers: handlers, behaviors: behaviors.map(BehaviorReference.init),
+            makePlan: { entries, typeName in
                 // Every entry for key E was built by an `EventHandlerBinding` for E.
-                EventPlan<E>(entries: entries.compactMap { $0 as? EventHandlerEntry<E> })
+                EventPlan<E>(entries: entries.compactMap { $0 as? EventHandlerEntry<E> }, typeName: typeName)
             })
     }
 }

@@ -11,15 +11,15 @@ final class EventHandlerEntry<E: IEvent>: Sendable {
     /// The same handler as a routed delivery runs it.
     let target: DeliveryTarget
 
-    init(handler: TypeKey, module: String, behaviors: [BehaviorReference], endpoint: String?,
-         run: @escaping @Sendable (E, Container) async throws -> Void) {
+    init(handler: TypeKey, context: PlanContext, run: @escaping @Sendable (E, Container) async throws -> Void) {
         self.handler = handler
-        self.module = module
-        self.behaviors = behaviors
-        self.endpoint = endpoint
+        module = context.module
+        behaviors = context.behaviors
+        endpoint = context.endpoint
         self.run = run
         target = DeliveryTarget(
-            handler: handler, module: module, messageID: ObjectIdentifier(E.self), behaviors: behaviors,
+            handler: handler, module: context.module, messageID: ObjectIdentifier(E.self), messageType: context.typeName,
+            codec: MessageCodec.make(for: E.self), behaviors: context.behaviors,
             run: { message, container in
                 guard let event = message as? E else { return }
                 try await run(event, container)
@@ -38,10 +38,13 @@ class AnyEventPlan: @unchecked Sendable {
         self.typeName = typeName
     }
 
+    /// Every handler as a routed delivery runs it.
+    var targets: [DeliveryTarget] { [] }
+
     /// Handler names with their modules and endpoints, in dispatch order.
     var handlerDescriptions: [(handler: String, module: String, endpoint: String?)] { [] }
 
-    func publishErased(_ event: any IEvent, bus: MessageBus) async throws {}
+    func publishErased(_ event: any IEvent, bus: MessageBus, options: DeliveryOptions) async throws {}
 }
 
 final class EventPlan<E: IEvent>: AnyEventPlan, @unchecked Sendable {
@@ -52,19 +55,21 @@ final class EventPlan<E: IEvent>: AnyEventPlan, @unchecked Sendable {
     /// Routed handlers; each becomes one delivery to its endpoint.
     let routed: [EventHandlerEntry<E>]
 
-    init(entries: [EventHandlerEntry<E>]) {
+    init(entries: [EventHandlerEntry<E>], typeName: String) {
         self.entries = entries
         inline = entries.filter { $0.endpoint == nil }
         routed = entries.filter { $0.endpoint != nil }
-        super.init(messageID: ObjectIdentifier(E.self), typeName: MessageTypeName.of(E.self))
+        super.init(messageID: ObjectIdentifier(E.self), typeName: typeName)
     }
+
+    override var targets: [DeliveryTarget] { entries.map(\.target) }
 
     override var handlerDescriptions: [(handler: String, module: String, endpoint: String?)] {
         entries.map { ($0.handler.name, $0.module, $0.endpoint) }
     }
 
-    override func publishErased(_ event: any IEvent, bus: MessageBus) async throws {
+    override func publishErased(_ event: any IEvent, bus: MessageBus, options: DeliveryOptions) async throws {
         guard let typed = event as? E else { return }
-        try await bus.publish(typed, plan: self)
+        try await bus.publish(typed, plan: self, options: options)
     }
 }

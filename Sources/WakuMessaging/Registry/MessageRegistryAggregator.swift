@@ -23,6 +23,12 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
     public func onModuleRegistration(_ registry: ModuleRegistry, owningModule: ModuleIdentity?) throws {
         guard let owner = owningModule, let root = registry.root else { return }
         var provided = Set(registry.modules.flatMap { $0.providers.map(\.lookupKey) })
+        // Requirements check that what a module binds is visible there. Only types some module
+        // provides itself have a boundary: types registered here on a module's behalf
+        // (Injectable, autowired) may be bound by any module, and unresolvable ones are reported
+        // once, by `register`.
+        let declared = provided
+        func visibleWhereBound(_ keys: [TypeKey]) -> [TypeKey] { keys.filter(declared.contains) }
 
         // Global behaviors: resolved from the root module's point of view.
         var globals: [BehaviorReference] = []
@@ -36,7 +42,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                      registry: registry, provided: &provided)
         }
         if !globals.isEmpty {
-            registry.addProvider(.requirement("global pipeline behaviors", dependencies: globals.map(\.key)), to: root.identity)
+            registry.addProvider(.requirement("global pipeline behaviors", dependencies: visibleWhereBound(globals.map(\.key))), to: root.identity)
         }
 
         let routes = RouteTable(config: config, owner: owner.description)
@@ -63,12 +69,13 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                 let behaviors = checkedBehaviors(binding.behaviors, message: binding.message, module: module, registry: registry, provided: &provided)
                 register(binding, in: module, registry: registry, provided: &provided)
                 registry.addProvider(
-                    .requirement("binding \(binding.message) -> \(binding.handler)", dependencies: [binding.handler] + behaviors.map(\.key)),
+                    .requirement("binding \(binding.message) -> \(binding.handler)", dependencies: visibleWhereBound([binding.handler] + behaviors.map(\.key))),
                     to: module.identity)
                 boundTypes.insert(binding.message)
                 bindingModules[module.identity.type, default: (false, false)].requests = true
-                requestPlans.append(binding.makePlan(
-                    globals + behaviors, module.name, routes.endpoint(forRequest: binding.message, module: module)))
+                requestPlans.append(binding.makePlan(PlanContext(
+                    behaviors: globals + behaviors, module: module.name,
+                    endpoint: routes.endpoint(forRequest: binding.message, module: module), typeName: name(of: binding.message, default: binding.messageName))))
             }
             for binding in messaging.events {
                 if binding.handlers.isEmpty {
@@ -96,7 +103,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                     bindingModules[module.identity.type, default: (false, false)].events = true
                     register(handler, in: module, registry: registry, provided: &provided)
                     registry.addProvider(
-                        .requirement("binding \(binding.message) -> \(handler.handler)", dependencies: [handler.handler]), to: module.identity)
+                        .requirement("binding \(binding.message) -> \(handler.handler)", dependencies: visibleWhereBound([handler.handler])), to: module.identity)
                 }
                 for behavior in binding.behaviors {
                     if let existing = events[binding.message]?.behaviors.first(where: { $0.reference.key == behavior.key }) {
@@ -107,7 +114,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                     register(behavior.key, provider: behavior.injectableProvider, in: module, of: "pipeline behavior",
                              for: binding.message.name, registry: registry, provided: &provided)
                     registry.addProvider(
-                        .requirement("behavior \(behavior.key) on \(binding.message)", dependencies: [behavior.key]), to: module.identity)
+                        .requirement("behavior \(behavior.key) on \(binding.message)", dependencies: visibleWhereBound([behavior.key])), to: module.identity)
                 }
             }
         }
@@ -116,19 +123,74 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
             guard let accumulated = events[key] else { return nil }
             let behaviors = globals + accumulated.behaviors.map(\.reference)
             let entries = accumulated.handlers.map {
-                $0.binding.makeEntry(behaviors, $0.module.name, routes.endpoint(forEvent: key, module: $0.module))
+                $0.binding.makeEntry(PlanContext(
+                    behaviors: behaviors, module: $0.module.name, endpoint: routes.endpoint(forEvent: key, module: $0.module),
+                    typeName: name(of: key, default: accumulated.binding.messageName)))
             }
-            return accumulated.binding.makePlan(entries)
+            return accumulated.binding.makePlan(entries, name(of: key, default: accumulated.binding.messageName))
         }
         for issue in routes.unusedRouteIssues(boundTypes: boundTypes, bindingModules: bindingModules, owner: owner.description) {
             registry.report(issue)
         }
         let messageRegistry = MessageRegistry(requestPlans: requestPlans, eventPlans: eventPlans)
         registry.addProvider(object(messageRegistry), to: owner)
-        let endpoints: [any Endpoint] = config.endpoints.map { LocalQueueEndpoint($0) } + config.customEndpoints
+        let targets = requestPlans.map(\.target) + eventPlans.flatMap(\.targets)
+        for issue in durableIssues(targets: targets, routes: requestPlans.map { ($0.target, $0.endpoint) }
+                + eventPlans.flatMap { plan in zip(plan.targets, plan.handlerDescriptions.map(\.endpoint)).map { ($0, $1) } },
+            owner: owner.description) {
+            registry.report(issue)
+        }
+        let logger = Logger(label: "waku.messaging")
+        let endpoints: [any Endpoint] = config.endpoints.map { endpoint -> any Endpoint in
+            if endpoint.isDurable, let store = config.durableStore {
+                return DurableEndpoint(endpoint, store: store, logger: logger)
+            }
+            return LocalQueueEndpoint(endpoint, logger: logger)
+        } + config.customEndpoints
         registry.addProvider(
-            object(MessagingRuntime(endpoints: endpoints, deadLetters: config.deadLetterStore, logger: Logger(label: "waku.messaging"))),
+            object(MessagingRuntime(
+                endpoints: endpoints, deadLetters: config.deadLetterStore, targets: targets,
+                durableStore: config.durableStore, logger: logger)),
             to: owner)
+    }
+
+    /// A ``MessagingConfig/messageNames`` override, else the type's own stable name.
+    private func name(of key: TypeKey, default defaultName: String) -> String {
+        config.messageNames.last(where: { $0.type == key.id })?.name ?? defaultName
+    }
+
+    /// Durable endpoints need a store and `Codable` messages with unique stable names.
+    private func durableIssues(targets: [DeliveryTarget], routes: [(DeliveryTarget, String?)], owner: String) -> [StartupIssue] {
+        var issues: [StartupIssue] = []
+        let durable = Set(config.endpoints.filter(\.isDurable).map(\.name))
+        if !durable.isEmpty, config.durableStore == nil {
+            issues.append(StartupIssue(
+                kind: .routing,
+                message: "Durable endpoint(s) \(durable.sorted().joined(separator: ", ")) are configured without a durable store.",
+                modules: [owner], subject: durable.sorted().first,
+                fix: "Pass `durableStore:` to MessagingConfig, e.g. `SQLiteDurableStore(path: \"waku.sqlite\")` from WakuSQLite."))
+        }
+        var reported: Set<String> = []
+        for (target, endpoint) in routes {
+            guard let endpoint, durable.contains(endpoint), target.codec == nil, reported.insert(target.messageType).inserted else { continue }
+            issues.append(StartupIssue(
+                kind: .routing,
+                message: "\(target.messageType) is routed to durable endpoint '\(endpoint)' but is not Codable, so it cannot be stored.",
+                modules: [target.module, owner], subject: target.messageType,
+                fix: "Make \(target.messageType) conform to Codable, or route it to a local queue."))
+        }
+        var names: [String: ObjectIdentifier] = [:]
+        for target in targets {
+            if let existing = names[target.messageType], existing != target.messageID {
+                issues.append(StartupIssue(
+                    kind: .routing,
+                    message: "Two message types share the stable name '\(target.messageType)'.",
+                    modules: [owner], subject: target.messageType,
+                    fix: "Give one of them another name with NamedMessage or MessagingConfig.messageNames."))
+            }
+            names[target.messageType] = target.messageID
+        }
+        return issues
     }
 
     /// Endpoint settings that cannot work.

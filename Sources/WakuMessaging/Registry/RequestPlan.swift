@@ -33,15 +33,14 @@ final class RequestPlan<R: IRequest>: AnyRequestPlan, @unchecked Sendable {
     // @unchecked: immutable; `handle` is a Sendable closure.
     let handle: @Sendable (R, Container) async throws -> R.Response
 
-    init(handlerName: String, module: String, behaviors: [BehaviorReference], endpoint: String?,
-         handle: @escaping @Sendable (R, Container) async throws -> R.Response) {
+    init(handler: TypeKey, context: PlanContext, handle: @escaping @Sendable (R, Container) async throws -> R.Response) {
         self.handle = handle
         super.init(
-            messageID: ObjectIdentifier(R.self), typeName: MessageTypeName.of(R.self), handlerName: handlerName,
-            module: module, behaviors: behaviors, endpoint: endpoint,
+            messageID: ObjectIdentifier(R.self), typeName: context.typeName, handlerName: handler.name,
+            module: context.module, behaviors: context.behaviors, endpoint: context.endpoint,
             target: DeliveryTarget(
-                handler: TypeKey(id: ObjectIdentifier(R.self), name: handlerName), module: module,
-                messageID: ObjectIdentifier(R.self), behaviors: behaviors,
+                handler: handler, module: context.module, messageID: ObjectIdentifier(R.self), messageType: context.typeName,
+                codec: MessageCodec.make(for: R.self), behaviors: context.behaviors,
                 run: { message, container in
                     guard let request = message as? R else { return }
                     _ = try await handle(request, container)

@@ -14,16 +14,21 @@ public struct Delivery: Sendable {
     public let endpoint: String
     /// Attempts made so far.
     public internal(set) var attempts: Int
+    /// Group key, schedule and extra headers given at dispatch.
+    public let options: DeliveryOptions
+    /// The durable row this delivery came from, if any.
+    var storedID: Int64?
     /// When it was first enqueued.
     public let enqueuedAt: Date
     let target: DeliveryTarget
     let enqueuedInstant: ContinuousClock.Instant
 
-    init(envelope: MessageEnvelope, target: DeliveryTarget, endpoint: String, attempts: Int = 0) {
+    init(envelope: MessageEnvelope, target: DeliveryTarget, endpoint: String, attempts: Int = 0, options: DeliveryOptions = .none) {
         self.envelope = envelope
         self.target = target
         self.endpoint = endpoint
         self.attempts = attempts
+        self.options = options
         enqueuedAt = Date()
         enqueuedInstant = .now
     }
@@ -34,17 +39,26 @@ final class DeliveryTarget: Sendable {
     let handler: TypeKey
     let module: String
     let messageID: ObjectIdentifier
+    /// The message type's stable name.
+    let messageType: String
+    /// How durable endpoints store the message; `nil` when the type is not `Codable`.
+    let codec: MessageCodec?
     let behaviors: [BehaviorReference]
     let run: @Sendable (any IMessage, Container) async throws -> Void
 
-    init(handler: TypeKey, module: String, messageID: ObjectIdentifier, behaviors: [BehaviorReference],
-         run: @escaping @Sendable (any IMessage, Container) async throws -> Void) {
+    init(handler: TypeKey, module: String, messageID: ObjectIdentifier, messageType: String, codec: MessageCodec?,
+         behaviors: [BehaviorReference], run: @escaping @Sendable (any IMessage, Container) async throws -> Void) {
         self.handler = handler
         self.module = module
         self.messageID = messageID
+        self.messageType = messageType
+        self.codec = codec
         self.behaviors = behaviors
         self.run = run
     }
+
+    /// Key of this target in the runtime's lookup table: stable message type and handler names.
+    var key: String { messageType + "\u{1F}" + handler.name }
 
     /// Runs the handler through its pipeline with the delivery's context restored.
     func execute(_ envelope: MessageEnvelope, in container: Container) async throws {

@@ -78,7 +78,7 @@ public final class DeliveryProcessor: Sendable {
         }
     }
 
-    private func attempt(_ delivery: Delivery, timeout: Duration?) async throws {
+    func attempt(_ delivery: Delivery, timeout: Duration?) async throws {
         let target = delivery.target
         let envelope = delivery.envelope
         let app = self.app

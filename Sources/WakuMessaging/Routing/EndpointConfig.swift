@@ -22,6 +22,16 @@ public struct EndpointConfig: Sendable {
     public var errorPolicy: ErrorPolicy
     /// Per message type overrides of `errorPolicy`.
     public var messagePolicies: [MessagePolicy]
+    /// Whether deliveries are persisted in ``MessagingConfig/durableStore`` (at-least-once).
+    public var isDurable = false
+    /// Durable only: derives a group key from the message when the dispatch gave none.
+    public var partitionBy: (@Sendable (any IMessage) -> String?)?
+    /// Durable only: deliveries claimed per round trip.
+    public var batchSize = 64
+    /// Durable only: how long a claim is leased before another worker may take it again.
+    public var lease: Duration = .seconds(30)
+    /// Durable only: how often an idle worker looks for work written by other processes.
+    public var pollInterval: Duration = .milliseconds(100)
 
     /// An in-memory queue drained by background workers: at-most-once across a crash.
     public static func localQueue(
@@ -31,6 +41,24 @@ public struct EndpointConfig: Sendable {
         EndpointConfig(
             name: name, concurrency: concurrency, capacity: capacity, stopTimeout: stopTimeout, whenFull: whenFull,
             errorPolicy: errorPolicy, messagePolicies: messagePolicies)
+    }
+
+    /// A durable endpoint: deliveries are persisted before anything runs, claimed with a lease,
+    /// and finalized after the handler ran. At-least-once across crashes; retries are persisted.
+    public static func durable(
+        _ name: String, concurrency: Int = 4, stopTimeout: Duration = .seconds(5), errorPolicy: ErrorPolicy = .default,
+        messagePolicies: [MessagePolicy] = [], partitionBy: (@Sendable (any IMessage) -> String?)? = nil,
+        batchSize: Int = 64, lease: Duration = .seconds(30), pollInterval: Duration = .milliseconds(100)
+    ) -> EndpointConfig {
+        var config = EndpointConfig(
+            name: name, concurrency: concurrency, capacity: Int.max, stopTimeout: stopTimeout, whenFull: .wait,
+            errorPolicy: errorPolicy, messagePolicies: messagePolicies)
+        config.isDurable = true
+        config.partitionBy = partitionBy
+        config.batchSize = batchSize
+        config.lease = lease
+        config.pollInterval = pollInterval
+        return config
     }
 
     func policy(for messageType: ObjectIdentifier) -> ErrorPolicy {

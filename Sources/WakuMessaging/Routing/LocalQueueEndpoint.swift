@@ -42,6 +42,9 @@ public final class LocalQueueEndpoint: Endpoint {
 
     public func enqueue(_ delivery: Delivery) async throws {
         guard started.load(ordering: .acquiring) else { throw EndpointNotStarted(endpoint: name) }
+        if delivery.options.scheduledAt != nil {
+            throw DeliveryOptionNotSupported(endpoint: name, option: "a delay or scheduled time")
+        }
         let stopped = EndpointStopped(endpoint: name, messageType: delivery.envelope.messageType)
         switch config.whenFull {
         case .wait:

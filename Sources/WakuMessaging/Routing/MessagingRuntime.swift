@@ -9,21 +9,34 @@ public final class MessagingRuntime: Sendable {
     /// Endpoints by name.
     public let endpoints: [String: any Endpoint]
     public let deadLetters: any DeadLetterStore
+    /// The store behind durable endpoints, if any.
+    public let durableStore: (any DurableStore)?
+    /// Every handler by its stable (message type, handler) key, for durable rows and replays.
+    let targets: [String: DeliveryTarget]
     let logger: Logger
     private let processor = MessagingLock<DeliveryProcessor?>(nil)
     private let observers = MessagingLock<[any MessageObserver]>([])
     private let hasObservers = ManagedAtomic(false)
 
-    init(endpoints: [any Endpoint], deadLetters: any DeadLetterStore, logger: Logger) {
+    init(endpoints: [any Endpoint], deadLetters: any DeadLetterStore, targets: [DeliveryTarget],
+         durableStore: (any DurableStore)?, logger: Logger) {
         var byName: [String: any Endpoint] = [:]
         for endpoint in endpoints { byName[endpoint.name] = endpoint }
         self.endpoints = byName
         self.deadLetters = deadLetters
+        self.durableStore = durableStore
+        var byKey: [String: DeliveryTarget] = [:]
+        for target in targets { byKey[target.key] = target }
+        self.targets = byKey
         self.logger = logger
     }
 
-    /// Starts every endpoint's workers. Called after app init.
+    /// Prepares the durable store (schema and migrations), then starts every endpoint's workers.
+    /// Called after app init.
     func start(app: WakuApplication) async throws {
+        if let durableStore, endpoints.values.contains(where: { $0 is DurableEndpoint }) {
+            try await durableStore.prepare()
+        }
         let processor = DeliveryProcessor(app: app, runtime: self, logger: logger)
         self.processor.withLock { $0 = processor }
         for endpoint in endpoints.values.sorted(by: { $0.name < $1.name }) {

@@ -1,0 +1,292 @@
+import Atomics
+import Foundation
+public import Logging
+
+/// An endpoint whose deliveries are persisted in a ``DurableStore`` before anything runs.
+///
+/// Guarantee: at-least-once across crashes. A worker claims a batch of due rows with a lease,
+/// runs each handler in a fresh request scope outside any store transaction, then finalizes the
+/// batch. Failures are retried by rescheduling the row (persisted, not slept in memory), then
+/// dead-lettered in the store. When the store is unreachable, workers back off and retry;
+/// nothing is dropped, and dispatches fail with the store's error instead of losing messages.
+public final class DurableEndpoint: Endpoint {
+    public let config: EndpointConfig
+    public let store: any DurableStore
+    /// This process's lease owner id.
+    public let owner: String
+    public var name: String { config.name }
+    private let logger: Logger
+    private let wake = MessagingLock<CheckedContinuation<Void, Never>?>(nil)
+    private let woken = ManagedAtomic(false)
+    private let stopping = ManagedAtomic(false)
+    private let started = ManagedAtomic(false)
+    private let running = ManagedAtomic(0)
+    private let loop = MessagingLock<Task<Void, Never>?>(nil)
+    private let processed = ManagedAtomic(0)
+
+    public init(_ config: EndpointConfig, store: any DurableStore, logger: Logger = Logger(label: "waku.endpoint.durable")) {
+        self.config = config
+        self.store = store
+        self.logger = logger
+        owner = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+    }
+
+    public var depth: Int { 0 }
+    public var inFlight: Int { running.load(ordering: .relaxed) }
+
+    public func enqueue(_ delivery: Delivery) async throws {
+        guard !stopping.load(ordering: .acquiring) else {
+            throw EndpointStopped(endpoint: name, messageType: delivery.envelope.messageType)
+        }
+        let row = try Self.row(for: delivery, partitionBy: config.partitionBy)
+        if let transaction = ActiveUnitOfWork.current as? any DurableTransaction,
+           transaction.storeIdentity == ObjectIdentifier(store as AnyObject) {
+            // Outbox: written with the business data; visible to workers once it commits.
+            try await transaction.insert([row])
+        } else {
+            try await store.insert([row])
+            signal()
+        }
+    }
+
+    static func row(for delivery: Delivery, partitionBy: (@Sendable (any IMessage) -> String?)?) throws -> StoredDelivery {
+        let envelope = delivery.envelope
+        guard let codec = delivery.target.codec else {
+            throw MessageEncodingError(expected: "Codable \(delivery.target.messageType)")
+        }
+        return StoredDelivery(
+            messageId: envelope.messageId, correlationId: envelope.correlationId, causationId: envelope.causationId,
+            messageType: delivery.target.messageType, handler: delivery.target.handler.name, endpoint: delivery.endpoint,
+            payload: try codec.encode(envelope.payload), headers: envelope.headers.merging(delivery.options.headers) { $1 },
+            timestamp: envelope.timestamp, groupId: delivery.options.groupId ?? partitionBy?(envelope.payload),
+            availableAt: delivery.options.scheduledAt ?? Date())
+    }
+
+    /// Wakes an idle worker loop: new local work was committed.
+    func signal() {
+        woken.store(true, ordering: .releasing)
+        let waiter = wake.withLock { value -> CheckedContinuation<Void, Never>? in defer { value = nil }; return value }
+        waiter?.resume()
+    }
+
+    public func start(processor: DeliveryProcessor) async throws {
+        guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        let task = Task { await run(processor) }
+        loop.withLock { $0 = task }
+    }
+
+    private func run(_ processor: DeliveryProcessor) async {
+        var outageBackoff = Duration.milliseconds(100)
+        while !stopping.load(ordering: .acquiring), !Task.isCancelled {
+            let batch: [StoredDelivery]
+            do {
+                batch = try await store.claim(endpoint: name, owner: owner, limit: max(1, config.batchSize), lease: config.lease)
+                outageBackoff = .milliseconds(100)
+            } catch {
+                logger.warning("Durable store unavailable; backing off", metadata: ["waku.endpoint": "\(name)", "error": "\(error)", "waku.backoff": "\(outageBackoff)"])
+                try? await Task.sleep(for: outageBackoff)
+                outageBackoff = min(outageBackoff * 2, .seconds(5))
+                continue
+            }
+            if batch.isEmpty {
+                await idle()
+                continue
+            }
+            await process(batch, processor)
+        }
+    }
+
+    /// Sleeps until signalled or the poll interval passes.
+    private func idle() async {
+        if woken.exchange(false, ordering: .acquiringAndReleasing) { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [wake] in
+                await withCheckedContinuation { continuation in
+                    let resumeNow = wake.withLock { value -> Bool in
+                        if value != nil { return true }
+                        value = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+            group.addTask { [interval = config.pollInterval] in
+                try? await Task.sleep(for: interval)
+            }
+            await group.next()
+            // Release whichever is still waiting.
+            let waiter = wake.withLock { value -> CheckedContinuation<Void, Never>? in defer { value = nil }; return value }
+            waiter?.resume()
+            group.cancelAll()
+        }
+        woken.store(false, ordering: .releasing)
+    }
+
+    private enum Result: Sendable {
+        case handled(Int64, Delivery)
+        case failed(StoredDelivery, Delivery?, String)
+    }
+
+    /// Runs a claimed batch with at most `concurrency` handlers at once, then finalizes it.
+    private func process(_ batch: [StoredDelivery], _ processor: DeliveryProcessor) async {
+        let runtime = processor.runtime
+        var results: [Result] = []
+        await withTaskGroup(of: Result.self) { group in
+            var iterator = batch.makeIterator()
+            var active = 0
+            func addNext() -> Bool {
+                guard let row = iterator.next() else { return false }
+                group.addTask { [self] in await execute(row, processor: processor, runtime: runtime) }
+                return true
+            }
+            while active < max(1, config.concurrency), addNext() { active += 1 }
+            while let result = await group.next() {
+                results.append(result)
+                if !addNext() { active -= 1 }
+            }
+        }
+        await finalize(results, runtime: runtime)
+    }
+
+    private func execute(_ row: StoredDelivery, processor: DeliveryProcessor, runtime: MessagingRuntime) async -> Result {
+        guard let target = runtime.targets[row.messageType + "\u{1F}" + row.handler] else {
+            return .failed(row, nil, "unknown message type or handler: no handler '\(row.handler)' is bound for '\(row.messageType)' in this application")
+        }
+        let message: any IMessage
+        do {
+            guard let codec = target.codec else { throw MessageEncodingError(expected: "Codable \(row.messageType)") }
+            message = try codec.decode(row.payload)
+        } catch {
+            return .failed(row, nil, "payload no longer decodes as \(row.messageType): \(error)")
+        }
+        let envelope = MessageEnvelope(
+            messageId: row.messageId, correlationId: row.correlationId, causationId: row.causationId,
+            messageType: row.messageType, timestamp: row.timestamp, payload: message, headers: row.headers)
+        var delivery = Delivery(envelope: envelope, target: target, endpoint: name, attempts: row.attempts,
+                                options: DeliveryOptions(groupId: row.groupId))
+        delivery.storedID = row.id
+        running.wrappingIncrement(ordering: .relaxed)
+        defer { running.wrappingDecrement(ordering: .relaxed) }
+        do {
+            try await processor.attempt(delivery, timeout: config.policy(for: target.messageID).attemptTimeout)
+            runtime.observe { $0.handlerSucceeded(envelope, handler: delivery.handler, endpoint: name) }
+            return .handled(row.id, delivery)
+        } catch {
+            return .failed(row, delivery, String(describing: error))
+        }
+    }
+
+    private func finalize(_ results: [Result], runtime: MessagingRuntime) async {
+        var handled: [Int64] = []
+        var handledDeliveries: [Delivery] = []
+        for result in results {
+            switch result {
+            case .handled(let id, let delivery):
+                handled.append(id)
+                handledDeliveries.append(delivery)
+            case .failed(let row, let delivery, let error):
+                await fail(row, delivery: delivery, error: error, runtime: runtime)
+            }
+        }
+        if !handled.isEmpty {
+            // Finalize in one round trip; on an outage keep trying until the lease would expire.
+            let ids = handled
+            await withStoreRetry("complete") { try await self.store.complete(ids, owner: self.owner) }
+            processed.wrappingIncrement(by: handled.count, ordering: .relaxed)
+            for delivery in handledDeliveries {
+                runtime.observe { $0.deliveryFinished(delivery, outcome: .handled, error: nil) }
+            }
+        }
+    }
+
+    private func fail(_ row: StoredDelivery, delivery: Delivery?, error: String, runtime: MessagingRuntime) async {
+        let messageID = delivery?.target.messageID ?? ObjectIdentifier(StoredDelivery.self)
+        let policy = delivery == nil ? ErrorPolicy.deadLetter : config.policy(for: messageID)
+        // Claims count attempts, so `row.attempts` includes this one.
+        let retrying = delivery != nil && row.attempts <= policy.maxRetries
+        let metadata: Logger.Metadata = [
+            "waku.message_id": "\(row.messageId)", "waku.message_type": "\(row.messageType)", "waku.handler": "\(row.handler)",
+            "waku.endpoint": "\(name)", "waku.attempt": "\(row.attempts)", "error": "\(error)",
+        ]
+        if let delivery {
+            runtime.observe {
+                $0.handlerFailed(delivery.envelope, handler: delivery.handler, endpoint: name, error: DurableFailure(description: error),
+                                 attempt: row.attempts, willRetry: retrying)
+            }
+        }
+        if retrying {
+            logger.warning("Durable handler failed; retry persisted", metadata: metadata)
+            let wait = policy.backoff(beforeRetry: row.attempts)
+            let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+            await withStoreRetry("retry") {
+                try await self.store.retry(row.id, owner: self.owner, availableAt: Date().addingTimeInterval(seconds), error: error)
+            }
+            return
+        }
+        switch policy.whenExhausted {
+        case .discard where delivery != nil:
+            logger.warning("Durable delivery discarded after \(row.attempts) attempt(s)", metadata: metadata)
+            await withStoreRetry("complete") { try await self.store.complete([row.id], owner: self.owner) }
+            if let delivery { runtime.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: DurableFailure(description: error)) } }
+        default:
+            logger.error("Durable delivery dead-lettered after \(row.attempts) attempt(s)", metadata: metadata)
+            await withStoreRetry("dead-letter") { try await self.store.deadLetter(row.id, owner: self.owner, error: error) }
+            if let delivery { runtime.observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: DurableFailure(description: error)) } }
+        }
+    }
+
+    /// Retries a finalize through a store outage, for up to the lease; after that another worker
+    /// will redeliver the row anyway (at-least-once).
+    private func withStoreRetry(_ step: String, _ body: @escaping @Sendable () async throws -> Void) async {
+        let deadline = ContinuousClock.now + config.lease
+        var backoff = Duration.milliseconds(50)
+        while true {
+            do {
+                try await body()
+                return
+            } catch {
+                if ContinuousClock.now + backoff > deadline {
+                    logger.error("Giving up finalize (\(step)); the lease will expire and the delivery will be redelivered",
+                                 metadata: ["waku.endpoint": "\(name)", "error": "\(error)"])
+                    return
+                }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(2))
+            }
+        }
+    }
+
+    public func stop() async -> EndpointStopReport {
+        stopping.store(true, ordering: .releasing)
+        signal()
+        let task = loop.withLock { $0 }
+        let before = processed.load(ordering: .relaxed)
+        var abandoned = 0
+        if let task {
+            let finished = await firstOf({ await task.value }, orTimeout: config.stopTimeout)
+            if !finished {
+                abandoned = inFlight
+                task.cancel()
+                await task.value
+            }
+        }
+        // Release leases on whatever this process claimed but did not finish: another process
+        // takes it at once instead of waiting for the lease to expire.
+        do {
+            try await store.release(owner: owner)
+        } catch {
+            logger.warning("Could not release leases at stop; they will expire", metadata: ["waku.endpoint": "\(name)", "error": "\(error)"])
+        }
+        let drained = processed.load(ordering: .relaxed) - before
+        if abandoned > 0 {
+            logger.warning("Durable endpoint stopped; unfinished deliveries stay in the store for redelivery",
+                           metadata: ["waku.endpoint": "\(name)", "waku.unfinished": "\(abandoned)"])
+        }
+        return EndpointStopReport(endpoint: name, drained: drained, abandoned: abandoned)
+    }
+}
+
+/// A durable handler failure as observers see it (the original error is stored as text).
+struct DurableFailure: Error, CustomStringConvertible {
+    let description: String
+}
