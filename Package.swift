@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "WakuSQLite",
             dependencies: [
-                "WakuMessaging",
+                "Waku", "WakuMessaging",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "WakuPostgres",
             dependencies: [
-                "WakuMessaging",
+                "Waku", "WakuMessaging",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -88,7 +88,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "WakuWorker",
-            dependencies: ["Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
             path: "Examples/WakuWorker",
             swiftSettings: strict
         ),

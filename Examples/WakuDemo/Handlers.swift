@@ -44,17 +44,20 @@ final class ReserveStock: EventHandler {
 final class PlaceOrderHandler: RequestHandler {
     private let repository: OrderRepository
     private let dispatcher: EventDispatcher
+    private let unitOfWork: any OrderStore
     private let trace: Trace
-    init(repository: OrderRepository, dispatcher: EventDispatcher, trace: Trace) {
+    init(repository: OrderRepository, dispatcher: EventDispatcher, unitOfWork: any OrderStore, trace: Trace) {
         self.repository = repository
         self.dispatcher = dispatcher
+        self.unitOfWork = unitOfWork
         self.trace = trace
     }
 
     func handle(_ request: PlaceOrder) async throws -> OrderConfirmation {
         let order = Order(id: repository.newId(), customerId: request.customerId, items: request.items)
         repository.save(order)
-        trace.log("  OrdersModule.PlaceOrderHandler saved \(order.id); dispatching its domain events")
+        try await unitOfWork.saveOrder(id: order.id, customerId: order.customerId)
+        trace.log("  OrdersModule.PlaceOrderHandler saved \(order.id) in the unit of work; dispatching its domain events")
         try await dispatcher.dispatch(order)
         return OrderConfirmation(orderId: order.id, total: request.items.count * 10)
     }
@@ -71,5 +74,16 @@ struct LoggingBehavior: IPipelineBehavior, Injectable {
         let result = try await next()
         trace.log("← LoggingBehavior leaves \(name)")
         return result
+    }
+}
+
+/// Routed to the durable "fulfilment" endpoint: persisted first, then handled by a worker, so it
+/// survives a crash (at-least-once).
+final class ReserveShipment: EventHandler {
+    private let trace: Trace
+    init(trace: Trace) { self.trace = trace }
+
+    func handle(_ event: OrderPlaced) async throws {
+        trace.log("  FulfilmentModule.ReserveShipment (durable endpoint 'fulfilment') books a courier for \(event.orderId)")
     }
 }

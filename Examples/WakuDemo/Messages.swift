@@ -3,7 +3,8 @@ import WakuMessaging
 
 // The seed's events, plus a request that places an order.
 
-struct OrderPlaced: IEvent {
+/// Codable, so it can be stored by the durable fulfilment endpoint.
+struct OrderPlaced: IEvent, Codable {
     let orderId: String
     let customerId: String
 }

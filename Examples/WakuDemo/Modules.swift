@@ -53,18 +53,46 @@ struct AnalyticsModule: Module {
     }
 }
 
+struct FulfilmentModule: Module {
+    var imports: [any Module] { [InfrastructureModule()] }
+    var extensions: [any ModuleExtension] {
+        [MessagingExtension().bindEvent(OrderPlaced.self, ReserveShipment.init)]
+    }
+}
+
+/// The durable store and the request-scoped unit of work (the outbox) over it.
+struct PersistenceModule: Module {
+    let storage: DemoStorage
+    var providers: [Provider] { storage.providers }
+    var exports: [Export] { [.type((any IUnitOfWork).self), .type((any OrderStore).self)] }
+}
+
 struct AppModule: Module {
+    let storage: DemoStorage
     var imports: [any Module] {
         [
             MessagingModule.register(MessagingConfig(
-                pipelineBehaviors: [LoggingBehavior.self],
-                // Analytics is routed: its handler runs on a background worker, in its own scope.
-                endpoints: [.localQueue("analytics", concurrency: 2, capacity: 1_000)],
-                routing: [routeModule(AnalyticsModule.self).eventsTo("analytics")])),
+                // TransactionalBehavior commits the unit of work: the order row and the durable
+                // OrderPlaced delivery are written in one transaction.
+                pipelineBehaviors: [LoggingBehavior.self, TransactionalBehavior.self],
+                endpoints: [
+                    // Analytics is routed to an in-memory queue: a background worker, its own scope.
+                    .localQueue("analytics", concurrency: 2, capacity: 1_000),
+                    // Fulfilment is durable: persisted before anything runs.
+                    .durable("fulfilment", concurrency: 2),
+                ],
+                routing: [
+                    routeModule(AnalyticsModule.self).eventsTo("analytics"),
+                    routeModule(FulfilmentModule.self).eventsTo("fulfilment"),
+                ],
+                durableStore: storage.store)),
+            PersistenceModule(storage: storage),
             InfrastructureModule(),
             OrdersModule(),
             NotificationModule(),
             AnalyticsModule(),
+            FulfilmentModule(),
         ]
     }
+    var exports: [Export] { [.module(PersistenceModule.self)] }
 }

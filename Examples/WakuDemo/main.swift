@@ -5,12 +5,15 @@ import WakuMessaging
 // waku-demo: the seed's orders scenario on the embedded defaults.
 
 let app: WakuApplication
+let storage: DemoStorage
 do {
-    app = try await WakuFactory(AppModule()).create()
+    storage = try DemoStorage.fromEnvironment()
+    app = try await WakuFactory(AppModule(storage: storage)).create()
 } catch {
     print(error)
     exit(1)
 }
+print("Durable store: \(storage.description)\n")
 print("Modules, dependencies first:")
 for module in app.modules {
     print("  \(module.name)\(module.isGlobal ? " (global)" : "")")
@@ -35,3 +38,7 @@ try await app.run { app in
     }
     print("  (nothing ran)")
 }
+let handled = try await storage.store.handledCount(endpoint: "fulfilment")
+let pending = try await storage.store.pendingCount(endpoint: "fulfilment")
+print("\nDurable endpoint 'fulfilment': \(handled) handled, \(pending) pending (rows survive restarts)")
+await storage.store.shutdown()

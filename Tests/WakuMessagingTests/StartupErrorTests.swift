@@ -164,8 +164,11 @@ struct StartupErrorTests {
         #expect(try error.messagingIssue(mentioning: "OrphanPingHandler").modules == ["BillingModule"])
         #expect(try error.messagingIssue(mentioning: "RefundedHandler", "bound twice").modules == ["NotificationModule"])
         #expect(error.issues(of: .messaging).count == 5, "\(error)")
+        // Nothing else: each problem is reported once.
+        #expect(error.issues.count == 5, "\(error)")
         let description = error.description
         #expect(description.contains("5 problems"))
+        for issue in error.issues { #expect(description.contains(issue.message)) }
     }
 
     @Test("messaging problems are reported together with the core's own problems")

@@ -118,6 +118,7 @@ func makeRoot(
 }
 
 /// Builds the application, runs `body` between initialize and close, and returns its result.
+@discardableResult
 func withApp<R>(
     _ modules: [any Module], probe: Probe, config: MessagingConfig = MessagingConfig(),
     providers: [Provider] = [], exports: [Export] = [],
@@ -128,6 +129,7 @@ func withApp<R>(
 }
 
 /// Opens one request scope and hands `body` that scope's bus.
+@discardableResult
 func inScope<R>(_ app: WakuApplication, _ body: (any IMessageBus) async throws -> R) async throws -> R {
     try await app.withContainer { container in
         try await body(try await container.get((any IMessageBus).self))

@@ -83,8 +83,14 @@ struct ConcurrencyTests {
         let app = try await WakuFactory(
             RaceModule(sharedCount: sharedCount, perRequestCount: perRequestCount, cleanups: cleanups)
         ).create()
+        struct ScopeResult: Sendable {
+            let request: Int
+            let shared: Int
+            let sameWithinScope: Bool
+            let injectedSingletonIsShared: Bool
+        }
         let scopes = 200
-        let results = try await withThrowingTaskGroup(of: (request: Int, shared: Int, again: Int).self) { group in
+        let results = try await withThrowingTaskGroup(of: ScopeResult.self) { group in
             for _ in 0..<scopes {
                 group.addTask {
                     try await app.withContainer { container in
@@ -92,17 +98,18 @@ struct ConcurrencyTests {
                         async let second = container.get(PerRequest.self)
                         let (a, b) = try await (first, second)
                         let shared = try await container.get(Shared.self)
-                        #expect(a === b)
-                        #expect(a.shared === shared)
-                        return (a.serial, shared.serial, b.serial)
+                        return ScopeResult(
+                            request: a.serial, shared: shared.serial, sameWithinScope: a === b,
+                            injectedSingletonIsShared: a.shared === shared)
                     }
                 }
             }
-            return try await group.reduce(into: [(request: Int, shared: Int, again: Int)]()) { $0.append($1) }
+            return try await group.reduce(into: [ScopeResult]()) { $0.append($1) }
         }
         #expect(results.count == scopes)
+        #expect(results.filter { !$0.sameWithinScope }.isEmpty)
+        #expect(results.filter { !$0.injectedSingletonIsShared }.isEmpty)
         #expect(Set(results.map(\.request)).count == scopes)  // each scope had its own instance
-        #expect(results.allSatisfy { $0.request == $0.again })
         #expect(Set(results.map(\.shared)) == [1])  // one singleton overall
         #expect(sharedCount.value == 1)
         #expect(perRequestCount.value == scopes)
@@ -113,6 +120,8 @@ struct ConcurrencyTests {
 
     struct SlowA: Sendable { let sawB: Bool }
     struct FastB: Sendable {}
+    struct PerRequestGate: Sendable { let sawOthers: Bool }
+    struct OtherScoped: Sendable {}
     struct GateModule: Module {
         let aStarted: Signal
         let bResolved: Signal
@@ -121,23 +130,22 @@ struct ConcurrencyTests {
             return [
                 singleton { () async -> SlowA in
                     aStarted.fire()
-                    // Blocks until another task has resolved B. If the container held a lock (or
+                    // Waits until another task has resolved B. If the container held a lock (or
                     // serialized creation) while this factory runs, that never happens.
-                    await bResolved.wait()
-                    return SlowA(sawB: true)
+                    return SlowA(sawB: await bResolved.wait())
                 },
                 singleton { FastB() },
                 scoped { () async -> PerRequestGate in
                     aStarted.fire()
-                    await bResolved.wait()
-                    return PerRequestGate()
+                    return PerRequestGate(sawOthers: await bResolved.wait())
                 },
                 scoped { OtherScoped() },
             ]
         }
     }
-    struct PerRequestGate: Sendable {}
-    struct OtherScoped: Sendable {}
+
+    // In both tests the resolution that a held lock would block runs in an unstructured task,
+    // and every wait ends on cancellation: a deadlock fails at the time limit instead of hanging.
 
     @Test(.timeLimit(.minutes(1)))
     func slowSingletonFactoryDoesNotBlockOtherResolutions() async throws {
@@ -145,9 +153,11 @@ struct ConcurrencyTests {
         let bResolved = Signal()
         let app = try await WakuFactory(GateModule(aStarted: aStarted, bResolved: bResolved)).create()
         async let a = app.container.get(SlowA.self)
-        await aStarted.wait()
-        _ = try await app.container.get(FastB.self)
-        bResolved.fire()
+        #expect(await aStarted.wait())
+        Task {
+            _ = try await app.container.get(FastB.self)
+            bResolved.fire()
+        }
         #expect(try await a.sawB)
     }
 
@@ -156,13 +166,16 @@ struct ConcurrencyTests {
         let aStarted = Signal()
         let bResolved = Signal()
         let app = try await WakuFactory(GateModule(aStarted: aStarted, bResolved: bResolved)).create()
-        try await app.withContainer { container in
+        let sawOthers = try await app.withContainer { container in
             async let slow = container.get(PerRequestGate.self)
-            await aStarted.wait()
-            _ = try await container.get(OtherScoped.self)
-            _ = try await container.get(FastB.self)
-            bResolved.fire()
-            _ = try await slow
+            #expect(await aStarted.wait())
+            Task {
+                _ = try await container.get(OtherScoped.self)
+                _ = try await container.get(FastB.self)
+                bResolved.fire()
+            }
+            return try await slow.sawOthers
         }
+        #expect(sawOthers)
     }
 }

@@ -180,6 +180,64 @@ struct LifecycleTests {
         }
     }
 
+    // MARK: Failures
+
+    struct FailingConfigure: OnModuleConfigure {
+        func onModuleConfigure(_ metadata: inout ModuleMetadata) throws { throw TestFailure(tag: "configure") }
+    }
+    struct FailingRegistration: OnModuleRegistration {
+        func onModuleRegistration(_ registry: ModuleRegistry, owningModule: ModuleIdentity?) throws {
+            throw TestFailure(tag: "registration")
+        }
+    }
+    struct BadlyConfigured: Module {
+        var extensions: [any ModuleExtension] { [FailingConfigure()] }
+    }
+    struct BadlyRegistered: Module {
+        var imports: [any Module] { [BadlyConfigured()] }
+        var extensions: [any ModuleExtension] { [FailingRegistration()] }
+    }
+
+    @Test func failingConfigureAndRegistrationHooksAreStartupIssues() async throws {
+        let error = try await startupError(BadlyRegistered())
+        let issues = error.issues(of: .extensionFailure)
+        #expect(error.issues.count == 2)
+        #expect(issues.map(\.modules) == [["BadlyConfigured"], ["BadlyRegistered"]])
+        #expect(issues[0].message.contains("FailingConfigure.onModuleConfigure"))
+        #expect(issues[0].message.contains("configure"))
+        #expect(issues[1].message.contains("FailingRegistration.onModuleRegistration"))
+    }
+
+    struct FailingInit: OnModuleInit {
+        let log: EventLog
+        func onModuleInit(_ module: ModuleMetadata, app: WakuApplication) async throws {
+            log.record("init \(module.name) fails")
+            throw TestFailure(tag: "init")
+        }
+    }
+    struct FailsToInit: Module {
+        let log: EventLog
+        var imports: [any Module] { [DatabaseModule(log: log)] }
+        var extensions: [any ModuleExtension] { [FailingInit(log: log)] }
+    }
+
+    @Test func failedInitializeClosesWhatStartedAndRethrows() async throws {
+        let log = EventLog()
+        let app = try await WakuFactory(
+            FailsToInit(log: log), lifespan: [Self.lifespan("guarded", log)], extensions: [AppHooks(log: log)]
+        ).create()
+        await #expect(throws: TestFailure(tag: "init")) { try await app.initialize() }
+        #expect(!app.isInitialized)
+        let events = log.events
+        #expect(events.contains("init FailsToInit fails"))
+        #expect(!events.contains("app init"))
+        #expect(events.last == "lifespan guarded exit")
+        #expect(log.count(of: "lifespan guarded exit") == 1)
+        // Closing again does nothing more.
+        try await app.close()
+        #expect(log.events == events)
+    }
+
     // MARK: swift-service-lifecycle
 
     struct StartedHook: AfterApplicationInit {
@@ -198,7 +256,7 @@ struct LifecycleTests {
         let group = ServiceGroup(services: [app])
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            await started.wait()
+            #expect(await started.wait())
             #expect(app.isInitialized)
             #expect(log.count(of: "app shutdown") == 0)
             await group.triggerGracefulShutdown()

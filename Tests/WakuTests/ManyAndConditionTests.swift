@@ -53,6 +53,27 @@ struct ManyAndConditionTests {
         #expect(host.names == ["core-a", "core-b"])
     }
 
+    /// Every contribution is switched off: the collection is empty, which is not an error
+    /// (contributions are not alternatives that need one winner).
+    struct AllPluginsDisabled: Module {
+        var providers: [Provider] {
+            [
+                many((any Plugin).self, { NamedPlugin(name: "off-1") }, when: .flag(false)),
+                many((any Plugin).self, { NamedPlugin(name: "off-2") }, when: .flag(false)),
+                scoped { (plugins: [any Plugin]) in PluginHost(names: plugins.map(\.name)) },
+            ]
+        }
+    }
+
+    @Test func manyWithEveryContributionInactiveIsEmpty() async throws {
+        let app = try await WakuFactory(AllPluginsDisabled()).create()
+        let (direct, injected) = try await app.withContainer { container in
+            (try await container.get([any Plugin].self).map(\.name), try await container.get(PluginHost.self).names)
+        }
+        #expect(direct.isEmpty)
+        #expect(injected.isEmpty)
+    }
+
     // MARK: when:
 
     enum Environment: Sendable, Equatable { case development, production }
@@ -87,18 +108,20 @@ struct ManyAndConditionTests {
         // No Environment in the context: both `.context` conditions are false.
         let error = try await startupError(CacheModule())
         let issue = try singleIssue(error, .conditionalProviders)
-        #expect(issue.subject == "any Cache")
+        // Type names are the runtime's: an existential prints as its protocol's name.
+        #expect(issue.subject == "Cache")
         #expect(issue.modules == ["CacheModule"])
-        #expect(issue.message.contains("RedisCache"))
-        #expect(issue.message.contains("MemoryCache"))
+        #expect(issue.message.contains("all 2 alternatives"), "\(issue.message)")
+        #expect(error.issues.count == 1)
     }
 
     @Test func twoActiveAlternativesAreAnError() async throws {
         let error = try await startupError(BothActiveModule())
         let issue = try singleIssue(error, .conditionalProviders)
-        #expect(issue.subject == "any Cache")
-        #expect(issue.message.contains("RedisCache"))
-        #expect(issue.message.contains("MemoryCache"))
-        #expect(error.issues(of: .duplicateProvider).isEmpty)
+        #expect(issue.subject == "Cache")
+        #expect(issue.modules == ["BothActiveModule"])
+        #expect(issue.message.contains("active at once"), "\(issue.message)")
+        // Conditional alternatives that clash are not reported as plain duplicates too.
+        #expect(error.issues.count == 1)
     }
 }

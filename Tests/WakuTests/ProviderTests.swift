@@ -214,6 +214,17 @@ struct ProviderTests {
         #expect(counter.value == 1)
     }
 
+    @Test func resolvingFromTheAppContainerAfterCloseFails() async throws {
+        let counter = Counter()
+        let app = try await WakuFactory(LifetimesModule(counter: counter)).create()
+        try await app.initialize()
+        #expect(try await app.container.get(SingletonThing.self).serial == 1)
+        try await app.close()
+        let error = try await resolutionError { _ = try await app.container.get(SingletonThing.self) }
+        #expect(error == ResolutionError(type: "SingletonThing", reason: .scopeClosed))
+        #expect(counter.value == 1)
+    }
+
     @Test func resolvingAfterTheScopeClosedNeverCreates() async throws {
         let counter = Counter()
         let app = try await WakuFactory(LifetimesModule(counter: counter)).create()

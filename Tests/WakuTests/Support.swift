@@ -48,13 +48,14 @@ final class Counter: @unchecked Sendable {
     }
 }
 
-/// A one-shot signal that async code can wait for: `wait()` returns once `fire()` was called,
-/// whether before or after the wait started.
+/// A one-shot signal that async code can wait for: `wait()` returns `true` once `fire()` was
+/// called, whether before or after the wait started, and `false` if the waiting task is cancelled
+/// first (so a test with a time limit fails instead of hanging when something deadlocks).
 final class Signal: @unchecked Sendable {
     // @unchecked: `fired` and `waiters` are only read or written while holding `lock` (an NSLock).
     private let lock = NSLock()
     private var fired = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [CheckedContinuation<Bool, Never>] = []
 
     func fire() {
         lock.lock()
@@ -62,19 +63,32 @@ final class Signal: @unchecked Sendable {
         let waiting = waiters
         waiters = []
         lock.unlock()
-        for waiter in waiting { waiter.resume() }
+        for waiter in waiting { waiter.resume(returning: true) }
     }
 
-    func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if fired {
-                lock.unlock()
-                continuation.resume()
-            } else {
-                waiters.append(continuation)
-                lock.unlock()
+    @discardableResult
+    func wait() async -> Bool {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                lock.lock()
+                if fired {
+                    lock.unlock()
+                    continuation.resume(returning: true)
+                } else if Task.isCancelled {
+                    lock.unlock()
+                    continuation.resume(returning: false)
+                } else {
+                    waiters.append(continuation)
+                    lock.unlock()
+                }
             }
+        } onCancel: {
+            // Releases every current waiter; tests only cancel when they are over.
+            lock.lock()
+            let waiting = waiters
+            waiters = []
+            lock.unlock()
+            for waiter in waiting { waiter.resume(returning: false) }
         }
     }
 }

@@ -81,7 +81,7 @@ struct ValidationTests {
     @Test func dependencyCycleNamesEveryTypeInIt() async throws {
         let error = try await startupError(CycleModule())
         let issue = try singleIssue(error, .dependencyCycle)
-        #expect(issue.message.contains("First -> Second -> Third -> First"), "\(issue.message)")
+        #expect(issue.message.contains("First -> Second -> Third -> First (in module CycleModule)"), "\(issue.message)")
         #expect(!issue.message.contains("Outside"))
         #expect(issue.modules == ["CycleModule"])
     }
@@ -150,7 +150,7 @@ struct ValidationTests {
     }
 
     @Test func disabledValidationStillReportsCycles() async throws {
-        let error = try await #require(await #expect(throws: StartupError.self) {
+        let error = try #require(await #expect(throws: StartupError.self) {
             _ = try await WakuFactory(CycleModule(), validation: .disabled).create()
         })
         #expect(Set(error.issues.map(\.kind)) == [.dependencyCycle])

@@ -19,7 +19,24 @@ extension WakuApplication {
             }))
         }
         container.install(original.replacing(replacements))
-        defer { container.install(original) }
+        defer {
+            container.install(original)
+            // Overriding singletons got cache indices past the graph's own; the next override
+            // reuses those indices, so it must not find this override's instances there.
+            container.forgetCachedSingletons(from: original.singletonCount)
+        }
         return try await body()
+    }
+}
+
+extension Container {
+    /// Empties the app scope's created cache cells at `index` and above.
+    func forgetCachedSingletons(from index: Int) {
+        state.withLock { state in
+            guard state.cells.count > index else { return }
+            for position in index..<state.cells.count {
+                if case .ready = state.cells[position] { state.cells[position] = .empty }
+            }
+        }
     }
 }

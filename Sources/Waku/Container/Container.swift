@@ -14,6 +14,8 @@ public final class Container: Sendable {
     /// The app container; `nil` for the app container itself.
     let root: Container?
     let state: Locked<ScopeState>
+    /// Set once `close()` starts; `get` checks it so nothing is handed out after cleanups ran.
+    private let isClosed = ManagedAtomic(false)
     /// The request scope keeps the graph it was opened with; the app container reads `current`,
     /// which test overrides may swap.
     private let fixedGraph: CompiledGraph?
@@ -69,6 +71,9 @@ public final class Container: Sendable {
 
     /// Resolves a value of type `T`: `let service = try await container.get(UserService.self)`.
     public func get<T>(_ type: T.Type = T.self) async throws -> T {
+        guard !isClosed.load(ordering: .acquiring) else {
+            throw ResolutionError(type: typeName(type), reason: .scopeClosed)
+        }
         guard let index = graph.index[ObjectIdentifier(type)] else {
             throw ResolutionError(type: typeName(type), reason: .unregistered)
         }
@@ -228,6 +233,7 @@ public final class Container: Sendable {
     /// Returns the errors cleanups threw; every cleanup runs regardless.
     @discardableResult
     func close() async -> [any Error] {
+        isClosed.store(true, ordering: .releasing)
         let finalizers = state.withLock { state -> [Finalizer] in
             guard !state.closed else { return [] }
             state.closed = true

@@ -53,9 +53,15 @@ struct GraphCompiler {
                 let key = provider.lookupKey
                 declaredKeys[moduleIndex].insert(key)
                 let registered = Registered(module: moduleIndex, provider: provider)
-                if provider.condition != nil { conditionalKeys[key, default: 0] += 1 }
+                // Multi-binding contributions are not alternatives: any number may be active.
+                if provider.condition != nil, provider.multi == nil { conditionalKeys[key, default: 0] += 1 }
                 if let condition = provider.condition, !condition.predicate(activation) {
                     inactive[key, default: []].append(registered)
+                    if provider.multi != nil, contributions[key] == nil {
+                        // Every contribution may be inactive: the collection then resolves empty.
+                        contributionOrder.append(key)
+                        contributions[key] = []
+                    }
                     continue
                 }
                 if provider.multi != nil {
@@ -307,7 +313,8 @@ struct GraphCompiler {
             let involved = unique(cycle.compactMap { chosen[$0].map { modules[$0.module].name } })
             issues.append(StartupIssue(
                 kind: .dependencyCycle,
-                message: "Dependency cycle: \(cycle.map(\.name).joined(separator: " -> ")).",
+                message: "Dependency cycle: \(cycle.map(\.name).joined(separator: " -> "))"
+                    + (involved.isEmpty ? "." : " (in \(involved.count == 1 ? "module" : "modules") \(involved.joined(separator: ", ")))."),
                 modules: involved, subject: cycle.first?.name,
                 fix: "Break the cycle: extract the shared part into a new type both depend on, or inject a factory instead of the instance."))
         }
@@ -347,8 +354,11 @@ struct GraphCompiler {
         // Contribution slots go after the indexed ones; the collection slot points at them.
         var pendingCollections: [(TypeKey, Provider.MultiBinding, String)] = []
         for key in contributionOrder where chosen[key] == nil {
-            guard let collection = contributions[key], let multi = collection.first?.provider.multi else { continue }
-            pendingCollections.append((key, multi, modules[collection[0].module].name))
+            guard let collection = contributions[key],
+                  let representative = collection.first ?? inactive[key]?.first(where: { $0.provider.multi != nil }),
+                  let multi = representative.provider.multi
+            else { continue }
+            pendingCollections.append((key, multi, modules[representative.module].name))
             slots.append(Slot(key: key, lifetime: .transient, kind: .context(.app), dependencySlots: [], dependencies: [],
                               module: "", implementation: key.name))
         }

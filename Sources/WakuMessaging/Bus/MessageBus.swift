@@ -56,7 +56,14 @@ public final class MessageBus: IMessageBus {
     }
 
     public func publish<E: IEvent>(_ event: E, options: DeliveryOptions) async throws {
-        guard let plan = registry.eventPlans[ObjectIdentifier(type(of: event))] else { return }
+        guard let plan = registry.eventPlans[ObjectIdentifier(type(of: event))] else {
+            // No handlers: a no-op, but observers still see that it was published.
+            runtime.observe { observer in
+                observer.dispatchStarted(MessageContext.envelope(
+                    for: event, typeName: MessageTypeName.of(type(of: event)), headers: options.headers))
+            }
+            return
+        }
         if plan.messageID == ObjectIdentifier(E.self) {
             try await publish(event, plan: unsafeDowncast(plan, to: EventPlan<E>.self), options: options)
         } else {

@@ -12,7 +12,13 @@ public import Waku
 /// scope), ``MessageContext`` during dispatch, and ``EventDispatcher``; and it installs the
 /// ``MessageRegistryAggregator`` that merges every module's bindings.
 public struct MessagingModule: Module {
+    /// `MessagingModule()` is `MessagingModule.register(MessagingConfig())`: the default bus.
     public init() {}
+
+    public var providers: [Provider] { Self.register().providers }
+    public var exports: [Export] { Self.register().exports }
+    public var extensions: [any ModuleExtension] { Self.register().extensions }
+    public var isGlobal: Bool { true }
 
     public static func register(_ config: MessagingConfig = MessagingConfig()) -> DynamicModule {
         DynamicModule(

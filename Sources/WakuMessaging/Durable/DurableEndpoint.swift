@@ -71,6 +71,7 @@ public final class DurableEndpoint: Endpoint {
 
     public func start(processor: DeliveryProcessor) async throws {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        DurableWakeups.register(store as AnyObject) { [weak self] in self?.signal() }
         let task = Task { await run(processor) }
         loop.withLock { $0 = task }
     }

@@ -47,30 +47,48 @@ public final class MessagingRuntime: Sendable {
     /// Stops every endpoint: stop accepting, drain within each stop timeout, report leftovers.
     @discardableResult
     func stop() async -> [EndpointStopReport] {
-        await withTaskGroup(of: EndpointStopReport.self) { group in
+        let reports = await withTaskGroup(of: EndpointStopReport.self) { group in
             for endpoint in endpoints.values { group.addTask { await endpoint.stop() } }
             var reports: [EndpointStopReport] = []
             for await report in group { reports.append(report) }
             return reports.sorted { $0.endpoint < $1.endpoint }
         }
+        stopReports.withLock { $0 = reports }
+        return reports
     }
+
+    private let stopReports = MessagingLock<[EndpointStopReport]>([])
+
+    /// What each endpoint drained and abandoned when the app last closed; empty before that.
+    public var lastStopReports: [EndpointStopReport] { stopReports.withLock { $0 } }
 
     func enqueue(_ delivery: Delivery) async throws {
         guard let endpoint = endpoints[delivery.endpoint] else {
             throw EndpointNotStarted(endpoint: delivery.endpoint)
         }
-        try await endpoint.enqueue(delivery)
+        // Observed before the endpoint has it: a worker may finish it before `enqueue` returns.
         observe { $0.deliveryEnqueued(delivery) }
+        do {
+            try await endpoint.enqueue(delivery)
+        } catch {
+            observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
+            throw error
+        }
     }
 
-    /// Sends dead letters back through their endpoints, and removes them from the store.
-    /// Returns how many were replayed.
+    /// Sends dead letters back through their endpoints, and removes each from the store once its
+    /// endpoint accepted it; a record whose enqueue fails stays in the store. Returns how many
+    /// were replayed.
     @discardableResult
     public func replayDeadLetters(_ ids: [UUID]) async throws -> Int {
-        let records = try await deadLetters.remove(ids)
+        let wanted = Set(ids)
+        let records = try await deadLetters.list().filter { wanted.contains($0.id) }
         for record in records {
-            let delivery = Delivery(envelope: record.envelope, target: record.delivery.target, endpoint: record.endpoint)
+            let delivery = Delivery(
+                envelope: record.envelope, target: record.delivery.target, endpoint: record.endpoint,
+                options: record.delivery.options)
             try await enqueue(delivery)
+            _ = try await deadLetters.remove([record.id])
         }
         return records.count
     }

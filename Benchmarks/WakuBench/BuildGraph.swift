@@ -1,0 +1,140 @@
+import Waku
+
+// The large app of `di.build.<modules>x10`: `moduleCount` modules in a binary tree, 10 providers
+// each, every provider its own type.
+//
+// Module i imports modules 2i+1 and 2i+2 (when they exist); module 0 is the root. In each module,
+// slot 0 depends on the type each imported child exports, slot k on slot k-1, so every provider
+// has a dependency to check, and every module boundary is crossed by an import + export:
+//
+//   slots 0...6  singleton   (slot 6 is the module's export)
+//   slots 7, 8   scoped
+//   slot 9       transient
+//
+// Module and provider types must be distinct types (modules are identified by type, providers
+// by the provided type), so they are generic types over decimal digits: module 347 is
+// `TreeModule<D3, D4, D7>`, its slot 2 is `TreeNode<D3, D4, D7, D2>`. Up to 1,000 modules.
+
+protocol Digit: Sendable {}
+enum D0: Digit {}
+enum D1: Digit {}
+enum D2: Digit {}
+enum D3: Digit {}
+enum D4: Digit {}
+enum D5: Digit {}
+enum D6: Digit {}
+enum D7: Digit {}
+enum D8: Digit {}
+enum D9: Digit {}
+
+let decimalDigits: [any Digit.Type] = [D0.self, D1.self, D2.self, D3.self, D4.self, D5.self, D6.self, D7.self, D8.self, D9.self]
+
+/// A provided type of the build graph; never resolved, only validated and compiled.
+protocol TreeNodeType: Sendable {
+    init()
+}
+
+final class TreeNode<Hundreds: Digit, Tens: Digit, Units: Digit, Slot: Digit>: TreeNodeType {
+    init() {}
+}
+
+enum BuildGraph {
+    static let providersPerModule = 10
+    static let exportedSlot = 6
+    static let maxModules = 1_000
+
+    /// The root module (module 0) of a tree of `moduleCount` modules.
+    static func root(moduleCount: Int) -> any Module {
+        precondition((1 ... maxModules).contains(moduleCount), "the build graph has 1...1000 modules")
+        return module(0, of: moduleCount)
+    }
+
+    static func module(_ index: Int, of count: Int) -> any Module {
+        let (h, t, u) = digits(of: index)
+        return makeModule(h, t, u, index: index, count: count)
+    }
+
+    /// The type module `index` exports.
+    static func exportedNode(ofModule index: Int) -> any TreeNodeType.Type {
+        let (h, t, u) = digits(of: index)
+        return nodeType(h, t, u, slot: decimalDigits[exportedSlot])
+    }
+
+    static func children(of index: Int, count: Int) -> [Int] {
+        [2 * index + 1, 2 * index + 2].filter { $0 < count }
+    }
+
+    private static func digits(of index: Int) -> (any Digit.Type, any Digit.Type, any Digit.Type) {
+        (decimalDigits[index / 100 % 10], decimalDigits[index / 10 % 10], decimalDigits[index % 10])
+    }
+
+    private static func makeModule<H: Digit, T: Digit, U: Digit>(
+        _ h: H.Type, _ t: T.Type, _ u: U.Type, index: Int, count: Int
+    ) -> any Module {
+        TreeModule<H, T, U>(index: index, count: count)
+    }
+
+    static func nodeType<H: Digit, T: Digit, U: Digit>(
+        _ h: H.Type, _ t: T.Type, _ u: U.Type, slot: any Digit.Type
+    ) -> any TreeNodeType.Type {
+        func withSlot<S: Digit>(_ s: S.Type) -> any TreeNodeType.Type { TreeNode<H, T, U, S>.self }
+        return withSlot(slot)
+    }
+
+    /// A provider of `node` that depends on each of `dependencies`.
+    static func provider(_ node: any TreeNodeType.Type, dependsOn dependencies: [any TreeNodeType.Type], _ lifetime: Lifetime) -> Provider {
+        switch dependencies.count {
+        case 0: return leaf(node, lifetime)
+        case 1: return linked(node, dependencies[0], lifetime)
+        default: return joined(node, dependencies[0], dependencies[1], lifetime)
+        }
+    }
+
+    private static func leaf<N: TreeNodeType>(_ node: N.Type, _ lifetime: Lifetime) -> Provider {
+        Waku.provider(Factory<N> { N() }, lifetime: lifetime)
+    }
+
+    private static func linked<N: TreeNodeType, D: TreeNodeType>(_ node: N.Type, _ dependency: D.Type, _ lifetime: Lifetime) -> Provider {
+        Waku.provider(Factory<N> { (_: D) in N() }, lifetime: lifetime)
+    }
+
+    private static func joined<N: TreeNodeType, D1: TreeNodeType, D2: TreeNodeType>(
+        _ node: N.Type, _ first: D1.Type, _ second: D2.Type, _ lifetime: Lifetime
+    ) -> Provider {
+        Waku.provider(Factory<N> { (_: D1, _: D2) in N() }, lifetime: lifetime)
+    }
+
+    static func lifetime(ofSlot slot: Int) -> Lifetime {
+        switch slot {
+        case ...exportedSlot: .singleton
+        case 7, 8: .scoped
+        default: .transient
+        }
+    }
+}
+
+struct TreeModule<Hundreds: Digit, Tens: Digit, Units: Digit>: Module {
+    let index: Int
+    let count: Int
+
+    private var children: [Int] { BuildGraph.children(of: index, count: count) }
+
+    private func node(_ slot: Int) -> any TreeNodeType.Type {
+        BuildGraph.nodeType(Hundreds.self, Tens.self, Units.self, slot: decimalDigits[slot])
+    }
+
+    var imports: [any Module] { children.map { BuildGraph.module($0, of: count) } }
+
+    var providers: [Provider] {
+        var providers: [Provider] = []
+        providers.reserveCapacity(BuildGraph.providersPerModule)
+        let childExports = children.map { BuildGraph.exportedNode(ofModule: $0) }
+        providers.append(BuildGraph.provider(node(0), dependsOn: childExports, BuildGraph.lifetime(ofSlot: 0)))
+        for slot in 1 ..< BuildGraph.providersPerModule {
+            providers.append(BuildGraph.provider(node(slot), dependsOn: [node(slot - 1)], BuildGraph.lifetime(ofSlot: slot)))
+        }
+        return providers
+    }
+
+    var exports: [Export] { [.type(node(BuildGraph.exportedSlot))] }
+}

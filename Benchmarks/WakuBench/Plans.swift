@@ -1,0 +1,64 @@
+/// How long each kind of measurement runs, for a full run and for a `--quick` smoke run.
+///
+/// The bus and queue totals match `Benchmarks/python/bench.py` (FULL / QUICK), so both sides time
+/// the same number of operations; the batches are smaller (a few ms each), so that on a busy
+/// machine most batches run without being preempted and the median over batches stays put.
+struct Plans {
+    let quick: Bool
+    /// DI micro-operations: adaptive batches (see ``Harness/measureBatches(_:_:)``).
+    let micro: BatchPlan
+    /// Bus dispatches, each timed on its own.
+    let bus: LatencyPlan
+    let nested: LatencyPlan
+    /// Hand-wired baselines of the bus scenarios (batch-timed: too short to time one by one).
+    let handwiredBus: BatchPlan
+    /// Local-queue throughput.
+    let queue: ThroughputPlan
+    /// App builds: (warm-up builds, measured builds); one more untimed build checks the graph first.
+    let build: EachPlan
+
+    static let full = Plans(
+        quick: false,
+        micro: BatchPlan(warmupNanos: 200_000_000, batchNanos: 2_000_000, batches: 150),
+        bus: LatencyPlan(warmup: 5_000, batches: 200, batchSize: 500),
+        nested: LatencyPlan(warmup: 3_000, batches: 200, batchSize: 300),
+        handwiredBus: BatchPlan(warmupNanos: 200_000_000, batchNanos: 2_000_000, batches: 150),
+        queue: ThroughputPlan(warmupMessages: 4_000, messages: 20_000, runs: 9),
+        build: EachPlan(warmup: 1, samples: 11))
+
+    static let smoke = Plans(
+        quick: true,
+        micro: BatchPlan(warmupNanos: 10_000_000, batchNanos: 500_000, batches: 20),
+        bus: LatencyPlan(warmup: 300, batches: 20, batchSize: 100),
+        nested: LatencyPlan(warmup: 200, batches: 15, batchSize: 100),
+        handwiredBus: BatchPlan(warmupNanos: 10_000_000, batchNanos: 500_000, batches: 20),
+        queue: ThroughputPlan(warmupMessages: 400, messages: 2_000, runs: 3),
+        build: EachPlan(warmup: 0, samples: 3))
+}
+
+/// Batches of a tight loop; the batch size is calibrated so one batch takes about `batchNanos`.
+struct BatchPlan {
+    let warmupNanos: UInt64
+    let batchNanos: UInt64
+    let batches: Int
+}
+
+/// `batches × batchSize` operations, each timed on its own, after `warmup` untimed ones.
+struct LatencyPlan {
+    let warmup: Int
+    let batches: Int
+    let batchSize: Int
+}
+
+/// `runs` runs of `messages` messages each, after one warm-up run of `warmupMessages`.
+struct ThroughputPlan {
+    let warmupMessages: Int
+    let messages: Int
+    let runs: Int
+}
+
+/// Long operations timed one by one.
+struct EachPlan {
+    let warmup: Int
+    let samples: Int
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Waku
+import WakuMessaging
+import WakuPostgres
+import WakuSQLite
+
+/// Where the demo's orders are written: through the unit of work, in the same transaction as the
+/// durable messages that the order causes.
+protocol OrderStore: IUnitOfWork {
+    func saveOrder(id: String, customerId: String) async throws
+}
+
+extension SQLiteUnitOfWork: OrderStore {
+    func saveOrder(id: String, customerId: String) async throws {
+        try await query("CREATE TABLE IF NOT EXISTS demo_orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL)")
+        try await query("INSERT INTO demo_orders (id, customer_id) VALUES (?, ?)", [.text(id), .text(customerId)])
+    }
+}
+
+extension PostgresUnitOfWork: OrderStore {
+    func saveOrder(id: String, customerId: String) async throws {
+        _ = try await query("CREATE TABLE IF NOT EXISTS demo_orders (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL)")
+        _ = try await query("INSERT INTO demo_orders (id, customer_id) VALUES (\(id), \(customerId)) ON CONFLICT DO NOTHING")
+    }
+}
+
+/// The embedded default: a SQLite file in a temporary (or `WAKU_DEMO_DATA`) folder.
+/// `WAKU_POSTGRES_URL` switches to PostgreSQL.
+struct DemoStorage: Sendable {
+    let store: any DurableStore
+    let providers: [Provider]
+    let description: String
+
+    static func fromEnvironment() throws -> DemoStorage {
+        let environment = ProcessInfo.processInfo.environment
+        if let url = environment["WAKU_POSTGRES_URL"], !url.isEmpty {
+            let store = try PostgresDurableStore(url: url)
+            return DemoStorage(
+                store: store,
+                providers: store.unitOfWorkProviders() + [scoped((any OrderStore).self) { (unitOfWork: PostgresUnitOfWork) in unitOfWork }],
+                description: "PostgreSQL (WAKU_POSTGRES_URL)")
+        }
+        let folder = environment["WAKU_DEMO_DATA"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("waku-demo-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("waku-demo.sqlite").path
+        let store = SQLiteDurableStore(path: path)
+        return DemoStorage(
+            store: store,
+            providers: store.unitOfWorkProviders() + [scoped((any OrderStore).self) { (unitOfWork: SQLiteUnitOfWork) in unitOfWork }],
+            description: "SQLite file \(path)")
+    }
+}

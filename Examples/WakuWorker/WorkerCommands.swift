@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Waku
+import WakuMessaging
+
+/// The three modes of `waku-worker`.
+enum WorkerCommands {
+    /// Publishes `count` jobs through the bus, then exits. The producer's store never claims, so
+    /// all the work is left to the consumers.
+    static func produce(count: Int, options: WorkerOptions, store: WorkerStore, logger: Logger) async throws {
+        try await store.log.prepare()
+        let settings = WorkerSettings(pid: ProcessInfo.processInfo.processIdentifier, handlerDelay: .zero, handled: HandledCounter())
+        let module = WorkerModule(
+            durableStore: ProduceOnlyStore(store.durable), storeProviders: store.providers, settings: settings, options: options)
+        let app = try await WakuFactory(module, logger: logger).create()
+        let started = ContinuousClock.now
+        try await app.run { app in
+            try await app.withContainer { container in
+                let publisher = try await container.get((any IPublisher).self)
+                for index in 0..<count {
+                    let id = options.firstId + index
+                    let job = options.groups > 0
+                        ? Job(id: id, group: "g\(id % options.groups)", seq: id / options.groups)
+                        : Job(id: id, group: nil, seq: id)
+                    try await publisher.publish(job)
+                }
+            }
+        }
+        let elapsed = started.duration(to: .now)
+        let groups = options.groups > 0 ? " in \(options.groups) group(s)" : ""
+        print("waku-worker \(settings.pid): produced \(count) job(s)\(groups) on \(store.displayName) in \(format(elapsed))")
+    }
+
+    /// Runs the app as a Service until SIGTERM/SIGINT, or until the log holds `--until-handled` jobs.
+    static func consume(options: WorkerOptions, store: WorkerStore, logger: Logger) async throws {
+        let log = store.log
+        try await log.prepare()
+        let settings = WorkerSettings(
+            pid: ProcessInfo.processInfo.processIdentifier, handlerDelay: options.handlerDelay, handled: HandledCounter())
+        let module = WorkerModule(durableStore: store.durable, storeProviders: store.providers, settings: settings, options: options)
+        let app = try await WakuFactory(module, logger: logger).create()
+
+        var services = [ServiceGroupConfiguration.ServiceConfiguration(service: app)]
+        if let target = options.untilHandled {
+            // Finishing successfully shuts the whole group down gracefully: the app drains and
+            // releases its leases.
+            services.append(.init(service: UntilHandled(log: log, target: target, logger: logger),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        var configuration = ServiceGroupConfiguration(services: services, logger: logger)
+        configuration.gracefulShutdownSignals = [.sigterm, .sigint]
+        let group = ServiceGroup(configuration: configuration)
+
+        let until = options.untilHandled.map { " until \($0) job(s) are logged" } ?? " until SIGTERM/SIGINT"
+        print("waku-worker \(settings.pid): consuming '\(WorkerModule.endpoint)' on \(store.displayName) with concurrency \(options.concurrency)\(until)")
+        let started = ContinuousClock.now
+        try await group.run()
+        let handled = await settings.handled.count
+        print("waku-worker \(settings.pid): stopped; handled \(handled) job(s) in \(format(started.duration(to: .now)))")
+    }
+
+    static func report(store: WorkerStore) async throws {
+        let log = store.log
+        try await log.prepare()
+        let stats = try await log.stats()
+        print("waku-worker report for \(store.displayName):")
+        print(stats.description.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+    }
+
+    static func format(_ duration: Duration) -> String {
+        String(format: "%.2fs", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+}
+
+/// Ends (successfully) once the job log holds `target` distinct jobs, or at graceful shutdown.
+struct UntilHandled: Service {
+    let log: any JobLog
+    let target: Int
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                if try await log.distinctJobs() >= target { return }
+            } catch {
+                logger.warning("Could not read the job log; retrying", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// The command line of `waku-worker`.
+struct WorkerOptions: Sendable {
+    enum Mode: Sendable, Equatable {
+        case produce(count: Int)
+        case consume
+        case report
+    }
+
+    var store = ""
+    var mode: Mode = .report
+    var groups = 0
+    var firstId = 0
+    var untilHandled: Int?
+    var concurrency = 4
+    var handlerDelay: Duration = .zero
+    var lease: Duration = .seconds(30)
+    var batchSize = 64
+    var verbose = false
+
+    static let usage = """
+        usage: waku-worker --store URL MODE [options]
+
+          --store postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME] | sqlite:PATH
+                                 where the durable queue (and the job log) live
+
+        modes:
+          --produce N [--groups G] [--first-id K]
+                                 publish N jobs (ids K..K+N-1) and exit; with G > 0, job i
+                                 belongs to group "g<i mod G>" and is processed in order within it
+          --consume [--until-handled N] [--concurrency C] [--handler-delay-ms D]
+                    [--lease-ms L] [--batch-size B]
+                                 handle jobs until SIGTERM/SIGINT, or until the log holds N
+                                 distinct jobs; every handled job is logged with this pid
+          --report               print handled, duplicate and pending counts
+
+          --verbose              log at info level (default: warnings and errors)
+        """
+
+    struct UsageError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    static func parse(_ arguments: [String]) throws(UsageError) -> WorkerOptions {
+        var options = WorkerOptions()
+        var modes: [Mode] = []
+        var remaining = arguments[...]
+        func value(_ flag: String) throws(UsageError) -> String {
+            guard let next = remaining.popFirst() else { throw UsageError(message: "\(flag) needs a value") }
+            return next
+        }
+        func number(_ flag: String, minimum: Int) throws(UsageError) -> Int {
+            let text = try value(flag)
+            guard let number = Int(text), number >= minimum else {
+                throw UsageError(message: "\(flag) needs a whole number ≥ \(minimum), got '\(text)'")
+            }
+            return number
+        }
+        while let flag = remaining.popFirst() {
+            switch flag {
+            case "--store": options.store = try value(flag)
+            case "--produce": modes.append(.produce(count: try number(flag, minimum: 0)))
+            case "--consume": modes.append(.consume)
+            case "--report": modes.append(.report)
+            case "--groups": options.groups = try number(flag, minimum: 0)
+            case "--first-id": options.firstId = try number(flag, minimum: 0)
+            case "--until-handled": options.untilHandled = try number(flag, minimum: 0)
+            case "--concurrency": options.concurrency = try number(flag, minimum: 1)
+            case "--handler-delay-ms": options.handlerDelay = .milliseconds(try number(flag, minimum: 0))
+            case "--lease-ms": options.lease = .milliseconds(try number(flag, minimum: 1))
+            case "--batch-size": options.batchSize = try number(flag, minimum: 1)
+            case "--verbose": options.verbose = true
+            case "-h", "--help": throw UsageError(message: usage)
+            default: throw UsageError(message: "unknown argument '\(flag)'")
+            }
+        }
+        if options.store.isEmpty, let fromEnvironment = ProcessInfo.processInfo.environment["WAKU_WORKER_STORE"] {
+            options.store = fromEnvironment
+        }
+        guard !options.store.isEmpty else { throw UsageError(message: "--store is required") }
+        guard modes.count == 1, let mode = modes.first else {
+            throw UsageError(message: "choose exactly one of --produce N, --consume, --report")
+        }
+        options.mode = mode
+        return options
+    }
+}

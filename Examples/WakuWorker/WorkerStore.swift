@@ -1,0 +1,64 @@
+import Logging
+import Waku
+import WakuMessaging
+import WakuPostgres
+import WakuSQLite
+
+/// The store named by `--store`: PostgreSQL for several processes, or an SQLite file.
+enum WorkerStore {
+    case postgres(PostgresDurableStore)
+    case sqlite(SQLiteDurableStore)
+
+    static func open(_ spec: String, logger: Logger) throws -> WorkerStore {
+        if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
+            return .postgres(try PostgresDurableStore(url: spec, logger: logger))
+        }
+        if spec.hasPrefix("sqlite:") {
+            return .sqlite(SQLiteDurableStore(path: String(spec.dropFirst("sqlite:".count)), logger: logger))
+        }
+        throw WorkerOptions.UsageError(message: "--store must be postgres://… or sqlite:PATH, got '\(spec)'")
+    }
+
+    var durable: any DurableStore {
+        switch self {
+        case .postgres(let store): store
+        case .sqlite(let store): store
+        }
+    }
+
+    /// Where the queue lives, without secrets.
+    var displayName: String {
+        switch self {
+        case .postgres(let store): store.displayName
+        case .sqlite(let store): "SQLite file \(store.path)"
+        }
+    }
+
+    var log: any JobLog {
+        switch self {
+        case .postgres(let store): PostgresJobLog(store: store)
+        case .sqlite(let store): SQLiteJobLog(store: store)
+        }
+    }
+
+    /// The request-scoped unit of work, and the job recorder that writes through it.
+    var providers: [Provider] {
+        switch self {
+        case .postgres(let store):
+            let table = PostgresJobLog(store: store).table
+            return store.unitOfWorkProviders() + [
+                scoped((any JobRecorder).self) { (unitOfWork: PostgresUnitOfWork) in
+                    PostgresJobRecorder(unitOfWork: unitOfWork, table: table)
+                },
+            ]
+        case .sqlite(let store):
+            return store.unitOfWorkProviders() + [
+                scoped((any JobRecorder).self) { (unitOfWork: SQLiteUnitOfWork) in SQLiteJobRecorder(unitOfWork: unitOfWork) },
+            ]
+        }
+    }
+
+    func shutdown() async {
+        await durable.shutdown()
+    }
+}

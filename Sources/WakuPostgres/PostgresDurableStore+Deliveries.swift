@@ -1,0 +1,293 @@
+public import Foundation
+import Logging
+import PostgresNIO
+public import WakuMessaging
+
+extension PostgresDurableStore {
+    // MARK: Persist
+
+    public func insert(_ deliveries: [StoredDelivery]) async throws {
+        guard !deliveries.isEmpty else { return }
+        let query = try insertQuery(deliveries)
+        try await execute("insert", query)
+    }
+
+    /// One statement for any number of deliveries: arrays unnested into rows. Duplicates of
+    /// (message id, handler) are ignored. Availability is computed on the database clock: the
+    /// delay is sent, not the app's wall-clock time, so clock skew between hosts cannot hold
+    /// immediate deliveries back.
+    func insertQuery(_ deliveries: [StoredDelivery]) throws -> PostgresQuery {
+        let now = Date()
+        var binds = PostgresBindings(capacity: 13)
+        binds.append(deliveries.map(\.messageId))
+        binds.append(deliveries.map(\.handler))
+        binds.append(deliveries.map(\.endpoint))
+        binds.append(deliveries.map(\.messageType))
+        binds.append(deliveries.map(\.correlationId))
+        binds.append(deliveries.map(\.causationId))
+        binds.append(deliveries.map { ByteBuffer(bytes: $0.payload) })
+        binds.append(deliveries.map { PostgresDeliveryRow.encodeHeaders($0.headers) })
+        binds.append(deliveries.map(\.timestamp))
+        binds.append(deliveries.map { $0.groupId ?? "" })
+        binds.append(deliveries.map { $0.groupId != nil })
+        binds.append(deliveries.map { max(0, $0.availableAt.timeIntervalSince(now)) })
+        binds.append(deliveries.map { Int64($0.attempts) })
+        return PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO \(schema.deliveries) (message_id, handler, endpoint, message_type, correlation_id, causation_id,
+                    payload, headers, "timestamp", group_id, available_at, attempts)
+                SELECT m, h, e, t, c, k, p, hd::jsonb, ts, CASE WHEN hg THEN g END,
+                    CASE WHEN dl > 0 THEN now() + make_interval(secs => dl) ELSE now() END, a::int4
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::bytea[], $8::text[],
+                    $9::timestamptz[], $10::text[], $11::bool[], $12::float8[], $13::int8[])
+                    WITH ORDINALITY AS x(m, h, e, t, c, k, p, hd, ts, g, hg, dl, a, n)
+                ORDER BY n
+                ON CONFLICT (message_id, handler) DO NOTHING
+                """,
+            binds: binds)
+    }
+
+    // MARK: Claim and finalize
+
+    public func claim(endpoint: String, owner: String, limit: Int, lease: Duration) async throws -> [StoredDelivery] {
+        claimants.withLock { _ = $0.insert(owner) }
+        let query = claimQuery(endpoint: endpoint, owner: owner, limit: limit, lease: lease)
+        let rows = try await withConnection("claim") { connection in
+            try await connection.query(query, logger: logger).collect()
+        }
+        var claimed: [StoredDelivery] = []
+        var unreadable: [(Int64, String)] = []
+        for row in rows {
+            do {
+                claimed.append(try PostgresDeliveryRow.decode(row))
+            } catch {
+                // Never loop on a row that cannot be read: dead-letter it with the reason.
+                if let id = try? row.makeRandomAccess()[0].decode(Int64.self) { unreadable.append((id, "unreadable row: \(error)")) }
+            }
+        }
+        for (id, reason) in unreadable {
+            try await deadLetter(id, owner: owner, error: reason)
+        }
+        return claimed.sorted { $0.id < $1.id }
+    }
+
+    /// The claim: due, unleased pending rows of `endpoint`, oldest first, skipping rows other
+    /// workers are claiming right now, and only the head of each group.
+    ///
+    /// Per-group FIFO across processes: a claimed head stays `status = 0` (leased) while it runs
+    /// and while it waits for a retry, so the `NOT EXISTS` guard keeps every later row of its
+    /// group ineligible until it is handled or dead-lettered. Two claims racing for the same head
+    /// cannot both win (`FOR UPDATE SKIP LOCKED`, and the loser re-checks the lease), and a claim
+    /// whose snapshot still sees the head pending never takes the row behind it.
+    func claimQuery(endpoint: String, owner: String, limit: Int, lease: Duration) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 4)
+        binds.append(endpoint)
+        binds.append(Int64(max(1, limit)))
+        binds.append(owner)
+        binds.append(lease.seconds)
+        return PostgresQuery(unsafeSQL: Self.claimSQL(schema), binds: binds)
+    }
+
+    static func claimSQL(_ schema: PostgresSchema) -> String {
+        """
+        WITH picked AS (
+            SELECT d.id FROM \(schema.deliveries) d
+            WHERE d.status = 0 AND d.endpoint = $1 AND d.available_at <= now()
+              AND (d.lease_until IS NULL OR d.lease_until < now())
+              AND (d.group_id IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM \(schema.deliveries) e
+                  WHERE e.status = 0 AND e.endpoint = d.endpoint AND e.group_id = d.group_id AND e.id < d.id))
+            ORDER BY d.id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE \(schema.deliveries) AS w
+        SET lease_owner = $3, lease_until = now() + make_interval(secs => $4::float8), attempts = w.attempts + 1
+        FROM picked
+        WHERE w.id = picked.id
+        RETURNING \(PostgresDeliveryRow.columns("w."))
+        """
+    }
+
+    public func complete(_ ids: [Int64], owner: String) async throws {
+        guard !ids.isEmpty else { return }
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(ids)
+        binds.append(owner)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                UPDATE \(schema.deliveries) SET status = 1, lease_owner = NULL, lease_until = NULL, finished_at = now()
+                WHERE id = ANY($1::int8[]) AND lease_owner = $2 AND status = 0
+                """,
+            binds: binds)
+        try await execute("complete", query)
+    }
+
+    public func retry(_ id: Int64, owner: String, availableAt: Date, error: String) async throws {
+        var binds = PostgresBindings(capacity: 4)
+        binds.append(id)
+        binds.append(owner)
+        binds.append(max(0, availableAt.timeIntervalSinceNow))
+        binds.append(error)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                UPDATE \(schema.deliveries)
+                SET lease_owner = NULL, lease_until = NULL, available_at = now() + make_interval(secs => $3::float8), last_error = $4
+                WHERE id = $1 AND lease_owner = $2 AND status = 0
+                """,
+            binds: binds)
+        try await execute("retry", query)
+    }
+
+    public func deadLetter(_ id: Int64, owner: String, error: String) async throws {
+        var binds = PostgresBindings(capacity: 3)
+        binds.append(id)
+        binds.append(owner)
+        binds.append(error)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                UPDATE \(schema.deliveries)
+                SET status = 2, lease_owner = NULL, lease_until = NULL, last_error = $3, finished_at = now()
+                WHERE id = $1 AND lease_owner = $2 AND status = 0
+                """,
+            binds: binds)
+        try await execute("dead-letter", query)
+    }
+
+    public func release(owner: String) async throws {
+        guard claimants.withLock({ $0.remove(owner) != nil }) else { return }
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(owner)
+        let query = PostgresQuery(
+            unsafeSQL: "UPDATE \(schema.deliveries) SET lease_owner = NULL, lease_until = NULL WHERE status = 0 AND lease_owner = $1",
+            binds: binds)
+        do {
+            try await execute("release", query)
+        } catch {
+            claimants.withLock { _ = $0.insert(owner) }
+            throw error
+        }
+    }
+
+    // MARK: Dead letters and counts
+
+    public func deadLetters(endpoint: String?) async throws -> [StoredDelivery] {
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(endpoint)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT \(PostgresDeliveryRow.columns()) FROM \(schema.deliveries)
+                WHERE status = 2 AND ($1::text IS NULL OR endpoint = $1::text) ORDER BY id
+                """,
+            binds: binds)
+        let rows = try await withConnection("dead letters") { connection in try await connection.query(query, logger: logger).collect() }
+        return try rows.map(PostgresDeliveryRow.decode)
+    }
+
+    public func replayDeadLetters(_ ids: [Int64]) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(ids)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                WITH replayed AS (
+                    UPDATE \(schema.deliveries)
+                    SET status = 0, attempts = 0, available_at = now(), finished_at = NULL, lease_owner = NULL, lease_until = NULL
+                    WHERE status = 2 AND id = ANY($1::int8[])
+                    RETURNING 1)
+                SELECT count(*)::int8 FROM replayed
+                """,
+            binds: binds)
+        let count = try await scalar("replay", query)
+        if count > 0 { DurableWakeups.committed(self) }
+        return count
+    }
+
+    public func purgeDeadLetters() async throws -> Int {
+        try await scalar("purge dead letters", PostgresQuery(
+            unsafeSQL: "WITH purged AS (DELETE FROM \(schema.deliveries) WHERE status = 2 RETURNING 1) SELECT count(*)::int8 FROM purged"))
+    }
+
+    /// Deletes handled rows finished more than `age` seconds ago; they only serve deduplication
+    /// of redeliveries, which happen within a lease or two. Returns how many.
+    @discardableResult
+    public func purgeHandled(olderThan age: TimeInterval) async throws -> Int {
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(max(0, age))
+        return try await scalar("purge handled", PostgresQuery(
+            unsafeSQL: """
+                WITH purged AS (
+                    DELETE FROM \(schema.deliveries) WHERE status = 1 AND finished_at < now() - make_interval(secs => $1::float8)
+                    RETURNING 1)
+                SELECT count(*)::int8 FROM purged
+                """,
+            binds: binds))
+    }
+
+    public func pendingCount(endpoint: String?) async throws -> Int {
+        try await count(status: .pending, endpoint: endpoint)
+    }
+
+    public func handledCount(endpoint: String?) async throws -> Int {
+        try await count(status: .handled, endpoint: endpoint)
+    }
+
+    /// Dead-lettered deliveries.
+    public func deadCount(endpoint: String?) async throws -> Int {
+        try await count(status: .dead, endpoint: endpoint)
+    }
+
+    private func count(status: DeliveryStatus, endpoint: String?) async throws -> Int {
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(endpoint)
+        return try await scalar("count", PostgresQuery(
+            unsafeSQL: """
+                SELECT count(*)::int8 FROM \(schema.deliveries)
+                WHERE status = \(status.rawValue) AND ($1::text IS NULL OR endpoint = $1::text)
+                """,
+            binds: binds))
+    }
+
+    /// Runs a statement on a pooled connection and waits for it to complete.
+    func execute(_ operation: String, _ query: PostgresQuery) async throws {
+        _ = try await withConnection(operation) { connection in try await connection.query(query, logger: logger).collect() }
+    }
+
+    private func scalar(_ operation: String, _ query: PostgresQuery) async throws -> Int {
+        let rows = try await withConnection(operation) { connection in try await connection.query(query, logger: logger).collect() }
+        return try rows.first?.decode(Int.self) ?? 0
+    }
+
+    // MARK: Diagnostics
+
+    /// `EXPLAIN` of the claim for `endpoint`: check that it walks `waku_deliveries_pending`
+    /// (an index scan) rather than the whole table, at any queue depth.
+    public func explainClaim(endpoint: String, limit: Int = 64, analyze: Bool = false) async throws -> String {
+        let claim = claimQuery(endpoint: endpoint, owner: "explain", limit: limit, lease: .seconds(30))
+        // EXPLAIN ANALYZE runs the statement: do it in a transaction that is rolled back.
+        let query = PostgresQuery(unsafeSQL: "EXPLAIN \(analyze ? "(ANALYZE, BUFFERS) " : "")" + claim.sql, binds: claim.binds)
+        let held = try await holdConnection()
+        do {
+            if analyze { try await held.connection.query("BEGIN", logger: logger) }
+            let rows = try await held.connection.query(query, logger: logger).collect()
+            held.release(rollback: analyze)
+            return try rows.map { try $0.decode(String.self) }.joined(separator: "\n")
+        } catch {
+            held.release(rollback: analyze)
+            throw translate(error, "explain")
+        }
+    }
+
+    // MARK: Outbox
+
+    public func beginTransaction() async throws -> any DurableTransaction {
+        PostgresUnitOfWork(store: self)
+    }
+}
+
+extension Duration {
+    /// Seconds as a `Double`, for `make_interval(secs => …)`.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

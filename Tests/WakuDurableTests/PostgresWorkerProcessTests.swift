@@ -1,0 +1,271 @@
+import Foundation
+import PostgresNIO
+import Testing
+import WakuPostgres
+
+/// Reads `waku_worker_log`, the table the `waku-worker` handler writes (business data, not the store).
+struct WorkerLog {
+    let store: PostgresDurableStore
+    var table: String { store.qualified("waku_worker_log") }
+
+    func distinct() async throws -> Int { try await store.scalar("SELECT count(DISTINCT job_id)::int8 FROM \(table)") }
+    func rows() async throws -> Int { try await store.scalar("SELECT count(*)::int8 FROM \(table)") }
+    func workers() async throws -> [Int: Int] {
+        var result: [Int: Int] = [:]
+        let rows = try await store.client.query(PostgresQuery(
+            unsafeSQL: "SELECT worker_pid::int8, count(*)::int8 FROM \(table) GROUP BY worker_pid")).collect()
+        for row in rows {
+            let (pid, count) = try row.decode((Int, Int).self)
+            result[pid] = count
+        }
+        return result
+    }
+
+    /// Jobs logged more than once, with how many times.
+    func duplicates() async throws -> [Int: Int] {
+        var result: [Int: Int] = [:]
+        let rows = try await store.client.query(PostgresQuery(
+            unsafeSQL: "SELECT job_id::int8, count(*)::int8 FROM \(table) GROUP BY job_id HAVING count(*) > 1")).collect()
+        for row in rows {
+            let (job, count) = try row.decode((Int, Int).self)
+            result[job] = count
+        }
+        return result
+    }
+
+    /// Per group, the seq values in handling order (log order), first handlings only.
+    func sequencesByGroup() async throws -> [String: [Int]] {
+        var seen = Set<Int>()
+        var result: [String: [Int]] = [:]
+        let rows = try await store.client.query(PostgresQuery(
+            unsafeSQL: "SELECT job_id::int8, grp, seq::int8 FROM \(table) WHERE grp IS NOT NULL ORDER BY id")).collect()
+        for row in rows {
+            let (job, group, seq) = try row.decode((Int, String, Int).self)
+            if seen.insert(job).inserted { result[group, default: []].append(seq) }
+        }
+        return result
+    }
+}
+
+extension PostgresDurableTests {
+    /// A store on a fresh schema, prepared (so child processes find the schema), and its URL.
+    private func freshStore() async throws -> (PostgresDurableStore, String) {
+        let schema = TestDatabase.uniqueSchema("w")
+        let store = try TestDatabase.makeStore(schema: schema)
+        try await store.prepare()
+        return (store, try TestDatabase.url(schema: schema))
+    }
+
+    private func consumer(_ name: String, _ url: String, _ extra: [String]) throws -> WorkerProcess {
+        try WorkerProcess(name, ["--store", url, "--consume"] + extra)
+    }
+
+    /// Stops leftover children and prints their output when a test fails half-way.
+    private func cleanUp(_ workers: [WorkerProcess]) async {
+        for worker in workers where worker.isRunning {
+            worker.crash()
+            await worker.waitForExit(timeout: .seconds(5))
+        }
+    }
+
+    @Test("per-group FIFO holds with two worker processes")
+    func groupOrderAcrossProcesses() async throws {
+        let (store, url) = try await freshStore()
+        let jobs = 300
+        let a = try consumer("fifo-a", url, ["--until-handled", "\(jobs)", "--concurrency", "4", "--handler-delay-ms", "3", "--batch-size", "16"])
+        let b = try consumer("fifo-b", url, ["--until-handled", "\(jobs)", "--concurrency", "4", "--handler-delay-ms", "3", "--batch-size", "16"])
+        do {
+            #expect(await a.waitForOutput("consuming", timeout: .seconds(60)), "\(a.output)")
+            #expect(await b.waitForOutput("consuming", timeout: .seconds(60)), "\(b.output)")
+            _ = try await WorkerProcess.run("fifo-produce", ["--store", url, "--produce", "\(jobs)", "--groups", "3"])
+            let statusA = await a.waitForExit(timeout: .seconds(180))
+            let statusB = await b.waitForExit(timeout: .seconds(180))
+            #expect(statusA == 0, "\(a.output)")
+            #expect(statusB == 0, "\(b.output)")
+
+            let log = WorkerLog(store: store)
+            #expect(try await log.distinct() == jobs)
+            let sequences = try await log.sequencesByGroup()
+            #expect(sequences.keys.sorted() == ["g0", "g1", "g2"])
+            for (group, seqs) in sequences.sorted(by: { $0.key < $1.key }) {
+                #expect(seqs == Array(0..<(jobs / 3)), "group \(group) handled out of order: \(seqs.prefix(40))…")
+            }
+            let workers = try await log.workers()
+            print("FIFO with two processes: \(jobs) jobs in 3 groups; jobs per worker pid: \(workers); duplicates: \(try await log.rows() - jobs)")
+            #expect(workers.keys.count >= 1)
+            #expect(try await store.pendingCount(endpoint: "jobs") == 0)
+        } catch {
+            await cleanUp([a, b])
+            throw error
+        }
+        await cleanUp([a, b])
+        await store.dropSchemaAndShutdown()
+    }
+
+    @Test("two worker processes, crash-free: every job handled exactly once")
+    func exactlyOnceWithTwoProcesses() async throws {
+        let (store, url) = try await freshStore()
+        let jobs = 2_000
+        _ = try await WorkerProcess.run("once-produce", ["--store", url, "--produce", "\(jobs)"])
+        let started = ContinuousClock.now
+        let a = try consumer("once-a", url, ["--until-handled", "\(jobs)", "--concurrency", "8"])
+        let b = try consumer("once-b", url, ["--until-handled", "\(jobs)", "--concurrency", "8"])
+        do {
+            let statusA = await a.waitForExit(timeout: .seconds(180))
+            let statusB = await b.waitForExit(timeout: .seconds(180))
+            let elapsed = started.duration(to: .now)
+            #expect(statusA == 0, "\(a.output)")
+            #expect(statusB == 0, "\(b.output)")
+            let log = WorkerLog(store: store)
+            let (distinct, rows, workers) = (try await log.distinct(), try await log.rows(), try await log.workers())
+            print("exactly once: \(jobs) jobs, \(rows) log rows, \(distinct) distinct, per worker \(workers), in \(elapsed) (incl. start-up)")
+            let duplicates = try await log.duplicates()
+            #expect(distinct == jobs)
+            #expect(rows == jobs, "duplicates in a crash-free run: \(duplicates)")
+            #expect(workers.count == 2, "both processes took work: \(workers)")
+            #expect(try await store.pendingCount(endpoint: "jobs") == 0)
+            #expect(try await store.handledCount(endpoint: "jobs") == jobs)
+        } catch {
+            await cleanUp([a, b])
+            throw error
+        }
+        await cleanUp([a, b])
+        await store.dropSchemaAndShutdown()
+    }
+
+    @Test("a worker killed with SIGKILL mid-run loses nothing: a new one handles everything at least once")
+    func crashRecovery() async throws {
+        let (store, url) = try await freshStore()
+        let jobs = 1_500
+        _ = try await WorkerProcess.run("crash-produce", ["--store", url, "--produce", "\(jobs)", "--groups", "5"])
+        let log = WorkerLog(store: store)
+        // A short lease, so the killed worker's claims come back quickly.
+        let options = ["--concurrency", "4", "--handler-delay-ms", "2", "--lease-ms", "3000"]
+        let victim = try consumer("crash-victim", url, options)
+        var workers = [victim]
+        do {
+            #expect(try await eventually(timeout: .seconds(120)) { try await log.distinct() >= 300 }, "\(victim.output)")
+            victim.crash()
+            #expect(await victim.waitForExit(timeout: .seconds(10)) != nil)
+            let atKill = try await log.distinct()
+            let leased = try await store.scalar(
+                "SELECT count(*)::int8 FROM \(store.qualified("waku_deliveries")) WHERE status = 0 AND lease_owner IS NOT NULL")
+            let restarted = ContinuousClock.now
+            let survivor = try consumer("crash-survivor", url, options + ["--until-handled", "\(jobs)"])
+            workers.append(survivor)
+            let status = await survivor.waitForExit(timeout: .seconds(180))
+            #expect(status == 0, "\(survivor.output)")
+
+            let (distinct, rows, duplicates) = (try await log.distinct(), try await log.rows(), try await log.duplicates())
+            print("""
+                crash: killed after \(atKill) of \(jobs) jobs with \(leased) deliveries still leased; the new worker finished \
+                in \(restarted.duration(to: .now)); \(distinct) distinct jobs, \(rows) log rows, \(rows - distinct) duplicate(s) \
+                (jobs: \(duplicates.keys.sorted()))
+                """)
+            #expect(distinct == jobs, "every job handled at least once")
+            #expect(try await store.pendingCount(endpoint: "jobs") == 0)
+            #expect(try await store.deadLetters(endpoint: "jobs").isEmpty)
+            // Redeliveries come only from what the killed worker had in flight.
+            #expect(rows - distinct <= 64, "duplicates are bounded by the killed worker's claims")
+            let sequences = try await log.sequencesByGroup()
+            for (group, seqs) in sequences {
+                #expect(seqs == seqs.sorted(), "group \(group) out of order after the crash")
+            }
+        } catch {
+            await cleanUp(workers)
+            throw error
+        }
+        await cleanUp(workers)
+        await store.dropSchemaAndShutdown()
+    }
+
+    @Test("graceful shutdown releases leases: another worker takes over at once, long before the lease expires")
+    func shutdownReleasesLeases() async throws {
+        let (store, url) = try await freshStore()
+        let jobs = 200
+        _ = try await WorkerProcess.run("release-produce", ["--store", url, "--produce", "\(jobs)"])
+        let log = WorkerLog(store: store)
+        let deliveries = store.qualified("waku_deliveries")
+        // A 60 s lease: if the second worker finishes quickly, it is not because leases expired.
+        let first = try consumer("release-first", url, ["--concurrency", "2", "--handler-delay-ms", "200", "--lease-ms", "60000"])
+        var workers = [first]
+        do {
+            #expect(try await eventually(timeout: .seconds(60)) { try await log.distinct() >= 4 }, "\(first.output)")
+            let leasedBefore = try await store.scalar("SELECT count(*)::int8 FROM \(deliveries) WHERE status = 0 AND lease_owner IS NOT NULL")
+            first.terminate()
+            let stopped = ContinuousClock.now
+            let status = await first.waitForExit(timeout: .seconds(30))
+            #expect(status == 0, "\(first.output)")
+            let stopTook = stopped.duration(to: .now)
+            let leasedAfter = try await store.scalar("SELECT count(*)::int8 FROM \(deliveries) WHERE status = 0 AND lease_owner IS NOT NULL")
+            #expect(leasedAfter == 0, "SIGTERM released every lease (\(leasedBefore) were held)")
+            let remaining = jobs - (try await log.distinct())
+
+            let takeover = ContinuousClock.now
+            let second = try consumer("release-second", url, ["--concurrency", "8", "--lease-ms", "60000", "--until-handled", "\(jobs)"])
+            workers.append(second)
+            let secondStatus = await second.waitForExit(timeout: .seconds(50))
+            let took = takeover.duration(to: .now)
+            #expect(secondStatus == 0, "\(second.output)")
+            #expect(try await log.distinct() == jobs)
+            #expect(took < .seconds(40), "the second worker needed \(took), close to the 60 s lease")
+            print("shutdown: SIGTERM with \(leasedBefore) leased, stopped in \(stopTook), 0 leases left; the second worker handled the remaining \(remaining) job(s) in \(took) (lease 60 s)")
+            #expect(try await store.pendingCount(endpoint: "jobs") == 0)
+        } catch {
+            await cleanUp(workers)
+            throw error
+        }
+        await cleanUp(workers)
+        await store.dropSchemaAndShutdown()
+    }
+
+    @Test("database outage: workers back off while the server is down and recover with nothing lost")
+    func databaseOutage() async throws {
+        let (store, url) = try await freshStore()
+        let jobs = 800
+        _ = try await WorkerProcess.run("outage-produce", ["--store", url, "--produce", "\(jobs)", "--groups", "4"])
+        let log = WorkerLog(store: store)
+        let options = ["--until-handled", "\(jobs)", "--concurrency", "4", "--handler-delay-ms", "10", "--lease-ms", "5000"]
+        let a = try consumer("outage-a", url, options)
+        let b = try consumer("outage-b", url, options)
+        var serverDown = false
+        do {
+            #expect(try await eventually(timeout: .seconds(120)) { try await log.distinct() >= 100 })
+            let before = try await log.distinct()
+            try TestDatabase.pgControl("stop")
+            serverDown = true
+            let outage = ContinuousClock.now
+            try await Task.sleep(for: .seconds(4))
+            #expect(a.isRunning && b.isRunning, "workers survive the outage")
+            try TestDatabase.pgControl("start")
+            serverDown = false
+            let down = outage.duration(to: .now)
+            let recovered = ContinuousClock.now
+            let statusA = await a.waitForExit(timeout: .seconds(180))
+            let statusB = await b.waitForExit(timeout: .seconds(180))
+            #expect(statusA == 0, "\(a.output)")
+            #expect(statusB == 0, "\(b.output)")
+
+            let (distinct, rows) = (try await log.distinct(), try await log.rows())
+            let backedOff = [a, b].filter { $0.output.contains("backing off") || $0.output.contains("unavailable") }.count
+            print("""
+                outage: server stopped after \(before) of \(jobs) jobs for \(down); workers finished \(recovered.duration(to: .now)) \
+                after it came back; \(distinct) distinct, \(rows) rows, \(rows - distinct) duplicate(s); \(backedOff) of 2 workers \
+                logged back-off warnings
+                """)
+            #expect(distinct == jobs, "nothing lost")
+            #expect(try await store.pendingCount(endpoint: "jobs") == 0)
+            #expect(try await store.deadLetters(endpoint: "jobs").isEmpty, "nothing dead-lettered by the outage")
+            let sequences = try await log.sequencesByGroup()
+            for (group, seqs) in sequences {
+                #expect(seqs == seqs.sorted(), "group \(group) out of order after the outage")
+            }
+        } catch {
+            if serverDown { try? TestDatabase.pgControl("start") }
+            await cleanUp([a, b])
+            throw error
+        }
+        await cleanUp([a, b])
+        await store.dropSchemaAndShutdown()
+    }
+}

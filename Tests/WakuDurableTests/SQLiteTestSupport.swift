@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import Waku
+import WakuMessaging
+import WakuSQLite
+import WakuTesting
+
+/// A fresh SQLite file per test.
+func temporarySQLitePath(_ name: String = #function) -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("waku-tests-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent("durable.sqlite").path
+}
+
+/// Records what handlers saw, safely across tasks.
+final class SQLRecorder<Value: Sendable>: Sendable {
+    private let values = Locked<[Value]>([])
+    func append(_ value: Value) { values.withLock { $0.append(value) } }
+    var all: [Value] { values.withLock { $0 } }
+    var count: Int { values.withLock { $0.count } }
+}
+
+/// A switch handlers read to decide whether to fail.
+final class SQLSwitch: Sendable {
+    private let value: Locked<Bool>
+    init(_ on: Bool) { value = Locked(on) }
+    var isOn: Bool { value.withLock { $0 } }
+    func set(_ on: Bool) { value.withLock { $0 = on } }
+}
+
+struct SQLJob: IEvent, Codable, Equatable {
+    let id: Int
+    let group: String?
+}
+
+struct SQLNotCodableEvent: IEvent {
+    let id: Int
+}
+
+final class SQLJobHandler: EventHandler {
+    let recorder: SQLRecorder<SQLJob>
+    let failing: SQLSwitch
+    init(recorder: SQLRecorder<SQLJob>, failing: SQLSwitch) {
+        self.recorder = recorder
+        self.failing = failing
+    }
+    func handle(_ event: SQLJob) async throws {
+        if failing.isOn { throw SQLJobFailed(id: event.id) }
+        recorder.append(event)
+    }
+}
+
+struct SQLJobFailed: Error, CustomStringConvertible {
+    let id: Int
+    var description: String { "job \(id) failed on purpose" }
+}
+
+struct SQLJobsModule: Module {
+    let recorder: SQLRecorder<SQLJob>
+    let failing: SQLSwitch
+    var providers: [Provider] { [object(recorder), object(failing), scoped(SQLJobHandler.init)] }
+    var extensions: [any ModuleExtension] { [MessagingExtension().bindEvent(SQLJob.self, [SQLJobHandler.self])] }
+}
+
+struct SQLDurableRoot: Module {
+    let config: MessagingConfig
+    let jobs: SQLJobsModule
+    let extra: [Provider]
+    var imports: [any Module] { [MessagingModule.register(config), jobs] }
+    var providers: [Provider] { extra }
+}
+
+/// Builds an initialized app with one durable endpoint "jobs" on `store`.
+func makeSQLDurableApp(
+    store: any DurableStore, recorder: SQLRecorder<SQLJob>, failing: SQLSwitch = SQLSwitch(false),
+    policy: ErrorPolicy = .retry(2, backoff: .milliseconds(1)), concurrency: Int = 2,
+    partitionBy: (@Sendable (any IMessage) -> String?)? = nil, stopTimeout: Duration = .seconds(5),
+    lease: Duration = .seconds(30), extraProviders: [Provider] = []
+) async throws -> WakuApplication {
+    let config = MessagingConfig(
+        endpoints: [.durable("jobs", concurrency: concurrency, stopTimeout: stopTimeout, errorPolicy: policy,
+                             partitionBy: partitionBy, lease: lease, pollInterval: .milliseconds(20))],
+        routing: [route(SQLJob.self).to("jobs")],
+        durableStore: store)
+    let app = try await WakuFactory(
+        SQLDurableRoot(config: config, jobs: SQLJobsModule(recorder: recorder, failing: failing), extra: extraProviders)
+    ).create()
+    try await app.initialize()
+    return app
+}
+
+func sqlPublish<E: IEvent>(_ app: WakuApplication, _ event: E, options: DeliveryOptions = .none) async throws {
+    try await app.withContainer { container in
+        try await container.get((any IPublisher).self).publish(event, options: options)
+    }
+}
+
+/// Polls `condition` every 10 ms for at most `seconds`; for state in another process or app,
+/// where `trackMessages` cannot observe.
+func sqlEventually(_ seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}

@@ -1,0 +1,277 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+import Waku
+import WakuMessaging
+import WakuTesting
+
+// Endpoints start after app init and stop at close: dispatches outside that window fail clearly,
+// close drains queued and in-flight deliveries, and a stop that exceeds its timeout reports
+// what it abandoned and still returns.
+
+/// Opens a signal once app initialization has finished. As a root extension it runs after the
+/// messaging module's hook, so the endpoints have started.
+struct AfterInitHook: AfterApplicationInit {
+    let signal: Signal
+    func afterAppInit(_ app: WakuApplication) async throws { signal.open() }
+}
+
+/// Runs `action` when the root module is destroyed: the first step of close, before the
+/// endpoints stop.
+struct DestroyHook: OnModuleDestroy {
+    let action: @Sendable () -> Void
+    func onModuleDestroy(_ module: ModuleMetadata, app: WakuApplication) async throws { action() }
+}
+
+/// A custom endpoint that opens `stopped` once the wrapped local queue has stopped.
+final class StopSignallingEndpoint: Endpoint {
+    let inner: LocalQueueEndpoint
+    let stopped = Signal()
+    init(_ inner: LocalQueueEndpoint) { self.inner = inner }
+    var name: String { inner.name }
+    var depth: Int { inner.depth }
+    var inFlight: Int { inner.inFlight }
+    func start(processor: DeliveryProcessor) async throws { try await inner.start(processor: processor) }
+    func enqueue(_ delivery: Delivery) async throws { try await inner.enqueue(delivery) }
+    func stop() async -> EndpointStopReport {
+        let report = await inner.stop()
+        stopped.open()
+        return report
+    }
+}
+
+/// Captures log records, for loggers handed to a component directly (never bootstrapped).
+final class LogSink: Sendable {
+    struct Record: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: Logger.Metadata
+    }
+
+    private let records = Locked([Record]())
+    var all: [Record] { records.withLock { $0 } }
+    func append(_ record: Record) { records.withLock { $0.append(record) } }
+
+    var logger: Logger { Logger(label: "test.capture") { _ in CapturingLogHandler(sink: self) } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let sink: LogSink
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        sink.append(.init(
+            level: event.level, message: event.message.description,
+            metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
+    }
+}
+
+@Suite("Endpoint lifecycle", .timeLimit(.minutes(1)))
+struct LifecycleTests {
+    let pingInB: [any Module] = [ModB(extensions: [MessagingExtension().bindEvent(Ping.self, PingB.init)])]
+    let jobInA: [any Module] = [ModA(extensions: [MessagingExtension().bindRequest(Job.self, JobHandler.init)])]
+
+    @Test("a routed dispatch before app init fails with EndpointNotStarted")
+    func beforeInit() async throws {
+        let probe = Probe()
+        let config = MessagingConfig(
+            endpoints: [.localQueue("q")], routing: [route(Ping.self).to("q"), route(Job.self).to("q")])
+        let app = try await makeApp(pingInB + jobInA, probe: probe, config: config)
+        let error = await #expect(throws: EndpointNotStarted.self) { try await publish(app, Ping(n: 1)) }
+        #expect(error?.endpoint == "q")
+        #expect(error.map(String.init(describing:))?.contains("initialize") == true)
+        await #expect(throws: EndpointNotStarted.self) {
+            try await app.withContainer { try await $0.get((any ISender).self).send(Job(n: 1)) }
+        }
+        #expect(probe.executions.isEmpty)
+        try await app.close()
+    }
+
+    @Test("a routed dispatch after close finished fails with EndpointStopped, never a silent drop")
+    func afterClose() async throws {
+        let probe = Probe()
+        let config = MessagingConfig(
+            endpoints: [.localQueue("q")], routing: [route(Ping.self).to("q"), route(Job.self).to("q")])
+        let app = try await makeApp(pingInB + jobInA, probe: probe, config: config)
+        try await app.initialize()
+        try await app.withContainer { scope in
+            let bus = try await scope.get((any IMessageBus).self)
+            try await app.close()
+
+            let error = await #expect(throws: EndpointStopped.self) { try await bus.publish(Ping(n: 1)) }
+            #expect(error?.endpoint == "q")
+            #expect(error?.messageType == MessageTypeName.of(Ping.self))
+            await #expect(throws: EndpointStopped.self) { try await bus.send(Job(n: 1)) }
+        }
+        #expect(probe.executions.isEmpty)
+    }
+
+    @Test("a routed dispatch while close is draining fails with EndpointStopped")
+    func duringClose() async throws {
+        let probe = Probe()
+        let late = StopSignallingEndpoint(LocalQueueEndpoint(.localQueue("late")))
+        // The in-flight PingCascade waits until the "late" endpoint has stopped, then publishes
+        // a Pong routed there; close is still draining "q", waiting for this very handler.
+        probe.on("PingCascade") { _ in
+            if !(await late.stopped.wait()) { probe.record("never saw the stop") }
+        }
+        let config = MessagingConfig(
+            endpoints: [.localQueue("q", stopTimeout: .seconds(30), errorPolicy: fastRetry(0))],
+            routing: [route(Ping.self).to("q"), route(Pong.self).to("late")],
+            customEndpoints: [late])
+        let modules: [any Module] = [
+            ModA(extensions: [MessagingExtension().bindEvent(Ping.self, PingCascade.init).bindEvent(Pong.self, PongA.init)])
+        ]
+        let app = try await makeApp(modules, probe: probe, config: config)
+        try await app.initialize()
+        let observer = RecordingObserver()
+        try await runtime(of: app).addObserver(observer)
+        try await publish(app, Ping(n: 1))
+        #expect(await probe.signal("PingCascade.started").reach(1))
+        try await app.close()
+
+        #expect(probe.log.isEmpty)
+        let failure = try #require(observer.failed.first)
+        let stopped = try #require(failure.error as? EndpointStopped)
+        #expect(stopped.endpoint == "late")
+        #expect(stopped.messageType == MessageTypeName.of(Pong.self))
+        #expect(probe.executions(of: "PongA").isEmpty)
+        // The failed cascade is not lost silently: it is in the dead-letter store.
+        #expect(try await runtime(of: app).deadLetters.list().map(\.handler) == ["PingCascade"])
+    }
+
+    @Test("close drains every queued and in-flight delivery within the stop timeout")
+    func closeDrains() async throws {
+        let probe = Probe()
+        let gate = Signal()
+        probe.on("PingB") { _ in
+            // Nothing finishes before close starts; then each takes a few suspensions.
+            if !(await gate.wait()) { probe.record("gate timed out") }
+            for _ in 0 ..< 3 { await Task.yield() }
+        }
+        let config = MessagingConfig(
+            endpoints: [.localQueue("slow", concurrency: 2, stopTimeout: .seconds(30))], routing: [route(Ping.self).to("slow")])
+        let app = try await makeApp(pingInB, probe: probe, config: config, hooks: [DestroyHook { gate.open() }])
+        try await app.initialize()
+        try await publishAll(app, 0 ..< 100)
+        #expect(probe.count("PingB.done") == 0)
+        let endpoint = try #require(try await runtime(of: app).endpoints["slow"])
+        #expect(endpoint.depth + endpoint.inFlight == 100)
+
+        try await app.close()
+        #expect(probe.count("PingB.done") == 100)
+        #expect(Set(probe.executions(of: "PingB").map(\.n)) == Set(0 ..< 100))
+        #expect(probe.log.isEmpty)
+        #expect(endpoint.depth == 0 && endpoint.inFlight == 0)
+    }
+
+    @Test("stop drains and reports what it finished")
+    func stopReportAfterDrain() async throws {
+        let probe = Probe()
+        let gate = Signal()
+        probe.on("PingB") { _ in _ = await gate.wait() }
+        let config = MessagingConfig(
+            endpoints: [.localQueue("q", stopTimeout: .seconds(30))], routing: [route(Ping.self).to("q")])
+        let app = try await makeApp(pingInB, probe: probe, config: config)
+        try await app.initialize()
+        try await publishAll(app, 0 ..< 5)
+        #expect(await probe.signal("PingB.started").reach(1))
+        let endpoint = try #require(try await runtime(of: app).endpoints["q"])
+        async let report = endpoint.stop()
+        gate.open()
+        let finished = await report
+        #expect(finished.endpoint == "q")
+        #expect(finished.drained == 5)
+        #expect(finished.abandoned == 0)
+        #expect(probe.count("PingB.done") == 5)
+        try await app.close()
+    }
+
+    @Test(
+        "when the stop timeout is exceeded, stop reports the abandoned deliveries and close still returns",
+        arguments: [true, false])
+    func stopTimeoutExceeded(cooperative: Bool) async throws {
+        let probe = Probe()
+        let gate = Signal()
+        probe.on("PingB") { _ in
+            if cooperative {
+                _ = await gate.wait(safety: .seconds(600))
+            } else {
+                await gate.waitIgnoringCancellation()
+            }
+        }
+        let config = MessagingConfig(
+            endpoints: [.localQueue("stuck", concurrency: 1, stopTimeout: .milliseconds(100))], routing: [route(Ping.self).to("stuck")])
+        let app = try await makeApp(pingInB, probe: probe, config: config)
+        try await app.initialize()
+        try await publishAll(app, 0 ..< 3)
+        #expect(await probe.signal("PingB.started").reach(1))
+
+        let endpoint = try #require(try await runtime(of: app).endpoints["stuck"])
+        let report = await endpoint.stop()
+        #expect(report.endpoint == "stuck")
+        #expect(report.abandoned == 3)
+        #expect(report.drained == 0)
+        try await app.close()
+        #expect(probe.count("PingB.done") == 0)
+        #expect(probe.executions(of: "PingB").count == 1)
+        gate.open()  // release the handler that ignored cancellation
+    }
+
+    @Test("an exceeded stop timeout is logged with the abandoned count, and close returns")
+    func stopTimeoutLogged() async throws {
+        let probe = Probe()
+        let gate = Signal()
+        probe.on("PingB") { _ in await gate.waitIgnoringCancellation() }
+        let sink = LogSink()
+        let endpoint = LocalQueueEndpoint(.localQueue("stuck", stopTimeout: .milliseconds(100)), logger: sink.logger)
+        let config = MessagingConfig(routing: [route(Ping.self).to("stuck")], customEndpoints: [endpoint])
+        let app = try await makeApp(pingInB, probe: probe, config: config)
+        try await app.initialize()
+        try await publishAll(app, 0 ..< 4)
+        #expect(await probe.signal("PingB.started").reach(1))
+        try await app.close()
+
+        let record = try #require(sink.all.first { $0.message.contains("undelivered") })
+        #expect(record.level == .error)
+        #expect(record.metadata["waku.endpoint"]?.description == "stuck")
+        #expect(record.metadata["waku.abandoned"]?.description == "4")
+        gate.open()
+    }
+
+    @Test("runs inside a ServiceGroup: graceful shutdown drains routed deliveries")
+    func serviceGroupGracefulShutdown() async throws {
+        let probe = Probe()
+        let gate = Signal()
+        let started = Signal()
+        probe.on("PingB") { _ in
+            if !(await gate.wait()) { probe.record("gate timed out") }
+            await Task.yield()
+        }
+        let config = MessagingConfig(
+            endpoints: [.localQueue("q", concurrency: 2, stopTimeout: .seconds(30))], routing: [route(Ping.self).to("q")])
+        let app = try await makeApp(
+            pingInB, probe: probe, config: config, hooks: [AfterInitHook(signal: started), DestroyHook { gate.open() }])
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: app.logger))
+
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(await started.wait())
+            try await publishAll(app, 0 ..< 50)
+            #expect(probe.count("PingB.done") == 0)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(probe.count("PingB.done") == 50)
+        #expect(probe.log.isEmpty)
+        #expect(!app.isInitialized)
+        await #expect(throws: EndpointStopped.self) { try await publish(app, Ping(n: 99)) }
+    }
+}
