@@ -16,18 +16,24 @@ let package = Package(
         .library(name: "WakuTesting", targets: ["WakuTesting"]),
         .library(name: "WakuSQLite", targets: ["WakuSQLite"]),
         .library(name: "WakuPostgres", targets: ["WakuPostgres"]),
+        .library(name: "WakuHummingbird", targets: ["WakuHummingbird"]),
         .executable(name: "waku-demo", targets: ["WakuDemo"]),
         .executable(name: "waku-bench", targets: ["WakuBench"]),
         .executable(name: "waku-worker", targets: ["WakuWorker"]),
+        .executable(name: "waku-http-example", targets: ["WakuHTTPExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
         // Durable stores, each in its own target so the core never builds a database driver.
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
+        // HTTP integration: WakuHummingbird, its example and its tests.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         // Benchmark-only peers and tools; the libraries never build them.
         .package(url: "https://github.com/Swinject/Swinject.git", exact: "2.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
@@ -51,6 +57,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
@@ -70,6 +78,17 @@ let package = Package(
             dependencies: [
                 "Waku", "WakuMessaging",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Hummingbird 2 integration: one request scope per HTTP request.
+        .target(
+            name: "WakuHummingbird",
+            dependencies: [
+                "Waku", "WakuMessaging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -99,6 +118,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "WakuHTTPExample",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/WakuHTTPExample",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "WakuBench",
             dependencies: [
                 "Waku", "WakuMessaging",
@@ -115,7 +146,12 @@ let package = Package(
         ),
         .testTarget(
             name: "WakuMessagingTests",
-            dependencies: ["Waku", "WakuMessaging", "WakuTesting"],
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuTesting",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -128,6 +164,18 @@ let package = Package(
             dependencies: [
                 "Waku", "WakuMessaging", "WakuTesting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WakuHummingbirdTests",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuHummingbird", "WakuTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -14,6 +14,8 @@ import Waku
 // Module and provider types must be distinct types (modules are identified by type, providers
 // by the provided type), so they are generic types over decimal digits: module 347 is
 // `TreeModule<D3, D4, D7>`, its slot 2 is `TreeNode<D3, D4, D7, D2>`. Up to 1,000 modules.
+// The provided metatypes are looked up once, outside the timing (``BuildTable``), so what the
+// modules' `providers` cost inside `create()` is the framework's provider helpers, as in an app.
 
 protocol Digit: Sendable {}
 enum D0: Digit {}
@@ -38,40 +40,48 @@ final class TreeNode<Hundreds: Digit, Tens: Digit, Units: Digit, Slot: Digit>: T
     init() {}
 }
 
+/// The provided types of every module of one tree: `nodes[module][slot]`.
+final class BuildTable: Sendable {
+    let moduleCount: Int
+    let nodes: [[any TreeNodeType.Type]]
+
+    init(moduleCount: Int) {
+        precondition((1 ... BuildGraph.maxModules).contains(moduleCount), "the build graph has 1...1000 modules")
+        self.moduleCount = moduleCount
+        nodes = (0 ..< moduleCount).map { index in
+            let (h, t, u) = BuildGraph.digits(of: index)
+            return decimalDigits.prefix(BuildGraph.providersPerModule).map { BuildGraph.nodeType(h, t, u, slot: $0) }
+        }
+    }
+}
+
 enum BuildGraph {
     static let providersPerModule = 10
     static let exportedSlot = 6
     static let maxModules = 1_000
 
-    /// The root module (module 0) of a tree of `moduleCount` modules.
-    static func root(moduleCount: Int) -> any Module {
-        precondition((1 ... maxModules).contains(moduleCount), "the build graph has 1...1000 modules")
-        return module(0, of: moduleCount)
+    /// The root module (module 0) of the tree.
+    static func root(_ table: BuildTable) -> any Module {
+        module(0, table)
     }
 
-    static func module(_ index: Int, of count: Int) -> any Module {
+    static func module(_ index: Int, _ table: BuildTable) -> any Module {
         let (h, t, u) = digits(of: index)
-        return makeModule(h, t, u, index: index, count: count)
-    }
-
-    /// The type module `index` exports.
-    static func exportedNode(ofModule index: Int) -> any TreeNodeType.Type {
-        let (h, t, u) = digits(of: index)
-        return nodeType(h, t, u, slot: decimalDigits[exportedSlot])
+        return makeModule(h, t, u, index: index, table: table)
     }
 
     static func children(of index: Int, count: Int) -> [Int] {
         [2 * index + 1, 2 * index + 2].filter { $0 < count }
     }
 
-    private static func digits(of index: Int) -> (any Digit.Type, any Digit.Type, any Digit.Type) {
+    static func digits(of index: Int) -> (any Digit.Type, any Digit.Type, any Digit.Type) {
         (decimalDigits[index / 100 % 10], decimalDigits[index / 10 % 10], decimalDigits[index % 10])
     }
 
     private static func makeModule<H: Digit, T: Digit, U: Digit>(
-        _ h: H.Type, _ t: T.Type, _ u: U.Type, index: Int, count: Int
+        _ h: H.Type, _ t: T.Type, _ u: U.Type, index: Int, table: BuildTable
     ) -> any Module {
-        TreeModule<H, T, U>(index: index, count: count)
+        TreeModule<H, T, U>(index: index, table: table)
     }
 
     static func nodeType<H: Digit, T: Digit, U: Digit>(
@@ -113,28 +123,26 @@ enum BuildGraph {
     }
 }
 
+/// Module `index` of the tree; `Hundreds`, `Tens`, `Units` are its decimal digits.
 struct TreeModule<Hundreds: Digit, Tens: Digit, Units: Digit>: Module {
     let index: Int
-    let count: Int
+    let table: BuildTable
 
-    private var children: [Int] { BuildGraph.children(of: index, count: count) }
+    private var children: [Int] { BuildGraph.children(of: index, count: table.moduleCount) }
 
-    private func node(_ slot: Int) -> any TreeNodeType.Type {
-        BuildGraph.nodeType(Hundreds.self, Tens.self, Units.self, slot: decimalDigits[slot])
-    }
-
-    var imports: [any Module] { children.map { BuildGraph.module($0, of: count) } }
+    var imports: [any Module] { children.map { BuildGraph.module($0, table) } }
 
     var providers: [Provider] {
+        let nodes = table.nodes[index]
         var providers: [Provider] = []
         providers.reserveCapacity(BuildGraph.providersPerModule)
-        let childExports = children.map { BuildGraph.exportedNode(ofModule: $0) }
-        providers.append(BuildGraph.provider(node(0), dependsOn: childExports, BuildGraph.lifetime(ofSlot: 0)))
+        let childExports = children.map { table.nodes[$0][BuildGraph.exportedSlot] }
+        providers.append(BuildGraph.provider(nodes[0], dependsOn: childExports, BuildGraph.lifetime(ofSlot: 0)))
         for slot in 1 ..< BuildGraph.providersPerModule {
-            providers.append(BuildGraph.provider(node(slot), dependsOn: [node(slot - 1)], BuildGraph.lifetime(ofSlot: slot)))
+            providers.append(BuildGraph.provider(nodes[slot], dependsOn: [nodes[slot - 1]], BuildGraph.lifetime(ofSlot: slot)))
         }
         return providers
     }
 
-    var exports: [Export] { [.type(node(BuildGraph.exportedSlot))] }
+    var exports: [Export] { [.type(table.nodes[index][BuildGraph.exportedSlot])] }
 }

@@ -5,7 +5,7 @@ import Waku
 enum BuildScenarios {
     static func build(moduleCount: Int) -> (Plans, Sink) async throws -> Measurement {
         { plans, sink in
-            let root = BuildGraph.root(moduleCount: moduleCount)
+            let root = BuildGraph.root(BuildTable(moduleCount: moduleCount))
             // Check once, outside the timing, that the graph is what the name says.
             let probe = try await WakuFactory(root).create()
             let providers = probe.modules.reduce(0) { $0 + $1.providers.count }

@@ -13,7 +13,7 @@ enum Harness {
     ///
     /// The batch size doubles until a batch takes a quarter of `plan.batchNanos`, then is scaled
     /// to about `plan.batchNanos`; warm-up repeats such batches for `plan.warmupNanos`, and the
-    /// size is scaled once more from a warm batch.
+    /// size is scaled once more from the fastest of five warm batches.
     static func measureBatches(
         _ plan: BatchPlan, _ runBatch: (Int) async throws -> Void
     ) async throws -> Measurement {
@@ -33,11 +33,15 @@ enum Harness {
         repeat {
             try await runBatch(size)
         } while MonotonicClock.now() &- warmupStart < plan.warmupNanos
-        // Calibrate again, warm: the first calls (lazy initialization, cold caches) are slower.
-        let start = MonotonicClock.now()
-        try await runBatch(size)
-        let elapsed = MonotonicClock.now() &- start
-        size = max(1, Int((Double(size) * Double(plan.batchNanos) / Double(max(elapsed, 1))).rounded()))
+        // Calibrate again, warm (the first calls, with lazy initialization and cold caches, are
+        // slower), from the fastest of a few batches (the others may have been preempted).
+        var fastest = UInt64.max
+        for _ in 0 ..< 5 {
+            let start = MonotonicClock.now()
+            try await runBatch(size)
+            fastest = min(fastest, MonotonicClock.now() &- start)
+        }
+        size = max(1, Int((Double(size) * Double(plan.batchNanos) / Double(max(fastest, 1))).rounded()))
 
         var means: [Double] = []
         means.reserveCapacity(plan.batches)

@@ -1,7 +1,7 @@
 /// How long each kind of measurement runs, for a full run and for a `--quick` smoke run.
 ///
 /// The bus and queue totals match `Benchmarks/python/bench.py` (FULL / QUICK), so both sides time
-/// the same number of operations; the batches are smaller (a few ms each), so that on a busy
+/// the same number of operations; the batches are smaller (about 1 ms each), so that on a busy
 /// machine most batches run without being preempted and the median over batches stays put.
 struct Plans {
     let quick: Bool
@@ -19,10 +19,10 @@ struct Plans {
 
     static let full = Plans(
         quick: false,
-        micro: BatchPlan(warmupNanos: 200_000_000, batchNanos: 2_000_000, batches: 150),
-        bus: LatencyPlan(warmup: 5_000, batches: 200, batchSize: 500),
-        nested: LatencyPlan(warmup: 3_000, batches: 200, batchSize: 300),
-        handwiredBus: BatchPlan(warmupNanos: 200_000_000, batchNanos: 2_000_000, batches: 150),
+        micro: BatchPlan(warmupNanos: 200_000_000, batchNanos: 500_000, batches: 400),
+        bus: LatencyPlan(warmup: 5_000, batches: 1_000, batchSize: 100),
+        nested: LatencyPlan(warmup: 3_000, batches: 600, batchSize: 100),
+        handwiredBus: BatchPlan(warmupNanos: 200_000_000, batchNanos: 500_000, batches: 400),
         queue: ThroughputPlan(warmupMessages: 4_000, messages: 20_000, runs: 9),
         build: EachPlan(warmup: 1, samples: 11))
 

@@ -13,6 +13,18 @@ do {
     print(error)
     exit(1)
 }
+// `waku-demo --describe [mermaid|dot]`: print the application's picture and exit, without running.
+if let flag = CommandLine.arguments.firstIndex(of: "--describe") {
+    // No argument: Mermaid. An argument that names no format: a usage error.
+    let argument = CommandLine.arguments.dropFirst(flag + 1).first
+    guard let format = argument.map(DescriptionFormat.init(rawValue:)) ?? .mermaid else {
+        FileHandle.standardError.write(Data("usage: waku-demo --describe [mermaid|dot]\n".utf8))
+        exit(2)
+    }
+    print(app.describe(format: format), terminator: "")
+    await storage.store.shutdown()
+    exit(0)
+}
 print("Durable store: \(storage.description)\n")
 print("Modules, dependencies first:")
 for module in app.modules {

@@ -1,5 +1,5 @@
-import Logging
 import PostgresNIO
+import WakuMessaging
 import WakuPostgres
 
 /// The job log in PostgreSQL, next to the store's tables (same schema).
@@ -12,10 +12,10 @@ struct PostgresJobLog: JobLog {
     /// advisory lock keeps processes starting together from racing on `CREATE TABLE`.
     func prepare() async throws {
         try await store.prepare()
-        let logger = Logger(label: "waku-worker.log")
-        try await store.client.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(2119)", logger: logger)
-            try await connection.query(PostgresQuery(unsafeSQL: """
+        let unitOfWork = store.unitOfWork()
+        try await withUnitOfWork(unitOfWork) {
+            try await unitOfWork.query("SELECT pg_advisory_xact_lock(2119)")
+            try await unitOfWork.query(PostgresQuery(unsafeSQL: """
                 CREATE TABLE IF NOT EXISTS \(table) (
                     id bigserial PRIMARY KEY,
                     job_id integer NOT NULL,
@@ -24,28 +24,29 @@ struct PostgresJobLog: JobLog {
                     seq integer NOT NULL,
                     handled_at timestamptz NOT NULL DEFAULT clock_timestamp()
                 )
-                """), logger: logger)
+                """))
         }
     }
 
     func distinctJobs() async throws -> Int {
-        let rows = try await store.client.query(PostgresQuery(unsafeSQL: "SELECT count(DISTINCT job_id)::int8 FROM \(table)")).collect()
+        let rows = try await store.query(PostgresQuery(unsafeSQL: "SELECT count(DISTINCT job_id)::int8 FROM \(table)"))
         return try rows.first?.decode(Int.self) ?? 0
     }
 
     func stats() async throws -> JobStats {
         var stats = JobStats()
-        let totals = try await store.client.query(PostgresQuery(unsafeSQL: """
+        let totals = try await store.query(PostgresQuery(unsafeSQL: """
             SELECT count(DISTINCT job_id)::int8, count(*)::int8, count(DISTINCT worker_pid)::int8 FROM \(table)
-            """)).collect()
+            """))
         if let row = totals.first {
             (stats.distinct, stats.rows, stats.workers) = try row.decode((Int, Int, Int).self)
         }
         var ordered: [(group: String, seq: Int, job: Int)] = []
-        let rows = try await store.client.query(PostgresQuery(unsafeSQL: """
-            SELECT grp, seq, job_id FROM \(table) WHERE grp IS NOT NULL ORDER BY id
+        let rows = try await store.query(PostgresQuery(unsafeSQL: """
+            SELECT grp, seq::int8, job_id::int8 FROM \(table) WHERE grp IS NOT NULL ORDER BY id
             """))
-        for try await (group, seq, job) in rows.decode((String, Int, Int).self) {
+        for row in rows {
+            let (group, seq, job) = try row.decode((String, Int, Int).self)
             ordered.append((group, seq, job))
         }
         stats.orderViolations = JobStats.orderViolations(ordered)

@@ -2,37 +2,30 @@ import SQLiteNIO
 import WakuMessaging
 import WakuSQLite
 
-/// The job log in the store's SQLite file.
+/// The job log in the store's SQLite file. Reads use a connection of their own; each handled
+/// job is logged in the handler's unit of work (`SQLiteJobRecorder`).
 struct SQLiteJobLog: JobLog {
     let store: SQLiteDurableStore
 
-    private struct NotSQLite: Error, CustomStringConvertible {
-        var description: String { "SQLiteDurableStore.beginTransaction() returned another kind of unit of work" }
-    }
-
-    private func unitOfWork() async throws -> SQLiteUnitOfWork {
-        guard let unitOfWork = try await store.beginTransaction() as? SQLiteUnitOfWork else { throw NotSQLite() }
-        return unitOfWork
-    }
-
-    /// Runs `body` in a unit of work of the store, rolled back afterwards (reads only).
-    private func reading<R>(_ body: (SQLiteUnitOfWork) async throws -> R) async throws -> R {
-        let unitOfWork = try await unitOfWork()
+    /// Runs `body` on a connection of its own (reads and the table's creation need no unit of
+    /// work), waiting for the file's write lock rather than failing at once.
+    private func withConnection<R>(_ body: (SQLiteConnection) async throws -> R) async throws -> R {
+        let connection = try await SQLiteConnection.open(storage: .file(path: store.path))
         do {
-            let result = try await body(unitOfWork)
-            try await unitOfWork.rollback()
+            _ = try await connection.query("PRAGMA busy_timeout = 10000")
+            let result = try await body(connection)
+            try await connection.close()
             return result
         } catch {
-            try? await unitOfWork.rollback()
+            try? await connection.close()
             throw error
         }
     }
 
     func prepare() async throws {
         try await store.prepare()
-        let unitOfWork = try await unitOfWork()
-        _ = try await withUnitOfWork(unitOfWork) {
-            try await unitOfWork.query("""
+        try await withConnection { connection in
+            _ = try await connection.query("""
                 CREATE TABLE IF NOT EXISTS waku_worker_log (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     job_id INTEGER NOT NULL,
@@ -46,21 +39,21 @@ struct SQLiteJobLog: JobLog {
     }
 
     func distinctJobs() async throws -> Int {
-        try await reading { unitOfWork in
-            try await unitOfWork.query("SELECT count(DISTINCT job_id) AS n FROM waku_worker_log").first?.column("n")?.integer ?? 0
+        try await withConnection { connection in
+            try await connection.query("SELECT count(DISTINCT job_id) AS n FROM waku_worker_log").first?.column("n")?.integer ?? 0
         }
     }
 
     func stats() async throws -> JobStats {
-        var stats = try await reading { unitOfWork in
+        var stats = try await withConnection { connection in
             var stats = JobStats()
-            if let row = try await unitOfWork.query(
+            if let row = try await connection.query(
                 "SELECT count(DISTINCT job_id) AS d, count(*) AS n, count(DISTINCT worker_pid) AS w FROM waku_worker_log").first {
                 stats.distinct = row.column("d")?.integer ?? 0
                 stats.rows = row.column("n")?.integer ?? 0
                 stats.workers = row.column("w")?.integer ?? 0
             }
-            let rows = try await unitOfWork.query("SELECT grp, seq, job_id FROM waku_worker_log WHERE grp IS NOT NULL ORDER BY id")
+            let rows = try await connection.query("SELECT grp, seq, job_id FROM waku_worker_log WHERE grp IS NOT NULL ORDER BY id")
             stats.orderViolations = JobStats.orderViolations(rows.compactMap { row in
                 guard let group = row.column("grp")?.string, let seq = row.column("seq")?.integer,
                       let job = row.column("job_id")?.integer else { return nil }

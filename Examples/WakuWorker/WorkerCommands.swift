@@ -29,7 +29,7 @@ enum WorkerCommands {
         }
         let elapsed = started.duration(to: .now)
         let groups = options.groups > 0 ? " in \(options.groups) group(s)" : ""
-        print("waku-worker \(settings.pid): produced \(count) job(s)\(groups) on \(store.displayName) in \(format(elapsed))")
+        say("waku-worker \(settings.pid): produced \(count) job(s)\(groups) on \(store.displayName) in \(format(elapsed))")
     }
 
     /// Runs the app as a Service until SIGTERM/SIGINT, or until the log holds `--until-handled` jobs.
@@ -53,19 +53,19 @@ enum WorkerCommands {
         let group = ServiceGroup(configuration: configuration)
 
         let until = options.untilHandled.map { " until \($0) job(s) are logged" } ?? " until SIGTERM/SIGINT"
-        print("waku-worker \(settings.pid): consuming '\(WorkerModule.endpoint)' on \(store.displayName) with concurrency \(options.concurrency)\(until)")
+        say("waku-worker \(settings.pid): consuming '\(WorkerModule.endpoint)' on \(store.displayName) with concurrency \(options.concurrency)\(until)")
         let started = ContinuousClock.now
         try await group.run()
         let handled = await settings.handled.count
-        print("waku-worker \(settings.pid): stopped; handled \(handled) job(s) in \(format(started.duration(to: .now)))")
+        say("waku-worker \(settings.pid): stopped; handled \(handled) job(s) in \(format(started.duration(to: .now)))")
     }
 
     static func report(store: WorkerStore) async throws {
         let log = store.log
         try await log.prepare()
         let stats = try await log.stats()
-        print("waku-worker report for \(store.displayName):")
-        print(stats.description.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        say("waku-worker report for \(store.displayName):")
+        say(stats.description.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
     }
 
     static func format(_ duration: Duration) -> String {
@@ -89,4 +89,9 @@ struct UntilHandled: Service {
             try? await Task.sleep(for: .milliseconds(200))
         }
     }
+}
+
+/// Prints a line at once (unbuffered), so progress reaches a pipe or log file as it happens.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

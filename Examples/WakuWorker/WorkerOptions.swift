@@ -17,6 +17,7 @@ struct WorkerOptions: Sendable {
     var handlerDelay: Duration = .zero
     var lease: Duration = .seconds(30)
     var batchSize = 64
+    var acquireTimeout: Duration?
     var verbose = false
 
     static let usage = """
@@ -30,11 +31,13 @@ struct WorkerOptions: Sendable {
                                  publish N jobs (ids K..K+N-1) and exit; with G > 0, job i
                                  belongs to group "g<i mod G>" and is processed in order within it
           --consume [--until-handled N] [--concurrency C] [--handler-delay-ms D]
-                    [--lease-ms L] [--batch-size B]
+                    [--lease-ms L] [--batch-size B] [--acquire-timeout-ms T]
                                  handle jobs until SIGTERM/SIGINT, or until the log holds N
                                  distinct jobs; every handled job is logged with this pid
           --report               print handled, duplicate and pending counts
 
+          --acquire-timeout-ms T how long a PostgreSQL operation waits for a connection before
+                                 failing (default 10000); workers back off and retry
           --verbose              log at info level (default: warnings and errors)
         """
 
@@ -71,6 +74,7 @@ struct WorkerOptions: Sendable {
             case "--handler-delay-ms": options.handlerDelay = .milliseconds(try number(flag, minimum: 0))
             case "--lease-ms": options.lease = .milliseconds(try number(flag, minimum: 1))
             case "--batch-size": options.batchSize = try number(flag, minimum: 1)
+            case "--acquire-timeout-ms": options.acquireTimeout = .milliseconds(try number(flag, minimum: 1))
             case "--verbose": options.verbose = true
             case "-h", "--help": throw UsageError(message: usage)
             default: throw UsageError(message: "unknown argument '\(flag)'")

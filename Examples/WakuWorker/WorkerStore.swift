@@ -9,9 +9,11 @@ enum WorkerStore {
     case postgres(PostgresDurableStore)
     case sqlite(SQLiteDurableStore)
 
-    static func open(_ spec: String, logger: Logger) throws -> WorkerStore {
+    static func open(_ spec: String, options: WorkerOptions, logger: Logger) throws -> WorkerStore {
         if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
-            return .postgres(try PostgresDurableStore(url: spec, logger: logger))
+            var storeOptions = PostgresDurableStore.Options()
+            if let timeout = options.acquireTimeout { storeOptions.acquireTimeout = timeout }
+            return .postgres(try PostgresDurableStore(url: spec, options: storeOptions, logger: logger))
         }
         if spec.hasPrefix("sqlite:") {
             return .sqlite(SQLiteDurableStore(path: String(spec.dropFirst("sqlite:".count)), logger: logger))

@@ -31,7 +31,7 @@ let logger = Logger(label: "waku-worker")
 
 let store: WorkerStore
 do {
-    store = try WorkerStore.open(options.store, logger: logger)
+    store = try WorkerStore.open(options.store, options: options, logger: logger)
 } catch {
     FileHandle.standardError.write(Data("waku-worker: \(error)\n".utf8))
     exit(2)

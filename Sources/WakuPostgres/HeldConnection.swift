@@ -66,7 +66,7 @@ final class HeldConnection: Sendable {
                             }
                             if rollback {
                                 do {
-                                    try await connection.query("ROLLBACK", logger: logger)
+                                    _ = try await connection.guardedRows("ROLLBACK", logger: logger)
                                 } catch {
                                     // The connection is broken; the pool drops closed connections.
                                     try? await connection.close()

@@ -47,6 +47,9 @@ public final class PostgresDurableStore: DurableStore {
     /// Lease owners that claimed through this store: ``release(owner:)`` skips the others, so an
     /// endpoint that never started does not wait for an unreachable database at shutdown.
     let claimants = Locked(Set<String>())
+    /// Why the pool's last connection attempt failed, for errors that would otherwise only say
+    /// "timed out".
+    let connectFailures = ConnectFailureRecorder.Box()
 
     private enum Lifecycle {
         case running(Task<Void, Never>)
@@ -145,7 +148,9 @@ public final class PostgresDurableStore: DurableStore {
         self.displayName = displayName
         self.username = configuration.username
         self.database = configuration.database ?? configuration.username
-        let pool = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        var background = logger
+        background.handler = ConnectFailureRecorder(box: connectFailures, inner: logger.handler)
+        let pool = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.pool = pool
         // Started at once (it opens no connection until one is needed), so the pool is running
         // before anything leases from it. Detached so it does not inherit a ServiceGroup's
@@ -153,7 +158,9 @@ public final class PostgresDurableStore: DurableStore {
         lifecycle = Locked(.running(Task.detached { await pool.run() }))
     }
 
-    /// The store's connection pool, for business queries outside a unit of work.
+    /// The store's connection pool. For business SQL outside a unit of work prefer ``query(_:)``:
+    /// it bounds the wait for a connection and fails instead of hanging when the connection
+    /// closes under the statement, which `PostgresClient.query` (postgres-nio 1.33) does not.
     public var client: PostgresClient { pool }
 
     // MARK: Lifecycle
@@ -190,9 +197,11 @@ public final class PostgresDurableStore: DurableStore {
         let store = displayName
         let timeout = options.acquireTimeout
         do {
-            return try await HeldConnection.lease(from: client, timeout: timeout, logger: logger) {
+            return try await HeldConnection.lease(from: client, timeout: timeout, logger: logger) { [connectFailures] in
                 DurableStoreUnavailable(
-                    store: store, reason: "no database connection became available within \(timeout)",
+                    store: store,
+                    reason: "no database connection became available within \(timeout)"
+                        + (connectFailures.last.map { "; last connection error: \($0)" } ?? ""),
                     fix: "Check that PostgreSQL is running and reachable; if it is, raise maximumConnections or acquireTimeout.")
             }
         } catch {
@@ -309,10 +318,12 @@ public final class PostgresDurableStore: DurableStore {
         let deadline = options.connectTimeout + .seconds(1)
         let store = displayName
         let held: HeldConnection
+        connectFailures.record(nil)
         do {
-            held = try await HeldConnection.lease(from: client, timeout: deadline, logger: logger) {
+            held = try await HeldConnection.lease(from: client, timeout: deadline, logger: logger) { [connectFailures] in
                 DurableStoreUnavailable(
-                    store: store, reason: "no connection could be opened within \(deadline)",
+                    store: store,
+                    reason: "no connection could be opened within \(deadline)" + (connectFailures.last.map { ": \($0)" } ?? ""),
                     fix: "Check host, port, user, password, database and TLS settings, and that PostgreSQL is running.")
             }
         } catch {
@@ -332,11 +343,11 @@ public final class PostgresDurableStore: DurableStore {
         let target = PostgresSchema.version
         // Up to date already: no DDL, so an application role without CREATE rights works.
         if try await currentVersion(on: connection) == target { return }
-        try await connection.query("BEGIN", logger: logger)
+        _ = try await connection.guardedRows("BEGIN", logger: logger)
         do {
-            try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
+            _ = try await connection.guardedRows("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
             for statement in schema.bootstrap {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                _ = try await connection.guardedRows(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
             let current = try await currentVersion(on: connection) ?? 0
             guard current <= target else {
@@ -346,15 +357,15 @@ public final class PostgresDurableStore: DurableStore {
             }
             for version in stride(from: current + 1, through: target, by: 1) {
                 for statement in PostgresSchema.migrations[version - 1](schema) {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    _ = try await connection.guardedRows(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                _ = try await connection.guardedRows(
                     PostgresQuery(unsafeSQL: "INSERT INTO \(schema.versions) (version) VALUES (\(version))"), logger: logger)
                 logger.info("Migrated the durable store schema", metadata: ["waku.store": "\(displayName)", "waku.schema_version": "\(version)"])
             }
-            try await connection.query("COMMIT", logger: logger)
+            _ = try await connection.guardedRows("COMMIT", logger: logger)
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            _ = try? await connection.guardedRows("ROLLBACK", logger: logger)
             throw error
         }
     }
@@ -363,11 +374,11 @@ public final class PostgresDurableStore: DurableStore {
     private func currentVersion(on connection: PostgresConnection) async throws -> Int? {
         var binds = PostgresBindings()
         binds.append(schema.versions)
-        let exists = try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT to_regclass($1) IS NOT NULL", binds: binds), logger: logger).collect()
+        let exists = try await connection.guardedRows(
+            PostgresQuery(unsafeSQL: "SELECT to_regclass($1) IS NOT NULL", binds: binds), logger: logger)
         guard let row = exists.first, try row.decode(Bool.self) else { return nil }
-        let rows = try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(version), 0)::int8 FROM \(schema.versions)"), logger: logger).collect()
+        let rows = try await connection.guardedRows(
+            PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(version), 0)::int8 FROM \(schema.versions)"), logger: logger)
         return try rows.first?.decode(Int.self) ?? 0
     }
 

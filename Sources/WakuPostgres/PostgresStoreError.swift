@@ -23,6 +23,11 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
     /// statement, and anything else unchanged.
     static func translate(_ error: any Error, operation: String, store: String, user: String?, database: String?) -> any Error {
         if error is DurableStoreUnavailable || error is PostgresStoreError || error is CancellationError { return error }
+        if error is ConnectionClosed {
+            return DurableStoreUnavailable(
+                store: store, reason: "the connection closed before the statement completed",
+                fix: "The server went away or restarted; operations resume once it is back.")
+        }
         // ConnectionPoolError lives in postgres-nio's underscored pool module; recognise it by name.
         let poolError = String(reflecting: error)
         if String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError") {

@@ -55,13 +55,17 @@ public final class PostgresUnitOfWork: DurableTransaction {
         try await mutex.withLock {
             let connection = try await begun()
             return try await tracking {
-                try await connection.query(query, logger: store.logger, file: file, line: line).collect()
+                try await ConnectionGuard.shared.run(on: connection) {
+                    try await connection.query(query, logger: self.store.logger, file: file, line: line).collect()
+                }
             }
         }
     }
 
     /// Runs `body` with the transaction's connection (beginning it if needed), for APIs that need
-    /// a `PostgresConnection`. Do not commit, roll back or close it in `body`.
+    /// a `PostgresConnection`. Do not commit, roll back or close it in `body`. Prefer
+    /// ``query(_:file:line:)``: statements run here directly are not protected against the
+    /// connection closing under them (postgres-nio can then wait forever).
     public func withConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
         try await mutex.withLock {
             let connection = try await begun()
@@ -71,10 +75,10 @@ public final class PostgresUnitOfWork: DurableTransaction {
 
     public func insert(_ deliveries: [StoredDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
-        let query = try store.insertQuery(deliveries)
+        let query = store.insertQuery(deliveries)
         try await mutex.withLock {
             let connection = try await begun()
-            _ = try await tracking { try await connection.query(query, logger: store.logger) }
+            _ = try await tracking { try await connection.guardedRows(query, logger: store.logger) }
             state.withLock { $0.wroteDeliveries = true }
         }
     }
@@ -96,7 +100,7 @@ public final class PostgresUnitOfWork: DurableTransaction {
             do {
                 // The future-based API exposes the command tag: PostgreSQL answers a COMMIT of
                 // an aborted transaction with ROLLBACK and no error.
-                tag = try await held.connection.query("COMMIT", logger: store.logger).get().metadata.command
+                tag = try await held.connection.guardedCommand("COMMIT", logger: store.logger)
             } catch {
                 held.release(rollback: true)
                 throw store.translate(error, "commit")
@@ -117,7 +121,7 @@ public final class PostgresUnitOfWork: DurableTransaction {
             }
             guard let held else { return }
             do {
-                try await held.connection.query("ROLLBACK", logger: store.logger)
+                _ = try await held.connection.guardedRows("ROLLBACK", logger: store.logger)
             } catch {
                 held.release(rollback: false)
                 try? await held.connection.close()
@@ -132,7 +136,7 @@ public final class PostgresUnitOfWork: DurableTransaction {
         if let held = state.withLock({ $0.held }) { return held.connection }
         let held = try await store.holdConnection()
         do {
-            try await held.connection.query("BEGIN", logger: store.logger)
+            _ = try await held.connection.guardedRows("BEGIN", logger: store.logger)
         } catch {
             held.release(rollback: true)
             throw store.translate(error, "begin")

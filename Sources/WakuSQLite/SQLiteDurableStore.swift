@@ -35,8 +35,14 @@ public final class SQLiteDurableStore: DurableStore {
             throw DurableStoreUnavailable(store: "SQLite file \(path)", reason: "\(error)",
                                           fix: "Check that the folder exists and is writable.")
         }
-        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON"] {
-            _ = try await connection.query(pragma)
+        // busy_timeout first: the other pragmas may need a lock another connection holds.
+        do {
+            for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"] {
+                _ = try await connection.query(pragma)
+            }
+        } catch {
+            try? await connection.close()
+            throw error
         }
         return connection
     }

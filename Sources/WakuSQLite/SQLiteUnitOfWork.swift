@@ -23,7 +23,12 @@ public final class SQLiteUnitOfWork: DurableTransaction {
     private func connection() async throws -> SQLiteConnection {
         if let open = state.withLock({ $0 }) { return open }
         let connection = try await store.open()
-        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+        } catch {
+            try? await connection.close()
+            throw error
+        }
         state.withLock { $0 = connection }
         return connection
     }

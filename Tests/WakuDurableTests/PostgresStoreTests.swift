@@ -102,8 +102,8 @@ struct PostgresDurableTests {
             try await publish(app, DurablePing(n: 1))
             #expect(try await eventually { try await store.handledCount(endpoint: "poison") == 1 })
             let table = store.qualified("waku_deliveries")
-            let handler = try #require(try await store.client.query(PostgresQuery(unsafeSQL: "SELECT handler FROM \(table)"))
-                .collect().first?.decode(String.self))
+            let handler = try #require(try await store.query(PostgresQuery(unsafeSQL: "SELECT handler FROM \(table)"))
+                .first?.decode(String.self))
 
             for (type, handlerName, payload) in [
                 ("durable-tests.gone", "Nobody.Handler", #"{"n":2}"#),
@@ -190,6 +190,33 @@ struct PostgresDurableTests {
 
         #expect(throws: PostgresURLError.self) { try PostgresDurableStore(url: "mysql://x@y/z") }
         #expect(throws: PostgresURLError.self) { try PostgresDurableStore(url: "postgres://u@h/db?sslmod=disable") }
+    }
+
+    @Test("a store built from a PostgresClient.Configuration works, and fails start-up clearly when misconfigured")
+    func configurationInitializer() async throws {
+        let parts = try TestDatabase.parts()
+        let schema = TestDatabase.uniqueSchema()
+        let good = PostgresDurableStore(
+            configuration: .init(host: parts.host, port: parts.port, username: parts.user, password: parts.password,
+                                 database: parts.database, tls: .disable),
+            options: .init(schema: schema))
+        try await good.prepare()
+        #expect(try await good.schemaVersion() == 1)
+        #expect(try await good.pendingCount(endpoint: nil) == 0)
+        await good.dropSchemaAndShutdown()
+
+        let bad = PostgresDurableStore(
+            configuration: .init(host: parts.host, port: parts.port, username: parts.user, password: "wrong",
+                                 database: parts.database, tls: .disable),
+            options: .init(schema: schema, connectTimeout: .seconds(2)))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: DurableStoreUnavailable.self) { try await bad.prepare() }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("\(parts.host):\(parts.port)/\(parts.database)"), "\(text)")
+        #expect(text.contains("password authentication failed"), "the pool's connection error is reported: \(text)")
+        #expect(started.duration(to: .now) < .seconds(8))
+        print("bad start-up through the pool: \(text)")
+        await bad.shutdown()
     }
 
     @Test("the claim stays on the partial index with 100k pending rows")

@@ -49,14 +49,10 @@ enum TestDatabase {
     }
 
     /// Runs the pg-ctl helper (`stop` or `start`).
-    static func pgControl(_ command: String) throws {
+    static func pgControl(_ command: String) async throws {
         let control = try #require(control, "WAKU_TEST_PG_CTL is not set (run scripts/test)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: control)
-        process.arguments = [command]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "\(control) \(command) exited with \(process.terminationStatus)")
+        let (status, output) = try await runToCompletion(control, [command])
+        try #require(status == 0, "\(control) \(command) exited with \(status.map(String.init) ?? "timeout"): \(output)")
     }
 }
 
@@ -77,18 +73,18 @@ extension PostgresDurableStore {
 
     /// Runs SQL on the store's pool and returns the first column of the first row as an Int.
     func scalar(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws -> Int {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds)).collect()
+        let rows = try await query(PostgresQuery(unsafeSQL: sql, binds: binds))
         return try rows.first?.decode(Int.self) ?? 0
     }
 
     func execute(_ sql: String, _ binds: PostgresBindings = PostgresBindings()) async throws {
-        try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds))
+        try await query(PostgresQuery(unsafeSQL: sql, binds: binds))
     }
 
     /// Drops the test's schema (best effort) and stops the pool.
     func dropSchemaAndShutdown() async {
         if let schemaName {
-            _ = try? await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(schemaName)\" CASCADE"))
+            _ = try? await query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \"\(schemaName)\" CASCADE"))
         }
         await shutdown()
     }

@@ -9,13 +9,10 @@ import Musl
 import Darwin
 #endif
 
-/// A `waku-worker` child process, its output captured in files (pipes could fill and block it).
-final class WorkerProcess: @unchecked Sendable {
-    // @unchecked: `process` is only started in init and then read (pid, status), which
-    // Foundation's Process synchronizes; the file URLs are immutable.
+/// A `waku-worker` child process, its output captured in a file (a pipe could fill and block it).
+final class WorkerProcess: Sendable {
     let name: String
-    let process = Process()
-    let outputURL: URL
+    let child: ChildProcess
 
     /// Starts `waku-worker` with `arguments`.
     init(_ name: String, _ arguments: [String]) throws {
@@ -23,42 +20,24 @@ final class WorkerProcess: @unchecked Sendable {
         let binary = try WorkerProcess.binary()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waku-worker-tests", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        outputURL = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).log")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL)
-        process.executableURL = binary
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? output.close()
+        let outputPath = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).log").path
+        child = try ChildProcess(binary.path, arguments, outputPath: outputPath)
     }
 
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
-    var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+    var pid: Int32 { child.pid }
+    var isRunning: Bool { child.isRunning }
+    var output: String { child.output }
 
     /// SIGTERM: graceful shutdown.
-    func terminate() { kill(pid, SIGTERM) }
+    func terminate() { child.signal(SIGTERM) }
 
     /// SIGKILL: a crash.
-    func crash() { kill(pid, SIGKILL) }
+    func crash() { child.signal(SIGKILL) }
 
     /// Waits for the process to exit; returns its status, or nil on timeout (then kills it).
     @discardableResult
     func waitForExit(timeout: Duration) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        if process.isRunning {
-            crash()
-            process.waitUntilExit()
-            return nil
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
+        await child.waitForExit(timeout: timeout)
     }
 
     /// Waits until the output contains `text`.
@@ -66,7 +45,7 @@ final class WorkerProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if output.contains(text) { return true }
-            if !process.isRunning { return output.contains(text) }
+            if !isRunning { return output.contains(text) }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return false

@@ -131,8 +131,9 @@ struct LifecycleTests {
         ]
         let app = try await makeApp(modules, probe: probe, config: config)
         try await app.initialize()
+        let runtime = try await runtime(of: app)
         let observer = RecordingObserver()
-        try await runtime(of: app).addObserver(observer)
+        runtime.addObserver(observer)
         try await publish(app, Ping(n: 1))
         #expect(await probe.signal("PingCascade.started").reach(1))
         try await app.close()
@@ -144,7 +145,7 @@ struct LifecycleTests {
         #expect(stopped.messageType == MessageTypeName.of(Pong.self))
         #expect(probe.executions(of: "PongA").isEmpty)
         // The failed cascade is not lost silently: it is in the dead-letter store.
-        #expect(try await runtime(of: app).deadLetters.list().map(\.handler) == ["PingCascade"])
+        #expect(try await runtime.deadLetters.list().map(\.handler) == ["PingCascade"])
     }
 
     @Test("close drains every queued and in-flight delivery within the stop timeout")
@@ -202,7 +203,8 @@ struct LifecycleTests {
         let gate = Signal()
         probe.on("PingB") { _ in
             if cooperative {
-                _ = await gate.wait(safety: .seconds(600))
+                // Returns false when the stop cancels the worker: the attempt then fails.
+                if !(await gate.wait(safety: .seconds(600))) { throw CancellationError() }
             } else {
                 await gate.waitIgnoringCancellation()
             }

@@ -42,6 +42,20 @@ final class ReportOrderObserver: MessageObserver {
     }
 }
 
+/// Records how many deliveries an endpoint held each time a `Pong` delivery was reported enqueued.
+final class DepthAtReportObserver: MessageObserver {
+    let endpoint: any Endpoint
+    private let depths = Locked([Int]())
+    var recorded: [Int] { depths.withLock { $0 } }
+    init(endpoint: any Endpoint) { self.endpoint = endpoint }
+
+    func deliveryEnqueued(_ delivery: Delivery) {
+        guard delivery.envelope.payload is Pong else { return }
+        let depth = endpoint.depth
+        depths.withLock { $0.append(depth) }
+    }
+}
+
 @Suite("Tracked sessions", .timeLimit(.minutes(1)))
 struct TrackedSessionTests {
     @Test("reports published, handled, failed and dead-lettered, inline and routed")
@@ -142,6 +156,29 @@ struct TrackedSessionTests {
             }
             #expect(order.violations.isEmpty)
             #expect(order.finished == 400)
+        }
+    }
+
+    @Test("a delivery is reported enqueued before its endpoint holds it, so no worker can finish it first")
+    func enqueueReportedBeforeTheEndpointHasIt() async throws {
+        let probe = Probe()
+        // One worker, busy with the parent Ping while it publishes the Pong: were the Pong reported
+        // after the endpoint accepted it, the report would see it waiting in the queue.
+        let config = MessagingConfig(
+            endpoints: [.localQueue("q", concurrency: 1)], routing: [route(Ping.self).to("q"), route(Pong.self).to("q")])
+        let modules: [any Module] = [
+            ModA(extensions: [MessagingExtension().bindEvent(Ping.self, PingCascade.init).bindEvent(Pong.self, PongA.init)])
+        ]
+        try await withApp(modules, probe: probe, config: config) { app in
+            let runtime = try await runtime(of: app)
+            let observer = DepthAtReportObserver(endpoint: try #require(runtime.endpoints["q"]))
+            runtime.addObserver(observer)
+            for n in 0 ..< 5 {
+                // One at a time: when the Pong is reported, nothing else is queued.
+                let session = try await track(app) { try await publish(app, Ping(n: n)) }
+                #expect(session.handled.count == 2)
+            }
+            #expect(observer.recorded == [0, 0, 0, 0, 0])
         }
     }
 

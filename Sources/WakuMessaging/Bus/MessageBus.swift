@@ -46,7 +46,9 @@ public final class MessageBus: IMessageBus {
         }
         let envelope = MessageContext.envelope(for: request, typeName: plan.typeName, headers: options.headers)
         runtime.observe { $0.dispatchStarted(envelope) }
-        try await runtime.enqueue(Delivery(envelope: envelope, target: plan.target, endpoint: endpoint, options: options))
+        try await runtime.telemetry.dispatch(envelope, verb: "send") { envelope in
+            try await runtime.enqueue(Delivery(envelope: envelope, target: plan.target, endpoint: endpoint, options: options))
+        }
     }
 
     /// Runs inline handlers first, sequentially in registration order, then enqueues one delivery
@@ -72,47 +74,65 @@ public final class MessageBus: IMessageBus {
     }
 
     func invoke<R: IRequest>(_ request: R, plan: RequestPlan<R>) async throws -> R.Response {
-        let context = MessageContext(envelope: MessageContext.envelope(for: request, typeName: plan.typeName))
+        let envelope = MessageContext.envelope(for: request, typeName: plan.typeName)
         let container = self.container
-        runtime.observe { $0.dispatchStarted(context.envelope) }
-        return try await MessageContext.with(context) {
-            try await observed(context, handler: plan.handlerName) {
-                try await Pipeline.run(plan.behaviors, message: request, context: context, container: container) {
-                    try await plan.handle(request, container)
+        runtime.observe { $0.dispatchStarted(envelope) }
+        return try await runtime.telemetry.dispatch(envelope, verb: "invoke") { envelope in
+            let context = MessageContext(envelope: envelope)
+            return try await MessageContext.with(context) {
+                try await observed(context, handler: plan.handlerName) {
+                    try await Pipeline.run(plan.behaviors, message: request, context: context, container: container) {
+                        try await plan.handle(request, container)
+                    }
                 }
             }
         }
     }
 
     func publish<E: IEvent>(_ event: E, plan: EventPlan<E>, options: DeliveryOptions) async throws {
-        let context = MessageContext(envelope: MessageContext.envelope(for: event, typeName: plan.typeName, headers: options.headers))
+        let envelope = MessageContext.envelope(for: event, typeName: plan.typeName, headers: options.headers)
         let container = self.container
-        runtime.observe { $0.dispatchStarted(context.envelope) }
-        try await MessageContext.with(context) {
-            for entry in plan.inline {
-                try await observed(context, handler: entry.handler.name) {
-                    try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
-                        try await entry.run(event, container)
+        runtime.observe { $0.dispatchStarted(envelope) }
+        try await runtime.telemetry.dispatch(envelope, verb: "publish") { envelope in
+            let context = MessageContext(envelope: envelope)
+            try await MessageContext.with(context) {
+                for entry in plan.inline {
+                    try await observed(context, handler: entry.handler.name) {
+                        try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
+                            try await entry.run(event, container)
+                        }
                     }
                 }
             }
-        }
-        for entry in plan.routed {
-            if let endpoint = entry.endpoint {
-                try await runtime.enqueue(Delivery(envelope: context.envelope, target: entry.target, endpoint: endpoint, options: options))
+            for entry in plan.routed {
+                if let endpoint = entry.endpoint {
+                    try await runtime.enqueue(Delivery(envelope: envelope, target: entry.target, endpoint: endpoint, options: options))
+                }
             }
         }
     }
 
-    /// Reports an inline handler execution to observers.
+    /// Runs an inline handler execution in its span and reports it to observers; with neither a
+    /// tracer nor observers it is a plain call.
     private func observed<R>(_ context: MessageContext, handler: String, _ body: () async throws -> R) async throws -> R {
+        let runtime = self.runtime
+        guard runtime.isObserved else {
+            return try await runtime.telemetry.handler(context.envelope, handler: handler, endpoint: nil, body)
+        }
+        let start = ContinuousClock.now
         do {
-            let result = try await body()
-            runtime.observe { $0.handlerSucceeded(context.envelope, handler: handler, endpoint: nil) }
+            let result = try await runtime.telemetry.handler(context.envelope, handler: handler, endpoint: nil, body)
+            let duration = ContinuousClock.now - start
+            runtime.observe {
+                $0.handlerSucceeded(context.envelope, handler: handler, endpoint: nil)
+                $0.handlerFinished(context.envelope, handler: handler, endpoint: nil, duration: duration, error: nil)
+            }
             return result
         } catch {
+            let duration = ContinuousClock.now - start
             runtime.observe {
                 $0.handlerFailed(context.envelope, handler: handler, endpoint: nil, error: error, attempt: 1, willRetry: false)
+                $0.handlerFinished(context.envelope, handler: handler, endpoint: nil, duration: duration, error: error)
             }
             throw error
         }

@@ -1,5 +1,15 @@
+public import Logging
+public import Metrics
+public import Tracing
+
 /// Configuration of ``MessagingModule``.
 public struct MessagingConfig: Sendable {
+    /// Where messaging logs (routed failures, retries, dead letters, endpoint stops).
+    public var logger: Logger
+    /// Metrics backend; `nil` uses `MetricsSystem`'s, and records nothing when none is bootstrapped.
+    public var metricsFactory: (any MetricsFactory)?
+    /// Tracer; `nil` uses `InstrumentationSystem`'s, and traces nothing when none is bootstrapped.
+    public var tracer: (any Tracer)?
     /// Behaviors that wrap every dispatch, outermost first.
     public var pipelineBehaviors: [any IPipelineBehavior.Type]
     /// Named endpoints that routed handlers are processed by.
@@ -22,8 +32,14 @@ public struct MessagingConfig: Sendable {
         deadLetterStore: any DeadLetterStore = InMemoryDeadLetterStore(),
         customEndpoints: [any Endpoint] = [],
         durableStore: (any DurableStore)? = nil,
-        messageNames: [MessageName] = []
+        messageNames: [MessageName] = [],
+        logger: Logger = Logger(label: "waku.messaging"),
+        metricsFactory: (any MetricsFactory)? = nil,
+        tracer: (any Tracer)? = nil
     ) {
+        self.logger = logger
+        self.metricsFactory = metricsFactory
+        self.tracer = tracer
         self.pipelineBehaviors = pipelineBehaviors
         self.endpoints = endpoints
         self.routing = routing

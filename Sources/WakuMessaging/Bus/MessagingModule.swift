@@ -39,7 +39,7 @@ public struct MessagingModule: Module {
                 .type((any IPublisher).self), .type(MessageContext.self), .type(EventDispatcher.self),
                 .type(MessageRegistry.self), .type(MessagingRuntime.self),
             ],
-            extensions: [MessageRegistryAggregator(config: config), MessagingLifecycle()],
+            extensions: [MessageRegistryAggregator(config: config), MessagingLifecycle(), MessageFlowDescription()],
             isGlobal: true)
     }
 }

@@ -13,6 +13,8 @@ public protocol MessageObserver: Sendable {
     /// A handler threw. For routed deliveries `attempt` counts from 1 and `willRetry` says
     /// whether the error policy retries it.
     func handlerFailed(_ envelope: MessageEnvelope, handler: String, endpoint: String?, error: any Error, attempt: Int, willRetry: Bool)
+    /// A handler execution ended, successfully (`error == nil`) or not, after `duration`.
+    func handlerFinished(_ envelope: MessageEnvelope, handler: String, endpoint: String?, duration: Duration, error: (any Error)?)
     /// A routed delivery was accepted by its endpoint.
     func deliveryEnqueued(_ delivery: Delivery)
     /// A routed delivery reached its end.
@@ -23,6 +25,7 @@ extension MessageObserver {
     public func dispatchStarted(_ envelope: MessageEnvelope) {}
     public func handlerSucceeded(_ envelope: MessageEnvelope, handler: String, endpoint: String?) {}
     public func handlerFailed(_ envelope: MessageEnvelope, handler: String, endpoint: String?, error: any Error, attempt: Int, willRetry: Bool) {}
+    public func handlerFinished(_ envelope: MessageEnvelope, handler: String, endpoint: String?, duration: Duration, error: (any Error)?) {}
     public func deliveryEnqueued(_ delivery: Delivery) {}
     public func deliveryFinished(_ delivery: Delivery, outcome: DeliveryProcessor.Outcome, error: (any Error)?) {}
 }

@@ -140,7 +140,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
             owner: owner.description) {
             registry.report(issue)
         }
-        let logger = Logger(label: "waku.messaging")
+        let logger = config.logger
         let endpoints: [any Endpoint] = config.endpoints.map { endpoint -> any Endpoint in
             if endpoint.isDurable, let store = config.durableStore {
                 return DurableEndpoint(endpoint, store: store, logger: logger)
@@ -150,7 +150,8 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
         registry.addProvider(
             object(MessagingRuntime(
                 endpoints: endpoints, deadLetters: config.deadLetterStore, targets: targets,
-                durableStore: config.durableStore, logger: logger)),
+                durableStore: config.durableStore, logger: logger,
+                telemetry: MessagingTelemetry(tracer: config.tracer, metricsFactory: config.metricsFactory))),
             to: owner)
     }
 

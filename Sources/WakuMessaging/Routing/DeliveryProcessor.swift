@@ -78,7 +78,32 @@ public final class DeliveryProcessor: Sendable {
         }
     }
 
+    /// One attempt: in the handler's span (parented by the envelope's trace headers), timed for
+    /// observers.
     func attempt(_ delivery: Delivery, timeout: Duration?) async throws {
+        let start = ContinuousClock.now
+        do {
+            try await runtime.telemetry.handler(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint) {
+                try await attemptUntraced(delivery, timeout: timeout)
+            }
+            if runtime.isObserved {
+                let duration = ContinuousClock.now - start
+                runtime.observe {
+                    $0.handlerFinished(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint, duration: duration, error: nil)
+                }
+            }
+        } catch {
+            if runtime.isObserved {
+                let duration = ContinuousClock.now - start
+                runtime.observe {
+                    $0.handlerFinished(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint, duration: duration, error: error)
+                }
+            }
+            throw error
+        }
+    }
+
+    private func attemptUntraced(_ delivery: Delivery, timeout: Duration?) async throws {
         let target = delivery.target
         let envelope = delivery.envelope
         let app = self.app

@@ -51,21 +51,37 @@ final class DeliveryQueue: Sendable {
         }
         let error = closedError()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let outcome: Offer = state.withLock { state in
-                if state.closed { return .closed }
+            let (outcome, consumer): (Offer, CheckedContinuation<Delivery?, Never>?) = state.withLock { state in
+                if state.closed { return (.closed, nil) }
+                // Since `offer`, consumers may have emptied the buffer and started waiting.
+                if let consumer = state.consumers.popFirst() { return (.accepted, consumer) }
                 if state.buffer.count < capacity {
                     state.buffer.append(delivery)
-                    return .accepted
+                    return (.accepted, nil)
                 }
                 state.producers.append((delivery, continuation))
-                return .full
+                return (.full, nil)
             }
             switch outcome {
-            case .accepted: continuation.resume()
+            case .accepted:
+                consumer?.resume(returning: delivery)
+                continuation.resume()
             case .closed: continuation.resume(throwing: error)
             case .full: break  // resumed when a consumer makes room, or on close
             }
         }
+    }
+
+    /// Under the lock: pops the oldest delivery and, as that made room, moves the oldest waiting
+    /// producer's delivery into the buffer, returning that producer to resume.
+    private static func take(_ state: inout State) -> (item: Delivery, producer: CheckedContinuation<Void, any Error>?)? {
+        guard let item = state.buffer.popFirst() else { return nil }
+        var producer: CheckedContinuation<Void, any Error>?
+        if let (waiting, continuation) = state.producers.popFirst() {
+            state.buffer.append(waiting)
+            producer = continuation
+        }
+        return (item, producer)
     }
 
     /// The next delivery, waiting for one; `nil` once the queue is closed and empty.
@@ -76,15 +92,7 @@ final class DeliveryQueue: Sendable {
             case wait
         }
         let take: Take = state.withLock { state in
-            if let item = state.buffer.popFirst() {
-                // Room opened: move a waiting producer's delivery into the buffer.
-                var producer: CheckedContinuation<Void, any Error>?
-                if let (waiting, continuation) = state.producers.popFirst() {
-                    state.buffer.append(waiting)
-                    producer = continuation
-                }
-                return .item(item, producer)
-            }
+            if let taken = Self.take(&state) { return .item(taken.item, taken.producer) }
             return state.closed ? .finished : .wait
         }
         switch take {
@@ -95,26 +103,38 @@ final class DeliveryQueue: Sendable {
             return nil
         case .wait:
             return await withCheckedContinuation { continuation in
-                let immediate: Delivery?? = state.withLock { state in
-                    if let item = state.buffer.popFirst() { return .some(item) }
-                    if state.closed { return .some(nil) }
+                // Between the two locks producers may have filled the buffer and parked: taking
+                // here must release a parked producer too, or it could wait forever.
+                let immediate: Take = state.withLock { state in
+                    if let taken = Self.take(&state) { return .item(taken.item, taken.producer) }
+                    if state.closed { return .finished }
                     state.consumers.append(continuation)
-                    return .none
+                    return .wait
                 }
-                if let immediate { continuation.resume(returning: immediate) }
+                switch immediate {
+                case .item(let delivery, let producer):
+                    producer?.resume()
+                    continuation.resume(returning: delivery)
+                case .finished:
+                    continuation.resume(returning: nil)
+                case .wait:
+                    break  // resumed by a producer's offer, or by close
+                }
             }
         }
     }
 
     /// Stops accepting. Waiting producers fail with `error`; waiting consumers get `nil`.
     func close(producerError error: any Error) {
+        // Hands the deques out as they are: `Array(emptyDeque)` writes a zero count into the
+        // shared empty-array storage, which ThreadSanitizer reports as a race between queues.
         let (producers, consumers) = state.withLock { state in
             state.closed = true
             defer {
-                state.producers.removeAll()
-                state.consumers.removeAll()
+                state.producers = []
+                state.consumers = []
             }
-            return (Array(state.producers), Array(state.consumers))
+            return (state.producers, state.consumers)
         }
         for (_, producer) in producers { producer.resume(throwing: error) }
         for consumer in consumers { consumer.resume(returning: nil) }
@@ -123,8 +143,8 @@ final class DeliveryQueue: Sendable {
     /// Removes and returns everything still buffered.
     func removeAll() -> [Delivery] {
         state.withLock { state in
-            defer { state.buffer.removeAll() }
-            return Array(state.buffer)
+            defer { state.buffer = [] }
+            return state.buffer.isEmpty ? [] : Array(state.buffer)
         }
     }
 }

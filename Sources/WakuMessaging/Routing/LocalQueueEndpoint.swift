@@ -67,10 +67,13 @@ public final class LocalQueueEndpoint: Endpoint {
             orTimeout: config.stopTimeout)
         var abandoned = 0
         if !drainedInTime {
-            let inFlightNow = inFlight
+            // Empty the queue before cancelling, so a cancelled worker cannot take more work.
+            let queued = queue.removeAll().count
+            abandoned = queued + inFlight
             for task in tasks { task.cancel() }
-            abandoned = queue.removeAll().count + inFlightNow
-            for task in tasks { _ = await task.value }
+            // Cancellation is cooperative: give in-flight handlers one more stop timeout to unwind,
+            // but never wait for one that ignores it, or stop (and app close) would never return.
+            _ = await firstOf({ for task in tasks { _ = await task.value } }, orTimeout: config.stopTimeout)
         }
         let report = EndpointStopReport(endpoint: name, drained: max(0, pending - abandoned), abandoned: abandoned)
         if abandoned > 0 {
@@ -78,7 +81,7 @@ public final class LocalQueueEndpoint: Endpoint {
                 "Endpoint stopped with undelivered messages",
                 metadata: ["waku.endpoint": "\(name)", "waku.abandoned": "\(abandoned)", "waku.drained": "\(report.drained)"])
         } else {
-            logger.info("Endpoint stopped", metadata: ["waku.endpoint": "\(name)", "waku.drained": "\(report.drained)"])
+            logger.debug("Endpoint stopped", metadata: ["waku.endpoint": "\(name)", "waku.drained": "\(report.drained)"])
         }
         return report
     }

@@ -15,11 +15,13 @@ public final class MessagingRuntime: Sendable {
     let targets: [String: DeliveryTarget]
     let logger: Logger
     private let processor = MessagingLock<DeliveryProcessor?>(nil)
-    private let observers = MessagingLock<[any MessageObserver]>([])
-    private let hasObservers = ManagedAtomic(false)
+    /// Swapped whole on change, so reading it on the dispatch path is one atomic load.
+    private let observers = ManagedAtomic(ObserverList([]))
+    let telemetry: MessagingTelemetry
+    private let sampler = MessagingLock<Task<Void, Never>?>(nil)
 
     init(endpoints: [any Endpoint], deadLetters: any DeadLetterStore, targets: [DeliveryTarget],
-         durableStore: (any DurableStore)?, logger: Logger) {
+         durableStore: (any DurableStore)?, logger: Logger, telemetry: MessagingTelemetry) {
         var byName: [String: any Endpoint] = [:]
         for endpoint in endpoints { byName[endpoint.name] = endpoint }
         self.endpoints = byName
@@ -29,6 +31,8 @@ public final class MessagingRuntime: Sendable {
         for target in targets { byKey[target.key] = target }
         self.targets = byKey
         self.logger = logger
+        self.telemetry = telemetry
+        if let metrics = telemetry.metrics { addObserver(metrics) }
     }
 
     /// Prepares the durable store (schema and migrations), then starts every endpoint's workers.
@@ -42,11 +46,22 @@ public final class MessagingRuntime: Sendable {
         for endpoint in endpoints.values.sorted(by: { $0.name < $1.name }) {
             try await endpoint.start(processor: processor)
         }
+        if let metrics = telemetry.metrics, !endpoints.isEmpty {
+            let endpoints = self.endpoints
+            let task = Task {
+                while !Task.isCancelled {
+                    metrics.sample(endpoints)
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            sampler.withLock { $0 = task }
+        }
     }
 
     /// Stops every endpoint: stop accepting, drain within each stop timeout, report leftovers.
     @discardableResult
     func stop() async -> [EndpointStopReport] {
+        sampler.withLock { $0 }?.cancel()
         let reports = await withTaskGroup(of: EndpointStopReport.self) { group in
             for endpoint in endpoints.values { group.addTask { await endpoint.stop() } }
             var reports: [EndpointStopReport] = []
@@ -101,22 +116,41 @@ public final class MessagingRuntime: Sendable {
 
     /// Registers an observer.
     public func addObserver(_ observer: any MessageObserver) {
-        observers.withLock { $0.append(observer) }
-        hasObservers.store(true, ordering: .releasing)
+        updateObservers { $0.append(observer) }
     }
 
     /// Removes observers of the given class instance.
     public func removeObserver(_ observer: AnyObject) {
-        let empty = observers.withLock { list -> Bool in
-            list.removeAll { ($0 as AnyObject) === observer }
-            return list.isEmpty
-        }
-        if empty { hasObservers.store(false, ordering: .releasing) }
+        updateObservers { $0.removeAll { ($0 as AnyObject) === observer } }
     }
 
-    /// Calls `body` for each observer; free when none are registered.
-    func observe(_ body: (any MessageObserver) -> Void) {
-        guard hasObservers.load(ordering: .acquiring) else { return }
-        for observer in observers.withLock({ $0 }) { body(observer) }
+    private let observerUpdates = MessagingLock(())
+
+    private func updateObservers(_ change: (inout [any MessageObserver]) -> Void) {
+        observerUpdates.withLock { _ in
+            var items = observers.load(ordering: .acquiring).items
+            change(&items)
+            observers.store(ObserverList(items), ordering: .releasing)
+        }
     }
+
+    /// Whether a metrics backend was found (configured, or bootstrapped in `MetricsSystem`).
+    public var isRecordingMetrics: Bool { telemetry.metrics != nil }
+    /// Whether a tracer was found (configured, or bootstrapped in `InstrumentationSystem`).
+    public var isTracing: Bool { telemetry.tracer != nil }
+
+    /// Whether any observer is registered; the bus skips timing work when none is.
+    var isObserved: Bool { !observers.load(ordering: .acquiring).items.isEmpty }
+
+    /// Calls `body` for each observer; one atomic load when none are registered.
+    func observe(_ body: (any MessageObserver) -> Void) {
+        let list = observers.load(ordering: .acquiring)
+        for observer in list.items { body(observer) }
+    }
+}
+
+/// An immutable observer list, replaced whole on change.
+final class ObserverList: AtomicReference, Sendable {
+    let items: [any MessageObserver]
+    init(_ items: [any MessageObserver]) { self.items = items }
 }

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import Waku
+import WakuMessaging
+
+// waku-http-example: the orders scenario over HTTP.
+//
+//   POST /orders        {"customerId": "c-7", "items": [{"sku": "tea", "quantity": 2}]}
+//   GET  /orders/{id}   the order, or 404
+//   GET  /stats         what the two OrderPlaced handlers did
+//
+// The WakuApplication and the Hummingbird server run in one ServiceGroup. SIGTERM or SIGINT shuts
+// down gracefully: the server stops first (finishing requests in flight), then the Waku app closes.
+
+var logger = Logger(label: "waku-http-example")
+logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+
+let portText = ProcessInfo.processInfo.environment["PORT"] ?? "8080"
+guard let port = Int(portText), (0...65_535).contains(port) else {
+    logger.critical("PORT must be a number from 0 to 65535, not '\(portText)'")
+    exit(64)
+}
+
+let waku: WakuApplication
+do {
+    waku = try await WakuFactory(AppModule(logger: logger)).create()
+    // Initialize before the server accepts its first request; the ServiceGroup's `waku.run()` then
+    // finds it initialized and only waits for shutdown.
+    try await waku.initialize()
+} catch {
+    logger.critical("The application did not start: \(error)")
+    exit(1)
+}
+
+let http = Application(
+    router: makeRouter(waku: waku),
+    configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "waku-http-example"),
+    logger: logger)
+
+// Services shut down in reverse order: the HTTP server first, then the Waku application.
+let services = ServiceGroup(
+    configuration: ServiceGroupConfiguration(
+        services: [waku, http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+do {
+    try await services.run()
+} catch {
+    logger.error("Stopped with an error: \(error)")
+    try? await waku.close()
+    exit(1)
+}
+try await waku.close()  // already closed by the group; closing again does nothing
+logger.info("waku-http-example stopped")

@@ -1,0 +1,31 @@
+public import Waku
+import Hummingbird
+
+/// Declares the HTTP request values that ``WakuScopeMiddleware`` supplies to each request scope, so
+/// that providers can depend on them:
+///
+/// - `Request`: Hummingbird's request (head and body stream; the body is read by the route handler,
+///   so providers should read only the head);
+/// - `HTTPRequest`: the request head from swift-http-types (method, path, headers);
+/// - ``HTTPRequestID``: the request id.
+///
+/// Import it once, usually in the root module. Context values are visible to every module, so no
+/// other module needs to import it. Declaring the same `contextual` types yourself instead is fine,
+/// but not both: a second declaration is a duplicate provider.
+///
+/// ```swift
+/// struct AppModule: Module {
+///     var imports: [any Module] { [HTTPRequestContextModule(), MessagingModule.register(…), OrdersModule()] }
+/// }
+/// ```
+public struct HTTPRequestContextModule: Module {
+    public init() {}
+
+    public var providers: [Provider] {
+        [
+            contextual(Request.self),
+            contextual(HTTPRequest.self),
+            contextual(HTTPRequestID.self),
+        ]
+    }
+}

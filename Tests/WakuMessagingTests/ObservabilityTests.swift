@@ -1,0 +1,221 @@
+import Foundation
+import InMemoryTracing
+import Logging
+import MetricsTestKit
+import Testing
+import Tracing
+import Waku
+import WakuMessaging
+import WakuTesting
+
+// Observability: metrics through swift-metrics, spans through swift-distributed-tracing, logs
+// through an injected swift-log Logger, and observer hooks. Every backend here is in memory and
+// injected through MessagingConfig, so no test touches the global bootstraps.
+
+struct ObsPlaced: IEvent { let id: Int }
+struct ObsQuery: IRequest { typealias Response = Int; let value: Int }
+
+final class ObsCounter: Sendable {
+    private let value = Locked(0)
+    func increment() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
+}
+
+final class ObsInline: EventHandler {
+    let counter: ObsCounter
+    init(counter: ObsCounter) { self.counter = counter }
+    func handle(_ event: ObsPlaced) async throws { counter.increment() }
+}
+
+final class ObsRouted: EventHandler {
+    let failing: ObsFailing
+    init(failing: ObsFailing) { self.failing = failing }
+    func handle(_ event: ObsPlaced) async throws {
+        if failing.value { throw ObsError() }
+    }
+}
+
+final class ObsFailing: Sendable {
+    let value: Bool
+    init(_ value: Bool) { self.value = value }
+}
+
+struct ObsError: Error, CustomStringConvertible { var description: String { "observability test failure" } }
+
+final class ObsQueryHandler: RequestHandler {
+    func handle(_ request: ObsQuery) async throws -> Int { request.value * 2 }
+}
+
+struct ObsFeature: Module {
+    let failing: Bool
+    var providers: [Provider] {
+        [object(ObsCounter()), object(ObsFailing(failing)), scoped(ObsInline.init), scoped(ObsRouted.init)]
+    }
+    var extensions: [any ModuleExtension] {
+        [MessagingExtension()
+            .bindEvent(ObsPlaced.self, [ObsInline.self, ObsRouted.self])
+            .bindRequest(ObsQuery.self, ObsQueryHandler.init)]
+    }
+}
+
+struct ObsRoot: Module {
+    let config: MessagingConfig
+    let failing: Bool
+    var imports: [any Module] { [MessagingModule.register(config), ObsFeature(failing: failing)] }
+}
+
+func obsConfig(
+    metrics: TestMetrics? = nil, tracer: InMemoryTracer? = nil, logger: Logger = Logger(label: "test")
+) -> MessagingConfig {
+    MessagingConfig(
+        endpoints: [.localQueue("side", errorPolicy: .retry(1, backoff: .milliseconds(1)))],
+        routing: [routeModule(ObsFeature.self).eventsTo("side"), route(ObsQuery.self).to("side")],
+        logger: logger, metricsFactory: metrics, tracer: tracer)
+}
+
+// Routing ObsQuery (a request) makes `send` go to "side" while `invoke` stays inline; but a
+// module route only routes events, so the per-type route is what routes it.
+
+/// Captures log records for assertions.
+final class CapturingLogHandler: LogHandler, @unchecked Sendable {
+    // @unchecked: `records` is guarded by its Locked box; the other properties are set once
+    // before the handler is shared.
+    struct Record: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
+
+    let records = Locked<[Record]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .debug
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var flat: [String: String] = [:]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { flat[key] = "\(value)" }
+        records.withLock { $0.append(Record(level: event.level, message: "\(event.message)", metadata: flat)) }
+    }
+}
+
+@Suite("Observability", .timeLimit(.minutes(1)))
+struct ObservabilityTests {
+    @Test("metrics: dispatched, handled, failed, retried and dead-lettered counters by type and endpoint, a duration timer, gauges")
+    func metrics() async throws {
+        let metrics = TestMetrics()
+        let app = try await WakuFactory(ObsRoot(config: obsConfig(metrics: metrics), failing: true)).create()
+        try await app.initialize()
+        let runtime = try await app.container.get(MessagingRuntime.self)
+        #expect(runtime.isRecordingMetrics)
+        _ = try await trackMessages(app) {
+            try await app.withContainer { container in
+                try await container.get((any IPublisher).self).publish(ObsPlaced(id: 1))
+                #expect(try await container.get((any ISender).self).invoke(ObsQuery(value: 4)) == 8)
+            }
+        }
+        try await app.close()
+        let placed = MessageTypeName.of(ObsPlaced.self)
+        #expect(metrics.counterTotal(label: "waku_messages_dispatched_total", dimensions: [("message_type", placed)]) == 1)
+        #expect(metrics.counterTotal(label: "waku_messages_handled_total", dimensions: [("message_type", placed), ("endpoint", "inline")]) == 1)
+        // The routed handler fails twice (1 retry), so: 2 failures, 1 retry, 1 dead letter.
+        #expect(metrics.counterTotal(label: "waku_messages_failed_total", dimensions: [("message_type", placed), ("endpoint", "side")]) == 2)
+        #expect(metrics.counterTotal(label: "waku_messages_retried_total", dimensions: [("message_type", placed), ("endpoint", "side")]) == 1)
+        #expect(metrics.counterTotal(label: "waku_messages_dead_lettered_total", dimensions: [("message_type", placed), ("endpoint", "side")]) == 1)
+        let timers = metrics.timers(label: "waku_handler_duration_seconds")
+        #expect(timers.contains { $0.dimensions.contains { $0 == ("handler", "ObsInline") } && !$0.values.isEmpty })
+        #expect(timers.contains { $0.dimensions.contains { $0 == ("handler", "ObsQueryHandler") } })
+        // Gauges are sampled from the moment endpoints start.
+        #expect(metrics.recorders(label: "waku_endpoint_queue_depth").contains { $0.dimensions.contains { $0 == ("endpoint", "side") } })
+        #expect(metrics.recorders(label: "waku_endpoint_in_flight").count == 1)
+    }
+
+    @Test("without a metrics backend or tracer, nothing is recorded and no observer runs")
+    func nothingWithoutBackends() async throws {
+        let app = try await WakuFactory(ObsRoot(config: obsConfig(), failing: false)).create()
+        try await app.initialize()
+        let runtime = try await app.container.get(MessagingRuntime.self)
+        #expect(!runtime.isRecordingMetrics)
+        #expect(!runtime.isTracing)
+        try await app.close()
+    }
+
+    @Test("tracing: one span per dispatch and per handler; routed handlers continue the caller's trace from the envelope headers")
+    func tracing() async throws {
+        let tracer = InMemoryTracer()
+        let app = try await WakuFactory(ObsRoot(config: obsConfig(tracer: tracer), failing: false)).create()
+        try await app.initialize()
+        #expect(try await app.container.get(MessagingRuntime.self).isTracing)
+        let (_, session) = try await trackMessages(app) {
+            try await app.withContainer { container in
+                try await container.get((any IPublisher).self).publish(ObsPlaced(id: 2))
+            }
+        }
+        try await app.close()
+        let spans = tracer.finishedSpans
+        let dispatch = try #require(spans.first { $0.operationName == "publish ObsPlaced" })
+        let inline = try #require(spans.first { $0.operationName == "handle ObsInline" })
+        let routed = try #require(spans.first { $0.operationName == "handle ObsRouted" })
+        #expect(inline.traceID == dispatch.traceID)
+        #expect(routed.traceID == dispatch.traceID)
+        #expect(inline.spanContext.parentSpanID == dispatch.spanID)
+        #expect(routed.spanContext.parentSpanID == dispatch.spanID)
+        // The trace travels in the envelope headers.
+        let envelope = try #require(session.published.first)
+        #expect(envelope.headers[InMemoryTracer.traceIDKey] == dispatch.traceID)
+    }
+
+    @Test("logs go through the injected Logger with message id, correlation id, type, handler, endpoint and attempt")
+    func logging() async throws {
+        let handler = CapturingLogHandler()
+        let logger = Logger(label: "captured") { _ in handler }
+        let app = try await WakuFactory(ObsRoot(config: obsConfig(logger: logger), failing: true)).create()
+        try await app.initialize()
+        let (_, session) = try await trackMessages(app) {
+            try await app.withContainer { container in
+                try await container.get((any IPublisher).self).publish(ObsPlaced(id: 3))
+            }
+        }
+        try await app.close()
+        let envelope = try #require(session.published.first)
+        let failures = handler.records.withLock { $0 }.filter { $0.metadata["waku.handler"] == "ObsRouted" }
+        #expect(failures.count == 3)  // retry warning, final failure warning, dead-letter error
+        let deadLetter = try #require(failures.first { $0.level == .error })
+        #expect(deadLetter.metadata["waku.message_id"] == "\(envelope.messageId)")
+        #expect(deadLetter.metadata["waku.correlation_id"] == "\(envelope.correlationId)")
+        #expect(deadLetter.metadata["waku.message_type"] == envelope.messageType)
+        #expect(deadLetter.metadata["waku.endpoint"] == "side")
+        #expect(deadLetter.metadata["waku.attempt"] == "2")
+    }
+
+    @Test("observer hooks see dispatch start, handler end with duration, and failures without writing a behavior")
+    func observerHooks() async throws {
+        final class Hooks: MessageObserver, @unchecked Sendable {
+            // @unchecked: `events` is guarded by its Locked box.
+            let events = Locked<[String]>([])
+            func dispatchStarted(_ envelope: MessageEnvelope) {
+                events.withLock { $0.append("start \(envelope.messageType.split(separator: ".").last ?? "")") }
+            }
+            func handlerFinished(_ envelope: MessageEnvelope, handler: String, endpoint: String?, duration: Duration, error: (any Error)?) {
+                events.withLock { $0.append("end \(handler) \(endpoint ?? "inline") \(error == nil ? "ok" : "failed") \(duration >= .zero)") }
+            }
+        }
+        let hooks = Hooks()
+        let app = try await WakuFactory(ObsRoot(config: obsConfig(), failing: false)).create()
+        try await app.initialize()
+        try await app.container.get(MessagingRuntime.self).addObserver(hooks)
+        _ = try await trackMessages(app) {
+            try await app.withContainer { container in
+                try await container.get((any IPublisher).self).publish(ObsPlaced(id: 4))
+            }
+        }
+        try await app.close()
+        let events = hooks.events.withLock { $0 }
+        #expect(events.first == "start ObsPlaced")
+        #expect(events.contains("end ObsInline inline ok true"))
+        #expect(events.contains("end ObsRouted side ok true"))
+    }
+}
