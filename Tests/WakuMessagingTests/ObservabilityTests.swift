@@ -46,14 +46,21 @@ final class ObsQueryHandler: RequestHandler {
     func handle(_ request: ObsQuery) async throws -> Int { request.value * 2 }
 }
 
+/// Its event handlers are routed to "side" by a module route.
 struct ObsFeature: Module {
     let failing: Bool
-    var providers: [Provider] {
-        [object(ObsCounter()), object(ObsFailing(failing)), scoped(ObsInline.init), scoped(ObsRouted.init)]
+    var providers: [Provider] { [object(ObsFailing(failing)), scoped(ObsRouted.init)] }
+    var extensions: [any ModuleExtension] {
+        [MessagingExtension().bindEvent(ObsPlaced.self, [ObsRouted.self])]
     }
+}
+
+/// Not routed: its handlers run inline.
+struct ObsInlineModule: Module {
+    var providers: [Provider] { [object(ObsCounter()), scoped(ObsInline.init)] }
     var extensions: [any ModuleExtension] {
         [MessagingExtension()
-            .bindEvent(ObsPlaced.self, [ObsInline.self, ObsRouted.self])
+            .bindEvent(ObsPlaced.self, [ObsInline.self])
             .bindRequest(ObsQuery.self, ObsQueryHandler.init)]
     }
 }
@@ -61,7 +68,7 @@ struct ObsFeature: Module {
 struct ObsRoot: Module {
     let config: MessagingConfig
     let failing: Bool
-    var imports: [any Module] { [MessagingModule.register(config), ObsFeature(failing: failing)] }
+    var imports: [any Module] { [MessagingModule.register(config), ObsInlineModule(), ObsFeature(failing: failing)] }
 }
 
 func obsConfig(
@@ -163,9 +170,9 @@ struct ObservabilityTests {
         #expect(routed.traceID == dispatch.traceID)
         #expect(inline.spanContext.parentSpanID == dispatch.spanID)
         #expect(routed.spanContext.parentSpanID == dispatch.spanID)
-        // The trace travels in the envelope headers.
-        let envelope = try #require(session.published.first)
-        #expect(envelope.headers[InMemoryTracer.traceIDKey] == dispatch.traceID)
+        // The trace travels in the routed delivery's envelope headers.
+        let routedRun = try #require(session.handled.first { $0.endpoint == "side" })
+        #expect(routedRun.envelope.headers[InMemoryTracer.traceIDKey] == dispatch.traceID)
     }
 
     @Test("logs go through the injected Logger with message id, correlation id, type, handler, endpoint and attempt")
