@@ -1,3 +1,4 @@
+import Waku
 import Foundation
 public import SQLiteNIO
 public import WakuMessaging

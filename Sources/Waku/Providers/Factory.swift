@@ -1,8 +1,8 @@
 /// A type-erased factory. Each concrete ``TypedFactory`` produces exactly the provider key's type,
 /// which is what lets the container downcast without a dynamic check.
 
+// @unchecked: subclasses are immutable; they hold only `let` Sendable closures.
 package class AnyFactory: @unchecked Sendable {
-    // @unchecked: subclasses are immutable; they hold only `let` Sendable closures.
     init() {}
 }
 
@@ -10,8 +10,8 @@ package class AnyFactory: @unchecked Sendable {
 package typealias Cleanup = @Sendable () async throws -> Void
 
 
+// @unchecked: immutable; `body` is a Sendable closure.
 package final class TypedFactory<Value>: AnyFactory, @unchecked Sendable {
-    // @unchecked: immutable; `body` is a Sendable closure.
     package typealias Body = @Sendable (inout DependencyCursor) async throws -> (Value, Cleanup?)
     let body: Body
     init(_ body: @escaping Body) { self.body = body }

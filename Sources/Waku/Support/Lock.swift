@@ -11,8 +11,8 @@ import Darwin
 /// `Synchronization.Mutex` needs macOS 15, and the package supports macOS 14, so this wraps
 /// `pthread_mutex_t` the way swift-nio's `NIOLock` does. Critical sections must never await.
 
+// @unchecked: every access to `value` happens between lock() and unlock() on `mutex`.
 package final class Locked<Value>: @unchecked Sendable {
-    // @unchecked: every access to `value` happens between lock() and unlock() on `mutex`.
     let mutex: UnsafeMutablePointer<pthread_mutex_t>
     var value: Value
 

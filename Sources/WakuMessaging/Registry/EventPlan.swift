@@ -28,8 +28,8 @@ final class EventHandlerEntry<E: IEvent>: Sendable {
 }
 
 /// The compiled fan-out of one event type: handlers from every module, in registration order.
+// @unchecked: immutable after start-up; subclasses hold only `let` Sendable values.
 class AnyEventPlan: @unchecked Sendable {
-    // @unchecked: immutable after start-up; subclasses hold only `let` Sendable values.
     let messageID: ObjectIdentifier
     let typeName: String
 
@@ -47,8 +47,8 @@ class AnyEventPlan: @unchecked Sendable {
     func publishErased(_ event: any IEvent, bus: MessageBus, options: DeliveryOptions) async throws {}
 }
 
+// @unchecked: immutable; entries are Sendable.
 final class EventPlan<E: IEvent>: AnyEventPlan, @unchecked Sendable {
-    // @unchecked: immutable; entries are Sendable.
     let entries: [EventHandlerEntry<E>]
     /// Inline handlers, in registration order; they run first, sequentially.
     let inline: [EventHandlerEntry<E>]

@@ -1,8 +1,8 @@
 import Waku
 
 /// The compiled dispatch of one request type.
+// @unchecked: immutable after start-up; subclasses hold only `let` Sendable values.
 class AnyRequestPlan: @unchecked Sendable {
-    // @unchecked: immutable after start-up; subclasses hold only `let` Sendable values.
     let messageID: ObjectIdentifier
     let typeName: String
     let handlerName: String
@@ -29,8 +29,8 @@ class AnyRequestPlan: @unchecked Sendable {
     }
 }
 
+// @unchecked: immutable; `handle` is a Sendable closure.
 final class RequestPlan<R: IRequest>: AnyRequestPlan, @unchecked Sendable {
-    // @unchecked: immutable; `handle` is a Sendable closure.
     let handle: @Sendable (R, Container) async throws -> R.Response
 
     init(handler: TypeKey, context: PlanContext, handle: @escaping @Sendable (R, Container) async throws -> R.Response) {

@@ -1,8 +1,6 @@
-import Waku
-
-/// A FIFO mutex for async code: serializes use of the store's one SQLite connection, so
-/// statements of different tasks never interleave inside one transaction.
-final class AsyncMutex: Sendable {
+/// A FIFO mutex for async code: the durable stores use it so statements of different tasks
+/// never interleave inside one transaction on a shared connection.
+package final class AsyncMutex: Sendable {
     private struct State {
         var locked = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -10,7 +8,9 @@ final class AsyncMutex: Sendable {
 
     private let state = Locked(State())
 
-    func withLock<R>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R) async rethrows -> R {
+    package init() {}
+
+    package func withLock<R>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R) async rethrows -> R {
         await lock()
         defer { unlock() }
         return try await body()
