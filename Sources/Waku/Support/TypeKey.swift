@@ -20,7 +20,8 @@ public struct TypeKey: Hashable, Sendable, CustomStringConvertible {
     public var description: String { name }
 }
 
-/// A readable, module-free type name, e.g. `any ILogger` or `[any Plugin]`.
+/// A readable, module-free type name, e.g. `UserService`, `ILogger` (the runtime drops `any`)
+/// or `Array<Plugin>`.
 func typeName(_ type: Any.Type) -> String {
     // Drop module qualifiers ("MyApp.UserService" -> "UserService") for readable errors.
     String(reflecting: type).replacingModulePrefixes()
