@@ -36,7 +36,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         // Benchmark-only peers and tools; the libraries never build them.
         .package(url: "https://github.com/Swinject/Swinject.git", exact: "2.10.0"),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.1.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Core: modules, dependency injection, validation and application lifecycle.
@@ -132,9 +132,12 @@ let package = Package(
         .executableTarget(
             name: "WakuBench",
             dependencies: [
-                "Waku", "WakuMessaging",
+                "Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres",
                 .product(name: "Swinject", package: "Swinject"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                // Bulk pre-fill of the durable stores for the claim-depth scenarios.
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Benchmarks/WakuBench",
             swiftSettings: strict

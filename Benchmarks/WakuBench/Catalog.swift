@@ -3,9 +3,11 @@
 /// Reading the `baseline` column: `di.*` and `bus.*` are divided by their hand-wired floor,
 /// `swinject.*` too (so the two frameworks' ratios compare directly), `di.scope.open-close` by
 /// Swinject's child container, and the larger builds by `di.build.100x10` (linear growth shows as
-/// ratio ≈ 5 and ≈ 10).
+/// ratio ≈ 5 and ≈ 10), as are the deeper claim-depth scenarios by the shallowest.
 enum Catalog {
-    static var all: [Scenario] { [
+    /// Every scenario for `plans` (the claim-depth scenarios are named by the depths the plan
+    /// uses: fewer and shallower in a quick run).
+    static func all(_ plans: Plans) -> [Scenario] { [
         // DI: cached singleton
         Scenario("handwired.singleton", DIScenarios.handwiredSingleton),
         Scenario("di.singleton", baseline: "handwired.singleton", competitor: "swinject.singleton", DIScenarios.singleton),
@@ -35,12 +37,47 @@ enum Catalog {
         Scenario("queue.throughput.c1", baseline: "handwired.queue.c1", QueueScenarios.throughput(concurrency: 1)),
         Scenario("handwired.queue.c4", QueueScenarios.handwired(concurrency: 4)),
         Scenario("queue.throughput.c4", baseline: "handwired.queue.c4", QueueScenarios.throughput(concurrency: 4)),
-    ] }
+        // Endpoints: local queue latency, publish to handler running
+        Scenario("handwired.queue.latency.c1", LatencyScenarios.handwired(concurrency: 1, burst: false)),
+        Scenario("queue.latency.c1", baseline: "handwired.queue.latency.c1", LatencyScenarios.routed(concurrency: 1, burst: false)),
+        Scenario("handwired.queue.latency.burst32.c4", LatencyScenarios.handwired(concurrency: 4, burst: true)),
+        Scenario(
+            "queue.latency.burst32.c4", baseline: "handwired.queue.latency.burst32.c4",
+            LatencyScenarios.routed(concurrency: 4, burst: true)),
+        // Endpoints: memory per queued message
+        Scenario("handwired.queue.memory", MemoryScenarios.handwired),
+        Scenario("queue.memory.per-message", baseline: "handwired.queue.memory", MemoryScenarios.routed),
+        // Durable endpoints: end-to-end throughput (PostgreSQL only with WAKU_BENCH_POSTGRES_URL)
+        Scenario("durable.sqlite.throughput", DurableScenarios.sqlite),
+        Scenario("durable.postgres.throughput", DurableScenarios.postgres),
+        Scenario(
+            "durable.postgres.throughput.2proc", baseline: "durable.postgres.throughput", WorkerProcessScenarios.twoProcesses),
+    ] + depthScenarios(plans, store: "sqlite", DepthScenarios.sqlite(depth:))
+      + depthScenarios(plans, store: "postgres", DepthScenarios.postgres(depth:)) }
+
+    /// `durable.<store>.claim.depth<N>` for each depth of the plan, each baselined on the first.
+    private static func depthScenarios(
+        _ plans: Plans, store: String, _ make: (Int) -> (Plans, Sink) async throws -> Measurement
+    ) -> [Scenario] {
+        let name = { (depth: Int) in "durable.\(store).claim.depth\(depthLabel(depth))" }
+        let first = plans.depths.first.map(name)
+        return plans.depths.map { depth in
+            let scenario = name(depth)
+            return Scenario(scenario, baseline: scenario == first ? nil : first, make(depth))
+        }
+    }
+
+    /// `1000` → `1k`, `1000000` → `1m`.
+    static func depthLabel(_ depth: Int) -> String {
+        if depth >= 1_000_000, depth % 1_000_000 == 0 { return "\(depth / 1_000_000)m" }
+        if depth >= 1_000, depth % 1_000 == 0 { return "\(depth / 1_000)k" }
+        return "\(depth)"
+    }
 
     /// The scenarios whose name contains `filter`, plus the baselines and competitors they are
     /// compared with (so every ratio is measured in the same run), in catalog order.
-    static func select(filter: String?) -> [Scenario] {
-        let all = self.all
+    static func select(filter: String?, plans: Plans) -> [Scenario] {
+        let all = self.all(plans)
         guard let filter, !filter.isEmpty else { return all }
         var wanted = Set(all.filter { $0.name.contains(filter) }.map(\.name))
         var changed = true

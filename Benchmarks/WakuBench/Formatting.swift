@@ -20,7 +20,7 @@ func formatValue(_ value: Double?, _ unit: MeasureUnit) -> String {
     guard let value else { return "-" }
     switch unit {
     case .nanosPerOp: return grouped(value)
-    case .messagesPerSecond: return grouped(value, decimals: 0)
+    case .messagesPerSecond, .bytesPerMessage: return grouped(value, decimals: 0)
     }
 }
 

@@ -2,11 +2,12 @@ import Foundation
 
 /// `--json PATH`: an array with one object per scenario, keys in a fixed order.
 ///
-/// Always present: `name`, `unit` ("ns/op" | "msg/s"), `median`, `p99` (null when operations were
-/// not timed one by one), `baseline` (its name, or null), `ratio` (median / baseline median from
-/// the same run, or null). Also always: `p50`, `iterations`. Only where they apply:
-/// `competitor` + `competitorRatio`; with `--peers`, `peer` + `peerRatio` on ours that have a
-/// Python counterpart; `note`.
+/// Always present: `name`, `unit` ("ns/op" | "msg/s" | "B/msg"), `median`, `p99` (null when
+/// operations were not timed one by one), `baseline` (its name, or null), `ratio` (median /
+/// baseline median from the same run, or null). Also always: `p50`, `iterations`. Only where they
+/// apply: `competitor` + `competitorRatio`; with `--peers`, `peer` + `peerRatio` on ours that
+/// have a Python counterpart; `target` (text) + `targetMet` (true, false, or null when not
+/// measured) on scenarios with a target; `skipped` (why it did not run); `note`.
 enum JSONReport {
     static func write(_ results: [ScenarioResult], to path: String) throws {
         let body = results.map { "  " + object($0) }.joined(separator: ",\n")
@@ -33,6 +34,11 @@ enum JSONReport {
             fields.append(("peer", string(peer)))
             fields.append(("peerRatio", number(result.peerRatio)))
         }
+        if let target = result.target {
+            fields.append(("target", string(target)))
+            fields.append(("targetMet", result.targetStatus.map { $0 == .unmeasured ? "null" : String($0 == .met) } ?? "null"))
+        }
+        if let skipped = result.skipped { fields.append(("skipped", string(skipped))) }
         if let note = result.note { fields.append(("note", string(note))) }
         return "{" + fields.map { "\(string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }

@@ -4,6 +4,11 @@ enum MeasureUnit: String {
     case nanosPerOp = "ns/op"
     /// Messages per second: higher is faster.
     case messagesPerSecond = "msg/s"
+    /// Bytes of memory per queued message: lower is better.
+    case bytesPerMessage = "B/msg"
+
+    /// Whether a smaller median is the better one (a ratio below 1 is then an improvement).
+    var lowerIsBetter: Bool { self != .messagesPerSecond }
 }
 
 /// What one scenario measured.
@@ -17,4 +22,12 @@ struct Measurement {
     /// Measured operations (warm-up excluded).
     var iterations: Int
     var note: String?
+}
+
+/// Thrown by a scenario that cannot run here (e.g. no PostgreSQL configured). The runner reports
+/// it as skipped, with `reason`, and does not count it as a failure.
+struct ScenarioSkipped: Error, CustomStringConvertible {
+    let unit: MeasureUnit
+    let reason: String
+    var description: String { "skipped: \(reason)" }
 }

@@ -1,22 +1,35 @@
+import Foundation
+
 /// Command-line options of `waku-bench`.
 struct Options: Sendable {
     var quick = false
     var jsonPath: String?
+    var markdownPath: String?
     var filter: String?
     var peers = false
     var list = false
 
     static let usage = """
-        usage: waku-bench [--quick] [--filter SUBSTRING] [--json PATH] [--peers] [--list]
+        usage: waku-bench [--quick] [--filter SUBSTRING] [--json PATH] [--markdown PATH] [--peers] [--list]
 
           --quick             short smoke run (seconds; numbers are indicative only)
           --filter SUBSTRING  run the scenarios whose name contains SUBSTRING, plus the baselines
                               they are compared with (so every ratio is from the same run)
           --json PATH         also write the results as a JSON array to PATH
+          --markdown PATH     also write the performance table as Markdown to PATH (machine, date,
+                              command, medians, p99, baselines, ratios, targets met or missed);
+                              scripts/perf-table puts it in the README
           --peers             also run the Python peer (Benchmarks/python/run.sh, waku 0.42.0) and
                               report our median against its matching scenario (peerRatio);
                               WAKU_BENCH_PYTHON_PEER=/path/to/run.sh overrides where it is found
-          --list              print the scenario names and exit
+          --list              print the scenario names and exit (with --quick: the quick run's)
+
+        environment:
+          WAKU_BENCH_POSTGRES_URL  postgres://… for the durable.postgres.* scenarios (skipped without
+                                   it); scripts/bench starts a throwaway PostgreSQL and sets it
+          WAKU_BENCH_WORKER        the waku-worker executable for durable.postgres.throughput.2proc
+                                   (default: next to waku-bench)
+          WAKU_BENCH_COMMAND       how --markdown names the command (default: swift run -c release waku-bench)
           -h, --help          this help
         """
 
@@ -48,12 +61,29 @@ struct Options: Sendable {
             case "--peers": options.peers = true
             case "--list": options.list = true
             case "--json": options.jsonPath = try value()
+            case "--markdown": options.markdownPath = try value()
             case "--filter": options.filter = try value()
             case "-h", "--help": return nil
             default: throw ParseError.unknown(argument)
             }
         }
         return options
+    }
+
+    /// The command as `--markdown` prints it: `WAKU_BENCH_COMMAND` (else `swift run -c release
+    /// waku-bench`) and the arguments, without the output paths (they name this machine's files).
+    static func displayCommand(_ arguments: [String]) -> String {
+        var words = [ProcessInfo.processInfo.environment["WAKU_BENCH_COMMAND"] ?? "swift run -c release waku-bench"]
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            let (name, inline) = split(argument)
+            if name == "--json" || name == "--markdown" {
+                if inline == nil { _ = rest.popFirst() }
+                continue
+            }
+            words.append(shellQuoted(argument))
+        }
+        return words.joined(separator: " ")
     }
 
     private static func split(_ argument: String) -> (String, String?) {

@@ -16,6 +16,18 @@ struct Plans {
     let queue: ThroughputPlan
     /// App builds: (warm-up builds, measured builds); one more untimed build checks the graph first.
     let build: EachPlan
+    /// Local-queue enqueue-to-handled latency: one message at a time, and in bursts.
+    let queueLatency: RoundsPlan
+    let queueLatencyBurst: RoundsPlan
+    /// Memory held per message queued behind a blocked handler.
+    let queueMemory: MemoryPlan
+    /// Durable end-to-end throughput in one process (SQLite, PostgreSQL).
+    let durable: ThroughputPlan
+    /// Durable end-to-end throughput with two `waku-worker` processes (PostgreSQL).
+    let processes: ThroughputPlan
+    /// Claim cost against queue depth: pending rows pre-filled before measuring.
+    let depths: [Int]
+    let claim: ClaimPlan
 
     static let full = Plans(
         quick: false,
@@ -24,7 +36,14 @@ struct Plans {
         nested: LatencyPlan(warmup: 3_000, batches: 600, batchSize: 100),
         handwiredBus: BatchPlan(warmupNanos: 200_000_000, batchNanos: 500_000, batches: 400),
         queue: ThroughputPlan(warmupMessages: 4_000, messages: 20_000, runs: 9),
-        build: EachPlan(warmup: 1, samples: 11))
+        build: EachPlan(warmup: 1, samples: 11),
+        queueLatency: RoundsPlan(burst: 1, warmupRounds: 2_000, rounds: 20_000),
+        queueLatencyBurst: RoundsPlan(burst: 32, warmupRounds: 60, rounds: 600),
+        queueMemory: MemoryPlan(messages: 100_000, runs: 5),
+        durable: ThroughputPlan(warmupMessages: 500, messages: 10_000, runs: 3),
+        processes: ThroughputPlan(warmupMessages: 0, messages: 20_000, runs: 3),
+        depths: [10_000, 100_000, 1_000_000],
+        claim: ClaimPlan(batch: 64, warmupRounds: 20, rounds: 200))
 
     static let smoke = Plans(
         quick: true,
@@ -33,7 +52,14 @@ struct Plans {
         nested: LatencyPlan(warmup: 200, batches: 15, batchSize: 100),
         handwiredBus: BatchPlan(warmupNanos: 10_000_000, batchNanos: 500_000, batches: 20),
         queue: ThroughputPlan(warmupMessages: 400, messages: 2_000, runs: 3),
-        build: EachPlan(warmup: 0, samples: 3))
+        build: EachPlan(warmup: 0, samples: 3),
+        queueLatency: RoundsPlan(burst: 1, warmupRounds: 200, rounds: 2_000),
+        queueLatencyBurst: RoundsPlan(burst: 32, warmupRounds: 5, rounds: 60),
+        queueMemory: MemoryPlan(messages: 20_000, runs: 3),
+        durable: ThroughputPlan(warmupMessages: 100, messages: 1_000, runs: 2),
+        processes: ThroughputPlan(warmupMessages: 0, messages: 2_000, runs: 1),
+        depths: [1_000, 10_000],
+        claim: ClaimPlan(batch: 64, warmupRounds: 5, rounds: 40))
 }
 
 /// Batches of a tight loop; the batch size is calibrated so one batch takes about `batchNanos`.
@@ -61,4 +87,25 @@ struct ThroughputPlan {
 struct EachPlan {
     let warmup: Int
     let samples: Int
+}
+
+/// `rounds` rounds of `burst` messages each (a round waits until its messages were handled),
+/// after `warmupRounds` untimed ones.
+struct RoundsPlan {
+    let burst: Int
+    let warmupRounds: Int
+    let rounds: Int
+}
+
+/// `runs` times (after one warm-up run): queue `messages` behind a blocked handler, then drain.
+struct MemoryPlan {
+    let messages: Int
+    let runs: Int
+}
+
+/// `rounds` claims of up to `batch` deliveries (each completed at once), after `warmupRounds`.
+struct ClaimPlan {
+    let batch: Int
+    let warmupRounds: Int
+    let rounds: Int
 }

@@ -77,18 +77,29 @@ struct QueueModule: Module {
     }
 }
 
-struct QueueAppModule: Module {
-    static let endpoint = "bench"
+/// An app of the local-queue scenarios: the shared infrastructure, the module binding the
+/// scenario's event and handler, and the event routed to one local queue endpoint.
+struct LocalQueueAppModule: Module {
+    let handlers: any Module
+    let route: RoutingRule
+    let endpoint: String
     /// Parallel workers of the local queue.
-    let concurrency: Int
+    var concurrency = 1
+    var capacity = 10_000
 
     var imports: [any Module] {
         [
             InfraModule(),
-            QueueModule(),
+            handlers,
             MessagingModule.register(MessagingConfig(
-                endpoints: [.localQueue(Self.endpoint, concurrency: concurrency, stopTimeout: .seconds(30))],
-                routing: [route(Queued.self).to(Self.endpoint)])),
+                endpoints: [.localQueue(endpoint, concurrency: concurrency, capacity: capacity, stopTimeout: .seconds(60))],
+                routing: [route])),
         ]
+    }
+
+    /// The `queue.throughput.*` app.
+    static func throughput(concurrency: Int) -> LocalQueueAppModule {
+        LocalQueueAppModule(
+            handlers: QueueModule(), route: WakuMessaging.route(Queued.self).to("bench"), endpoint: "bench", concurrency: concurrency)
     }
 }

@@ -7,7 +7,7 @@ import WakuMessaging
 enum QueueScenarios {
     static func throughput(concurrency: Int) -> (Plans, Sink) async throws -> Measurement {
         { plans, sink in
-            let app = try await WakuFactory(QueueAppModule(concurrency: concurrency)).create()
+            let app = try await WakuFactory(LocalQueueAppModule.throughput(concurrency: concurrency)).create()
             return try await app.run { app in
                 let completion = try await app.container.get(Completion.self)
                 return try await Harness.measureThroughput(plans.queue) { n in
@@ -33,37 +33,22 @@ enum QueueScenarios {
     static func handwired(concurrency: Int) -> (Plans, Sink) async throws -> Measurement {
         { plans, sink in
             let completion = Completion()
-            var inputs: [AsyncStream<Queued>.Continuation] = []
-            var workers: [Task<Void, Never>] = []
-            for _ in 0 ..< concurrency {
-                let (stream, input) = AsyncStream.makeStream(of: Queued.self)
-                inputs.append(input)
-                workers.append(Task {
-                    for await event in stream {
-                        let handler = QueuedHandler(completion: completion, repository: Repository())
-                        try? await handler.handle(event)
-                    }
-                })
+            let streams = HandwiredStreams<Queued>(concurrency: concurrency) { event in
+                let handler = QueuedHandler(completion: completion, repository: Repository())
+                try? await handler.handle(event)
             }
-            let measurement: Measurement
-            do {
-                measurement = try await Harness.measureThroughput(plans.queue) { n in
+            return try await streams.drive {
+                try await Harness.measureThroughput(plans.queue) { n in
                     completion.reset(target: n)
                     let start = MonotonicClock.now()
-                    for i in 0 ..< n { inputs[i % concurrency].yield(Queued(value: i)) }
+                    for i in 0 ..< n { streams.yield(Queued(value: i), at: i) }
                     await completion.wait()
                     let elapsed = MonotonicClock.now() &- start
                     guard completion.handled == n else { throw BenchFailure("handled \(completion.handled) of \(n)") }
                     sink.consume(n)
                     return elapsed
                 }
-            } catch {
-                for input in inputs { input.finish() }
-                throw error
             }
-            for input in inputs { input.finish() }
-            for worker in workers { await worker.value }
-            return measurement
         }
     }
 }

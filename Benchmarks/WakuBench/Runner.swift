@@ -6,13 +6,13 @@ import Foundation
 /// nonisolated async code runs anyway, so no measured call pays for a hop off the main actor.
 enum Runner {
     static func main(_ options: Options) async -> Int32 {
+        let plans = options.quick ? Plans.smoke : Plans.full
         if options.list {
-            for scenario in Catalog.all { print(scenario.name) }
+            for scenario in Catalog.all(plans) { print(scenario.name) }
             for name in PythonPeer.scenarioNames { print(PythonPeer.prefix + name + "  (with --peers)") }
             return 0
         }
-        let plans = options.quick ? Plans.smoke : Plans.full
-        let scenarios = Catalog.select(filter: options.filter)
+        let scenarios = Catalog.select(filter: options.filter, plans: plans)
         let peerNames = options.peers ? PythonPeer.selected(filter: options.filter) : []
         guard !scenarios.isEmpty || !peerNames.isEmpty else {
             log("no scenario matches '\(options.filter ?? "")' (see --list)")
@@ -20,6 +20,7 @@ enum Runner {
         }
 
         let machine = MachineInfo.current()
+        let loadAtStart = MachineInfo.loadAverage()
         print(TableReport.header(machine, options: options, timerOverhead: MonotonicClock.readOverhead()))
         print("")
 
@@ -38,6 +39,14 @@ enum Runner {
                     p99: measurement.p99, iterations: measurement.iterations, baseline: scenario.baseline,
                     competitor: scenario.competitor, note: measurement.note))
                 log("\(scenario.name): \(formatValue(measurement.median, measurement.unit)) \(measurement.unit.rawValue) (\(String(format: "%.1f", seconds)) s)")
+            } catch let skipped as ScenarioSkipped {
+                log("\(scenario.name): \(skipped)")
+                print("\(scenario.name): \(skipped)")
+                var result = ScenarioResult(
+                    name: scenario.name, unit: skipped.unit, median: nil, p50: nil, p99: nil, iterations: 0,
+                    baseline: scenario.baseline, competitor: scenario.competitor, note: skipped.description)
+                result.skipped = skipped.reason
+                results.append(result)
             } catch {
                 failures.append("\(scenario.name): \(error)")
                 log("\(scenario.name) FAILED: \(error)")
@@ -60,6 +69,7 @@ enum Runner {
                 log("Python peer FAILED: \(error)")
             }
         }
+        Targets.apply(to: &results)
 
         print("")
         print(TableReport.legend)
@@ -76,6 +86,17 @@ enum Runner {
                 print("wrote \(path)")
             } catch {
                 failures.append("--json \(path): \(error)")
+            }
+        }
+        if let path = options.markdownPath {
+            let context = MarkdownReport.Context(
+                machine: machine, command: Options.displayCommand(Array(CommandLine.arguments.dropFirst())),
+                quick: options.quick, peers: options.peers, loadAtStart: loadAtStart)
+            do {
+                try MarkdownReport.write(results, context: context, to: path)
+                print("wrote \(path)")
+            } catch {
+                failures.append("--markdown \(path): \(error)")
             }
         }
         for failure in failures { log("FAILED: \(failure)") }

@@ -34,6 +34,11 @@ struct ScenarioResult {
     var peer: String?
     var peerRatio: Double?
     var note: String?
+    /// Why the scenario did not run (``ScenarioSkipped``); its numbers are then `nil`.
+    var skipped: String?
+    /// The target for this scenario (``Targets``), and whether this run met it.
+    var target: String?
+    var targetStatus: Targets.Status?
     var isPeer: Bool { name.hasPrefix(PythonPeer.prefix) }
 
     init(
@@ -52,8 +57,8 @@ struct ScenarioResult {
     }
 }
 
-/// `mine / theirs` of two medians in the same unit: for ns/op < 1 means faster, for msg/s > 1
-/// means faster. `nil` when either is missing.
+/// `mine / theirs` of two medians in the same unit: for ns/op and B/msg < 1 means better, for
+/// msg/s > 1 means faster. `nil` when either is missing.
 func medianRatio(_ mine: Double?, _ theirs: Double?) -> Double? {
     guard let mine, let theirs, theirs > 0, mine.isFinite, theirs.isFinite else { return nil }
     return mine / theirs

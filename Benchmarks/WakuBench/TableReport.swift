@@ -23,22 +23,26 @@ enum TableReport {
 
     static let legend = """
         median     ns/op: median over batches of each batch's mean time per operation;
-                   msg/s: median over runs of the messages handled per second.
-        p50, p99   per-operation latency, where each operation is timed on its own (bus.*);
-                   "-" where operations are batch-timed (too short for a clock read each).
+                   msg/s: median over runs of the messages handled per second;
+                   B/msg: median over runs of the memory each queued message holds.
+        p50, p99   per-operation latency, where each operation is timed on its own (bus.*,
+                   claim.*), or each message's publish-to-handler latency (queue.latency.*,
+                   durable.*); "-" where operations are batch-timed (too short for a clock read each).
         ratio      median / median of the `baseline` scenario, measured in this run.
-                   ns/op: < 1 is faster than the baseline (0.01 = 100x faster); msg/s: > 1 is faster.
+                   ns/op, B/msg: < 1 is better than the baseline (0.01 = 100x faster); msg/s: > 1 is faster.
         vs         median / median of the second reference (Swinject for di.*), read the same way.
         peer       median / median of python.<same name> (waku 0.42.0), read the same way:
                    ns/op < 1 and msg/s > 1 mean swift-waku is faster.
+        target     met / missed / not measured: the issue's target for the scenario (see --markdown).
         """
 
     static func table(_ results: [ScenarioResult], showPeers: Bool) -> String {
         var columns: [(String, Int, Bool)] = [
-            ("scenario", 30, false), ("unit", 6, false), ("median", 14, true), ("p50", 11, true), ("p99", 11, true),
+            ("scenario", 36, false), ("unit", 6, false), ("median", 14, true), ("p50", 10, true), ("p99", 10, true),
             ("baseline", 26, false), ("ratio", 8, true), ("vs", 15, false),
         ]
         if showPeers { columns.append(("peer", 8, true)) }
+        columns.append(("target", 12, false))
         var lines: [String] = []
         let head = trimmed(columns.map { padded($0.0, $0.1, right: $0.2) }.joined(separator: " "))
         lines.append(head)
@@ -55,10 +59,11 @@ enum TableReport {
             }
             var cells = [
                 result.name, result.unit.rawValue, formatValue(result.median, result.unit),
-                formatValue(result.p50, result.unit), formatValue(result.p99, result.unit),
+                result.p50.map(formatNanos) ?? "-", result.p99.map(formatNanos) ?? "-",
                 result.baseline ?? "-", formatRatio(result.ratio), vs,
             ]
             if showPeers { cells.append(result.peer == nil ? "-" : formatRatio(result.peerRatio)) }
+            cells.append(result.targetStatus?.label ?? "-")
             lines.append(trimmed(zip(cells, columns).map { padded($0, $1.1, right: $1.2) }.joined(separator: " ")))
         }
         let notes = results.compactMap { result in result.note.map { "  \(result.name): \($0)" } }

@@ -1,0 +1,168 @@
+import Foundation
+import PostgresNIO
+import WakuPostgres
+
+/// `durable.postgres.throughput.2proc`: two `waku-worker --consume` processes share one
+/// PostgreSQL queue; a third, `waku-worker --produce N`, publishes N jobs through its bus. Both
+/// the window and the latencies are read from the database's own clock, so process start-up is
+/// not counted: msg/s = N / (last job logged − first delivery inserted); p50/p99 = each job's
+/// `handled_at` (the worker's handler logs it in its unit of work) − its delivery's `created_at`.
+/// The worker's handler writes a log row in a transaction per job, more than the one-process
+/// scenario's handler does.
+enum WorkerProcessScenarios {
+    static let workerVariable = "WAKU_BENCH_WORKER"
+    static let consumerCount = 2
+
+    static func twoProcesses(_ plans: Plans, _ sink: Sink) async throws -> Measurement {
+        let plan = plans.processes
+        _ = try BenchDatabase.postgresURL(.messagesPerSecond)
+        let binary = try workerBinary()
+        var rates: [Double] = []
+        var latencies: [UInt64] = []
+        var perWorker: [String] = []
+        for _ in 0 ..< plan.runs {
+            let run = try await BenchDatabase.withPostgres(.messagesPerSecond, prefix: "proc") { store, url in
+                try await runOnce(binary: binary, url: url, store: store, jobs: plan.messages)
+            }
+            rates.append(run.rate)
+            latencies += run.latencies
+            perWorker.append(run.perWorker)
+            sink.consume(run.latencies.count)
+        }
+        let latency = try Measurement.latency(latencies)
+        return Measurement(
+            unit: .messagesPerSecond, median: Statistics.median(rates), p50: latency.p50, p99: latency.p99,
+            iterations: plan.messages * plan.runs,
+            note: "two waku-worker processes (concurrency 4 each) and a producer process; \(grouped(Double(plan.messages), decimals: 0)) "
+                + "jobs per run; jobs per worker: \(perWorker.joined(separator: ", ")); times from the database clock")
+    }
+
+    private struct Run {
+        let rate: Double
+        let latencies: [UInt64]
+        let perWorker: String
+    }
+
+    private static func runOnce(binary: String, url: String, store: PostgresDurableStore, jobs: Int) async throws -> Run {
+        let timeout = Duration.seconds(max(120, jobs / 50))
+        var consumers: [WorkerChild] = []
+        defer { for consumer in consumers { consumer.stop() } }
+        for index in 0 ..< consumerCount {
+            consumers.append(try WorkerChild(
+                binary: binary, name: "consumer-\(index)",
+                arguments: ["--store", url, "--consume", "--until-handled", "\(jobs)", "--concurrency", "4"]))
+        }
+        for consumer in consumers {
+            try await consumer.waitForOutput("consuming", timeout: .seconds(60))
+        }
+        let producer = try WorkerChild(binary: binary, name: "producer", arguments: ["--store", url, "--produce", "\(jobs)"])
+        defer { producer.stop() }
+        try await producer.waitForExit(timeout: timeout)
+        for consumer in consumers { try await consumer.waitForExit(timeout: timeout) }
+
+        let schema = try requireSchema(store)
+        let log = "\"\(schema)\".waku_worker_log"
+        let deliveries = "\"\(schema)\".waku_deliveries"
+        let totals = try await store.query(PostgresQuery(unsafeSQL: """
+            SELECT (SELECT count(DISTINCT job_id) FROM \(log))::int8, (SELECT count(*) FROM \(log))::int8,
+                extract(epoch FROM (SELECT max(handled_at) FROM \(log)) - (SELECT min(created_at) FROM \(deliveries)))::float8
+            """))
+        guard let row = totals.first else { throw BenchFailure("no totals") }
+        let (distinct, rows, seconds) = try row.decode((Int, Int, Double).self)
+        guard distinct == jobs else { throw BenchFailure("the workers logged \(distinct) of \(jobs) jobs") }
+        guard rows == jobs else { throw BenchFailure("\(rows - jobs) duplicate handlings in a crash-free run") }
+
+        var latencies: [UInt64] = []
+        latencies.reserveCapacity(jobs)
+        let rowsOfLatency = try await store.query(PostgresQuery(unsafeSQL: """
+            SELECT (extract(epoch FROM l.handled_at - d.created_at) * 1e9)::int8
+            FROM \(log) l JOIN \(deliveries) d ON (convert_from(d.payload, 'UTF8')::jsonb ->> 'id')::int = l.job_id
+            """))
+        for latencyRow in rowsOfLatency {
+            latencies.append(UInt64(max(0, try latencyRow.decode(Int.self))))
+        }
+        var counts: [Int] = []
+        for workerRow in try await store.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(log) GROUP BY worker_pid ORDER BY 1 DESC")) {
+            counts.append(try workerRow.decode(Int.self))
+        }
+        return Run(rate: Double(jobs) / max(seconds, 1e-9), latencies: latencies,
+                   perWorker: counts.map { grouped(Double($0), decimals: 0) }.joined(separator: "/"))
+    }
+
+    private static func requireSchema(_ store: PostgresDurableStore) throws -> String {
+        guard let schema = store.schemaName else { throw BenchFailure("the store has no schema") }
+        return schema
+    }
+
+    /// `WAKU_BENCH_WORKER`, else `waku-worker` next to this executable (`swift build -c release
+    /// --product waku-worker` puts it there; scripts/bench does so).
+    static func workerBinary() throws -> String {
+        if let path = ProcessInfo.processInfo.environment[workerVariable], !path.isEmpty { return path }
+        let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "")
+        let candidate = executable.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("waku-worker").path
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw ScenarioSkipped(
+                unit: .messagesPerSecond,
+                reason: "waku-worker is not built next to waku-bench: run `swift build -c release --product waku-worker` "
+                    + "(scripts/bench does), or set \(workerVariable)")
+        }
+        return candidate
+    }
+}
+
+/// A `waku-worker` child process whose output goes to a temporary file (a pipe could fill up
+/// and block it).
+final class WorkerChild {
+    let name: String
+    private let process = Process()
+    private let outputURL: URL
+
+    init(binary: String, name: String, arguments: [String]) throws {
+        self.name = name
+        outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("waku-bench-\(name)-\(UUID().uuidString.prefix(8)).log")
+        guard FileManager.default.createFile(atPath: outputURL.path, contents: nil) else {
+            throw BenchFailure("cannot create \(outputURL.path)")
+        }
+        let output = try FileHandle(forWritingTo: outputURL)
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try? output.close()
+    }
+
+    deinit { try? FileManager.default.removeItem(at: outputURL) }
+
+    var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+
+    func waitForOutput(_ text: String, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !output.contains(text) {
+            guard process.isRunning else { throw BenchFailure("waku-worker \(name) exited early:\n\(output)") }
+            guard ContinuousClock.now < deadline else { throw BenchFailure("waku-worker \(name) did not print '\(text)':\n\(output)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    func waitForExit(timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { throw BenchFailure("waku-worker \(name) still running after \(timeout):\n\(output)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard process.terminationStatus == 0 else {
+            throw BenchFailure("waku-worker \(name) exited with status \(process.terminationStatus):\n\(output)")
+        }
+    }
+
+    /// SIGTERM if still running (graceful: releases leases), then SIGKILL after 5 s.
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
