@@ -8,8 +8,15 @@ enum MarkdownReport {
     /// Prefixes of the reference scenarios, shown in their scenario's baseline cell, not as rows.
     static let referencePrefixes = ["handwired.", "swinject.", PythonPeer.prefix]
 
+    /// Writes the table to `path`, or prints it when `path` is `-`.
     static func write(_ results: [ScenarioResult], context: Context, to path: String) throws {
-        try Data(render(results, context: context).utf8).write(to: URL(fileURLWithPath: path))
+        let text = render(results, context: context)
+        if path == "-" {
+            print("")
+            print(text, terminator: "")
+        } else {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        }
     }
 
     /// What the header says about the run.
@@ -44,11 +51,13 @@ enum MarkdownReport {
                 lines.append("- Not measured in this run: " + skipped.map { "`\($0.name)`" }.joined(separator: ", ") + " (\(escaped(reason))).")
             }
         }
-        lines.append("")
-        lines.append("""
-            Python waku 0.42 has no durable delivery (its only endpoint is an in-memory local queue with one \
-            worker; it has no outbox or store-backed endpoint), so the `durable.*` rows have no Python column.
-            """)
+        if rows.contains(where: { $0.name.hasPrefix("durable.") }) {
+            lines.append("")
+            lines.append("""
+                Python waku 0.42 has no durable delivery (its only endpoint is an in-memory local queue with one \
+                worker; it has no outbox or store-backed endpoint), so the `durable.*` rows have no Python column.
+                """)
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -112,7 +121,8 @@ enum MarkdownReport {
         guard let peerName = result.peer, let peer = byName[peerName] else { return "–" }
         guard peer.median != nil else { return "waku has none" }
         guard let ratio = result.peerRatio, let faster = Targets.fasterThanPeer(result, fallback: nil, byName) else { return "–" }
-        return "\(formatRatio(ratio)) (\(grouped(faster))×)"
+        // msg/s: the ratio is the factor already.
+        return result.unit.lowerIsBetter ? "\(formatRatio(ratio)) (\(grouped(faster))×)" : "\(grouped(faster))×"
     }
 
     /// A value in its unit: ns as readable durations from a millisecond up.

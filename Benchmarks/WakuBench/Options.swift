@@ -10,14 +10,15 @@ struct Options: Sendable {
     var list = false
 
     static let usage = """
-        usage: waku-bench [--quick] [--filter SUBSTRING] [--json PATH] [--markdown PATH] [--peers] [--list]
+        usage: waku-bench [--quick] [--filter SUBSTRING] [--json PATH] [--markdown [PATH]] [--peers] [--list]
 
           --quick             short smoke run (seconds; numbers are indicative only)
           --filter SUBSTRING  run the scenarios whose name contains SUBSTRING, plus the baselines
                               they are compared with (so every ratio is from the same run)
           --json PATH         also write the results as a JSON array to PATH
-          --markdown PATH     also write the performance table as Markdown to PATH (machine, date,
-                              command, medians, p99, baselines, ratios, targets met or missed);
+          --markdown [PATH]   also write the performance table as Markdown to PATH, or to stdout
+                              after the report without one (machine, date, command, medians,
+                              p50/p99, baselines, ratios, targets met or missed);
                               scripts/perf-table puts it in the README
           --peers             also run the Python peer (Benchmarks/python/run.sh, waku 0.42.0) and
                               report our median against its matching scenario (peerRatio);
@@ -61,7 +62,15 @@ struct Options: Sendable {
             case "--peers": options.peers = true
             case "--list": options.list = true
             case "--json": options.jsonPath = try value()
-            case "--markdown": options.markdownPath = try value()
+            case "--markdown":
+                // The path is optional: without one (or with "-") the table goes to stdout.
+                if let inline {
+                    options.markdownPath = inline
+                } else if let next = rest.first, !next.hasPrefix("--") {
+                    options.markdownPath = rest.popFirst()
+                } else {
+                    options.markdownPath = "-"
+                }
             case "--filter": options.filter = try value()
             case "-h", "--help": return nil
             default: throw ParseError.unknown(argument)
@@ -78,7 +87,7 @@ struct Options: Sendable {
         while let argument = rest.popFirst() {
             let (name, inline) = split(argument)
             if name == "--json" || name == "--markdown" {
-                if inline == nil { _ = rest.popFirst() }
+                if inline == nil, let next = rest.first, name == "--json" || !next.hasPrefix("--") { _ = rest.popFirst() }
                 continue
             }
             words.append(shellQuoted(argument))

@@ -41,7 +41,7 @@ struct Plans {
         queueLatencyBurst: RoundsPlan(burst: 32, warmupRounds: 60, rounds: 600),
         queueMemory: MemoryPlan(messages: 100_000, runs: 5),
         durable: ThroughputPlan(warmupMessages: 500, messages: 10_000, runs: 3),
-        processes: ThroughputPlan(warmupMessages: 0, messages: 20_000, runs: 3),
+        processes: ThroughputPlan(warmupMessages: 0, messages: 10_000, runs: 3),
         depths: [10_000, 100_000, 1_000_000],
         claim: ClaimPlan(batch: 64, warmupRounds: 20, rounds: 200))
 

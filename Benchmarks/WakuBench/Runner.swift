@@ -94,7 +94,7 @@ enum Runner {
                 quick: options.quick, peers: options.peers, loadAtStart: loadAtStart)
             do {
                 try MarkdownReport.write(results, context: context, to: path)
-                print("wrote \(path)")
+                if path != "-" { print("wrote \(path)") }
             } catch {
                 failures.append("--markdown \(path): \(error)")
             }
