@@ -125,10 +125,10 @@ enum MarkdownReport {
         return result.unit.lowerIsBetter ? "\(formatRatio(ratio)) (\(grouped(faster))×)" : "\(grouped(faster))×"
     }
 
-    /// A value in its unit: ns as readable durations from a millisecond up.
+    /// A value in its unit: ns as readable durations from a microsecond up, as p50/p99 are.
     private static func value(_ value: Double?, _ unit: MeasureUnit) -> String {
         guard let value, value.isFinite else { return "–" }
-        if unit == .nanosPerOp, value >= 1_000_000 { return formatNanos(value) }
+        if unit == .nanosPerOp, value >= 1_000 { return formatNanos(value) }
         return formatValue(value, unit)
     }
 
