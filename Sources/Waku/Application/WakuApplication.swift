@@ -139,7 +139,9 @@ public final class WakuApplication: Sendable, Service {
             await scope.close()
             throw error
         }
-        let errors = await scope.close()
+        let finalizers = scope.takeFinalizersForClose()
+        if finalizers.isEmpty { return result }
+        let errors = await scope.run(finalizers)
         if let first = errors.first { throw first }
         return result
     }

@@ -5,6 +5,8 @@ import Atomics
 final class CompiledGraph: Sendable, AtomicReference {
     let slots: [Slot]
     let index: [ObjectIdentifier: Int]
+    /// The same mapping as `index`, for the resolution hot path.
+    let lookup: TypeIndex
     /// Number of app-scope cache cells (singletons).
     let singletonCount: Int
     /// Number of request-scope cache cells (scoped providers).
@@ -16,6 +18,7 @@ final class CompiledGraph: Sendable, AtomicReference {
          reusing previousCells: [ManagedAtomicLazyReference<AnyBox>] = []) {
         self.slots = slots
         self.index = index
+        lookup = TypeIndex(index)
         self.singletonCount = singletonCount
         self.scopedCount = scopedCount
         var cells = previousCells

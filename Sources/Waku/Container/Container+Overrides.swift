@@ -13,9 +13,8 @@ extension WakuApplication {
             guard let position = original.index[provider.lookupKey.id], !provider.isMultiBinding else {
                 throw ResolutionError(type: provider.lookupKey.name, reason: .invalidOverride)
             }
-            let module = original.slots[position].module
             replacements.append((position, { singletons, scoped in
-                Slot(provider: provider, module: module, index: original.index, singletons: &singletons, scoped: &scoped)
+                Slot(provider: provider, index: original.index, singletons: &singletons, scoped: &scoped)
             }))
         }
         container.install(original.replacing(replacements))

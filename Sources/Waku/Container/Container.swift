@@ -13,14 +13,18 @@ public final class Container: Sendable {
     let context: ContextValues
     /// The app container; `nil` for the app container itself.
     let root: Container?
-    let state: Locked<ScopeState>
-    /// Set once `close()` starts; `get` checks it so nothing is handed out after cleanups ran.
-    private let isClosed = ManagedAtomic(false)
+    /// Cache cells, finalizers and the closed flag (set once `close()` starts; `get` checks it
+    /// so nothing is handed out after cleanups ran).
+    // nonisolated(unsafe): the state is only touched under the storage's mutex (`withLock`), the
+    // closed flag only atomically.
+    nonisolated(unsafe) let state: ScopeStorage<ScopeState>
     /// The request scope keeps the graph it was opened with; the app container reads `current`,
     /// which test overrides may swap.
     private let fixedGraph: CompiledGraph?
-    private let currentGraph: ManagedAtomic<CompiledGraph>?
-    let logger: Logger
+    private let currentGraph: CurrentGraph?
+    private let ownLogger: Logger?
+
+    var logger: Logger { ownLogger ?? root?.logger ?? Logger(label: "waku") }
 
     struct ScopeState {
         var cells: [CellState] = []
@@ -35,7 +39,8 @@ public final class Container: Sendable {
     }
 
     struct Finalizer {
-        let name: String
+        /// The type whose value this cleans up; its name is only read if the cleanup fails.
+        let key: TypeKey
         let run: Cleanup
     }
 
@@ -44,9 +49,9 @@ public final class Container: Sendable {
         self.context = context
         root = nil
         fixedGraph = nil
-        currentGraph = ManagedAtomic(appGraph)
-        state = Locked(ScopeState())
-        self.logger = logger
+        currentGraph = CurrentGraph(appGraph)
+        state = .make(ScopeState())
+        ownLogger = logger
     }
 
     init(requestOf app: Container, context: ContextValues) {
@@ -55,38 +60,81 @@ public final class Container: Sendable {
         root = app
         fixedGraph = app.graph
         currentGraph = nil
-        state = Locked(ScopeState())
-        logger = app.logger
+        state = .make(ScopeState())
+        // Read from the app container when needed: copying a Logger per scope costs retains.
+        ownLogger = nil
     }
 
     var graph: CompiledGraph {
         if let fixedGraph { return fixedGraph }
         // Only the app container has no fixed graph; it always has `currentGraph`.
-        return currentGraph?.load(ordering: .acquiring) ?? CompiledGraph(slots: [], index: [:], singletonCount: 0, scopedCount: 0)
+        return currentGraph?.graph ?? CompiledGraph(slots: [], index: [:], singletonCount: 0, scopedCount: 0)
     }
 
     func install(_ graph: CompiledGraph) {
-        currentGraph?.store(graph, ordering: .releasing)
+        currentGraph?.install(graph)
     }
 
     /// Resolves a value of type `T`: `let service = try await container.get(UserService.self)`.
+    ///
+    /// Inlinable so that, in the caller, a value that is already cached (an instance, a created
+    /// singleton, a scoped value created in this scope) comes back without an async call or an
+    /// unspecialized generic access.
+    @inlinable
     public func get<T>(_ type: T.Type = T.self) async throws -> T {
-        guard !isClosed.load(ordering: .acquiring) else {
+        if let box = cachedBox(for: ObjectIdentifier(type)) {
+            // Every box of a slot keyed by `T` holds a `T` (see `Box`).
+            return unsafeDowncast(box, to: Box<T>.self).value
+        }
+        return try await resolveUncached(type)
+    }
+
+    /// The box of an instance, a created singleton or a created scoped value provided for `id`;
+    /// `nil` when the value must be built (or an error reported) by ``resolveUncached(_:)``.
+    @usableFromInline
+    func cachedBox(for id: ObjectIdentifier) -> AnyBox? {
+        let graph = self.graph
+        guard !state.isClosed, let index = graph.lookup[id] else { return nil }
+        let slot = graph.slots[index]
+        switch slot.kind {
+        case .instance(let box):
+            return box
+        case .factory(_, let cacheIndex?):
+            if slot.lifetime == .singleton { return graph.singletonCells[cacheIndex].load() }
+            guard scope == .request else { return nil }
+            return state.withLock { state in
+                guard cacheIndex < state.cells.count, case .ready(let box) = state.cells[cacheIndex] else { return nil }
+                return box
+            }
+        case .factory(_, nil), .context, .container:
+            return nil
+        }
+    }
+
+    @usableFromInline
+    func resolveUncached<T>(_ type: T.Type) async throws -> T {
+        let graph = self.graph
+        guard !state.isClosed else {
             throw ResolutionError(type: typeName(type), reason: .scopeClosed)
         }
-        guard let index = graph.index[ObjectIdentifier(type)] else {
+        guard let index = graph.lookup[ObjectIdentifier(type)] else {
             throw ResolutionError(type: typeName(type), reason: .unregistered)
         }
-        return try await resolve(slot: index, as: type)
+        return try await resolve(slot: index, as: type, in: graph)
     }
 
     /// Whether a provider for `T` is registered in the application.
     public func contains<T>(_ type: T.Type) -> Bool {
-        graph.index[ObjectIdentifier(type)] != nil
+        graph.lookup[ObjectIdentifier(type)] != nil
     }
 
     func resolve<T>(slot index: Int, as type: T.Type) async throws -> T {
-        let graph = self.graph
+        try await resolve(slot: index, as: type, in: graph)
+    }
+
+    /// Resolves slot `index` of `graph`, the graph this resolution started with (a request
+    /// scope's and its app container's are the same object, so singleton cells are shared).
+    func resolve<T>(slot index: Int, as type: T.Type, in graph: CompiledGraph) async throws -> T {
         guard index >= 0, index < graph.slots.count else {
             throw ResolutionError(type: typeName(type), reason: .unregistered)
         }
@@ -94,25 +142,20 @@ public final class Container: Sendable {
         switch slot.kind {
         case .instance(let box):
             return unsafeDowncast(box, to: Box<T>.self).value
-        case .context(let contextScope):
-            return try contextValue(slot, scope: contextScope, as: type)
-        case .container:
-            // The slot is keyed by `Container`, so `T` is `Container`.
-            guard let container = self as? T else { throw ResolutionError(type: typeName(type), reason: .unregistered) }
-            return container
         case .factory(let factory, nil):
             let typed = unsafeDowncast(factory, to: TypedFactory<T>.self)
-            var cursor = DependencyCursor(container: self, slots: slot.dependencySlots)
+            var cursor = DependencyCursor(container: self, graph: graph, slots: slot.dependencySlots)
             let (value, cleanup) = try await typed.body(&cursor)
-            if let cleanup { try addFinalizer(Finalizer(name: slot.key.name, run: cleanup), for: slot) }
+            if let cleanup { try addFinalizer(Finalizer(key: slot.key, run: cleanup), for: slot) }
             return value
         case .factory(let factory, let cacheIndex?):
             if slot.lifetime == .singleton {
-                if let root { return try await root.resolve(slot: index, as: type) }
+                // Lock-free once created, from the app container and from every request scope.
                 if let box = graph.singletonCells[cacheIndex].load() {
                     return unsafeDowncast(box, to: Box<T>.self).value
                 }
-                let box = try await cached(slot, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
+                let owner = root ?? self
+                let box = try await owner.cached(slot, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
                 return unsafeDowncast(box, to: Box<T>.self).value
             }
             guard scope == .request else {
@@ -120,6 +163,12 @@ public final class Container: Sendable {
             }
             let box = try await cached(slot, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
             return unsafeDowncast(box, to: Box<T>.self).value
+        case .context(let contextScope):
+            return try contextValue(slot, scope: contextScope, as: type)
+        case .container:
+            // The slot is keyed by `Container`, so `T` is `Container`.
+            guard let container = self as? T else { throw ResolutionError(type: typeName(type), reason: .unregistered) }
+            return container
         }
     }
 
@@ -189,14 +238,14 @@ public final class Container: Sendable {
             case .create:
                 do {
                     let typed = unsafeDowncast(factory, to: TypedFactory<T>.self)
-                    var cursor = DependencyCursor(container: self, slots: slot.dependencySlots)
+                    var cursor = DependencyCursor(container: self, graph: graph, slots: slot.dependencySlots)
                     let (value, cleanup) = try await typed.body(&cursor)
                     let box: AnyBox = Box(value)
                     let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
                         var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
                         if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
                         state.cells[cacheIndex] = .ready(box)
-                        if let cleanup { state.finalizers.append(Finalizer(name: slot.key.name, run: cleanup)) }
+                        if let cleanup { state.finalizers.append(Finalizer(key: slot.key, run: cleanup)) }
                         return waiters
                     }
                     if scope == .app { _ = graph.singletonCells[cacheIndex].storeIfNilThenLoad(box) }
@@ -233,21 +282,32 @@ public final class Container: Sendable {
     /// Returns the errors cleanups threw; every cleanup runs regardless.
     @discardableResult
     func close() async -> [any Error] {
-        isClosed.store(true, ordering: .releasing)
-        let finalizers = state.withLock { state -> [Finalizer] in
+        let finalizers = takeFinalizersForClose()
+        guard !finalizers.isEmpty else { return [] }
+        return await run(finalizers)
+    }
+
+    /// Marks the scope closed and hands back its cleanups (empty if it was closed already).
+    /// Synchronous, so a scope that created nothing needing cleanup closes without an async call.
+    func takeFinalizersForClose() -> [Finalizer] {
+        state.markClosed()
+        return state.withLock { state -> [Finalizer] in
             guard !state.closed else { return [] }
             state.closed = true
             let finalizers = state.finalizers
             state.finalizers = []
             return finalizers
         }
+    }
+
+    func run(_ finalizers: [Finalizer]) async -> [any Error] {
         var errors: [any Error] = []
         for finalizer in finalizers.reversed() {
             do {
                 try await finalizer.run()
             } catch {
-                logger.error("Cleanup of \(finalizer.name) failed: \(error)", metadata: ["waku.scope": "\(scope)"])
-                errors.append(CleanupError(type: finalizer.name, underlying: error))
+                logger.error("Cleanup of \(finalizer.key.name) failed: \(error)", metadata: ["waku.scope": "\(scope)"])
+                errors.append(CleanupError(type: finalizer.key.name, underlying: error))
             }
         }
         return errors

@@ -16,25 +16,18 @@ final class Slot: Sendable {
     /// (only possible when validation was skipped).
     let dependencySlots: [Int]
     let dependencies: [TypeKey]
-    let module: String
-    let implementation: String
 
-    init(
-        key: TypeKey, lifetime: Lifetime, kind: Kind, dependencySlots: [Int], dependencies: [TypeKey],
-        module: String, implementation: String
-    ) {
+    init(key: TypeKey, lifetime: Lifetime, kind: Kind, dependencySlots: [Int], dependencies: [TypeKey]) {
         self.key = key
         self.lifetime = lifetime
         self.kind = kind
         self.dependencySlots = dependencySlots
         self.dependencies = dependencies
-        self.module = module
-        self.implementation = implementation
     }
 
     /// Compiles a provider, taking the next cache index for cached lifetimes.
     convenience init(
-        provider: Provider, module: String, index: [ObjectIdentifier: Int], singletons: inout Int, scoped: inout Int
+        provider: Provider, index: [ObjectIdentifier: Int], singletons: inout Int, scoped: inout Int
     ) {
         let kind: Kind
         switch provider.lifetime {
@@ -54,6 +47,6 @@ final class Slot: Sendable {
         self.init(
             key: provider.key, lifetime: provider.lifetime, kind: kind,
             dependencySlots: provider.dependencies.map { index[$0.id] ?? -1 },
-            dependencies: provider.dependencies, module: module, implementation: provider.implementation)
+            dependencies: provider.dependencies)
     }
 }

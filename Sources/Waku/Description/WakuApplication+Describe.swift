@@ -51,7 +51,7 @@ extension Export {
     var entry: ApplicationDescription.ExportEntry {
         switch kind {
         case .type(let key): ApplicationDescription.ExportEntry(name: key.name)
-        case .module(_, let name): ApplicationDescription.ExportEntry(name: name, isModule: true)
+        case .module(_, let name): ApplicationDescription.ExportEntry(name: name.description, isModule: true)
         }
     }
 }

@@ -2,7 +2,7 @@
 public struct Export: Sendable, CustomStringConvertible {
     enum Kind: Sendable {
         case type(TypeKey)
-        case module(ObjectIdentifier, name: String)
+        case module(ObjectIdentifier, name: TypeName)
     }
 
     let kind: Kind
@@ -13,13 +13,13 @@ public struct Export: Sendable, CustomStringConvertible {
     /// Re-exports an imported module: importers of this module see that module's exports too.
     /// For a dynamic module, pass its static parent type.
     public static func module(_ module: any Module.Type) -> Export {
-        Export(kind: .module(ObjectIdentifier(module), name: typeName(module)))
+        Export(kind: .module(ObjectIdentifier(module), name: TypeName(module)))
     }
 
     /// Re-exports an imported module instance (static or dynamic).
     public static func module(_ module: any Module) -> Export {
         let identity = module.moduleIdentity
-        return Export(kind: .module(identity.type, name: identity.name))
+        return Export(kind: .module(identity.type, name: identity.typeName))
     }
 
     public var description: String {

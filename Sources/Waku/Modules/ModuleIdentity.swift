@@ -5,21 +5,31 @@
 public struct ModuleIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The module type; for a dynamic module, its static parent.
     public let type: ObjectIdentifier
-    /// The module type's readable name.
-    public let name: String
+    /// The module type's readable name (computed when asked for; see ``TypeKey``).
+    public var name: String { typeName.description }
+    let typeName: TypeName
     /// Whether this is a dynamic module (configured at import time).
     public let isDynamic: Bool
 
     public init(_ type: any Module.Type) {
         self.type = ObjectIdentifier(type)
-        name = typeName(type)
+        typeName = TypeName(type)
         isDynamic = false
     }
 
     init(dynamicParent type: any Module.Type) {
         self.type = ObjectIdentifier(type)
-        name = typeName(type)
+        typeName = TypeName(type)
         isDynamic = true
+    }
+
+    public static func == (lhs: ModuleIdentity, rhs: ModuleIdentity) -> Bool {
+        lhs.type == rhs.type && lhs.isDynamic == rhs.isDynamic
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(type)
+        hasher.combine(isDynamic)
     }
 
     public var description: String { isDynamic ? "\(name) (dynamic)" : name }

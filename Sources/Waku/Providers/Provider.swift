@@ -10,7 +10,8 @@ public struct Provider: Sendable, CustomStringConvertible {
     /// The types the factory takes, in parameter order.
     public let dependencies: [TypeKey]
     /// The concrete implementation's name, for diagnostics.
-    public let implementation: String
+    public var implementation: String { implementationName.description }
+    let implementationName: TypeName
     /// When present, the provider only exists if the condition holds at start-up.
     public let condition: Condition?
 
@@ -27,13 +28,13 @@ public struct Provider: Sendable, CustomStringConvertible {
     }
 
     init(
-        key: TypeKey, lifetime: Lifetime, dependencies: [TypeKey], implementation: String,
+        key: TypeKey, lifetime: Lifetime, dependencies: [TypeKey], implementation: TypeName,
         condition: Condition?, factory: AnyFactory?, instance: AnyBox? = nil, multi: MultiBinding? = nil
     ) {
         self.key = key
         self.lifetime = lifetime
         self.dependencies = dependencies
-        self.implementation = implementation
+        self.implementationName = implementation
         self.condition = condition
         self.factory = factory
         self.instance = instance
@@ -49,7 +50,7 @@ public struct Provider: Sendable, CustomStringConvertible {
     /// Returns a copy that is only active when `condition` holds.
     public func when(_ condition: Condition) -> Provider {
         Provider(
-            key: key, lifetime: lifetime, dependencies: dependencies, implementation: implementation,
+            key: key, lifetime: lifetime, dependencies: dependencies, implementation: implementationName,
             condition: condition, factory: factory, instance: instance, multi: multi)
     }
 

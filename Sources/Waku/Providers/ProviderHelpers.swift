@@ -1,6 +1,7 @@
 // The provider helpers, named as in waku. Each autowires any function or initializer: every
 // parameter is resolved from the container by its type, through parameter packs.
 
+@usableFromInline
 func makeProvider<Key: Sendable>(
     _ key: Key.Type, _ factory: Factory<Key>, _ lifetime: Lifetime, _ condition: Condition?
 ) -> Provider {
@@ -12,6 +13,7 @@ func makeProvider<Key: Sendable>(
 // MARK: singleton
 
 /// One instance for the app, created on first use: `singleton(Database.init)`.
+@inlinable
 public func singleton<T: Sendable, each D>(
     _ factory: @escaping @Sendable (repeat each D) async throws -> T, when condition: Condition? = nil
 ) -> Provider {
@@ -19,6 +21,7 @@ public func singleton<T: Sendable, each D>(
 }
 
 /// Binds an interface: `singleton((any ILogger).self, ConsoleLogger.init)`.
+@inlinable
 public func singleton<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
     when condition: Condition? = nil
@@ -27,6 +30,7 @@ public func singleton<I: Sendable, each D>(
 }
 
 /// A singleton whose factory hands back a cleanup, run at app close.
+@inlinable
 public func singleton<T: Sendable, each D>(
     _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
@@ -34,6 +38,7 @@ public func singleton<T: Sendable, each D>(
 }
 
 /// An interface-bound singleton with a cleanup.
+@inlinable
 public func singleton<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<I>,
     when condition: Condition? = nil
@@ -44,6 +49,7 @@ public func singleton<I: Sendable, each D>(
 // MARK: scoped
 
 /// One instance per request scope: `scoped(UserService.init)`.
+@inlinable
 public func scoped<T: Sendable, each D>(
     _ factory: @escaping @Sendable (repeat each D) async throws -> T, when condition: Condition? = nil
 ) -> Provider {
@@ -51,6 +57,7 @@ public func scoped<T: Sendable, each D>(
 }
 
 /// A request-scoped interface binding.
+@inlinable
 public func scoped<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
     when condition: Condition? = nil
@@ -59,6 +66,7 @@ public func scoped<I: Sendable, each D>(
 }
 
 /// A request-scoped value with a cleanup, run when the scope closes.
+@inlinable
 public func scoped<T: Sendable, each D>(
     _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
@@ -66,6 +74,7 @@ public func scoped<T: Sendable, each D>(
 }
 
 /// A request-scoped interface binding with a cleanup.
+@inlinable
 public func scoped<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<I>,
     when condition: Condition? = nil
@@ -76,6 +85,7 @@ public func scoped<I: Sendable, each D>(
 // MARK: transient
 
 /// A new instance on every resolution: `transient(RequestID.init)`.
+@inlinable
 public func transient<T: Sendable, each D>(
     _ factory: @escaping @Sendable (repeat each D) async throws -> T, when condition: Condition? = nil
 ) -> Provider {
@@ -83,6 +93,7 @@ public func transient<T: Sendable, each D>(
 }
 
 /// A transient interface binding.
+@inlinable
 public func transient<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
     when condition: Condition? = nil
@@ -91,6 +102,7 @@ public func transient<I: Sendable, each D>(
 }
 
 /// A transient value with a cleanup, run when the resolving scope closes.
+@inlinable
 public func transient<T: Sendable, each D>(
     _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
@@ -102,7 +114,7 @@ public func transient<T: Sendable, each D>(
 /// A given instance: `object(settings)`, or bound to an interface: `object(clock, as: (any Clock).self)`.
 public func object<T: Sendable>(_ instance: T, as type: T.Type = T.self, when condition: Condition? = nil) -> Provider {
     Provider(
-        key: TypeKey(type), lifetime: .object, dependencies: [], implementation: typeName(Swift.type(of: instance)),
+        key: TypeKey(type), lifetime: .object, dependencies: [], implementation: TypeName(Swift.type(of: instance)),
         condition: condition, factory: nil, instance: Box(instance))
 }
 
@@ -110,7 +122,7 @@ public func object<T: Sendable>(_ instance: T, as type: T.Type = T.self, when co
 /// is created. Resolving it when it was not supplied is an error naming the type.
 public func contextual<T: Sendable>(_ type: T.Type, scope: Scope = .request) -> Provider {
     Provider(
-        key: TypeKey(type), lifetime: .context(scope), dependencies: [], implementation: typeName(type),
+        key: TypeKey(type), lifetime: .context(scope), dependencies: [], implementation: TypeName(type),
         condition: nil, factory: nil)
 }
 
@@ -122,6 +134,7 @@ public func contextual<T: Sendable>(_ type: T.Type, scope: Scope = .request) -> 
 /// many((any HealthCheck).self, CacheCheck.init)
 /// // later: try await container.get([any HealthCheck].self)
 /// ```
+@inlinable
 public func many<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
     lifetime: Lifetime = .scoped, when condition: Condition? = nil
@@ -145,7 +158,7 @@ public func many<I: Sendable>(
             var values: [I] = []
             values.reserveCapacity(contributionSlots.count)
             for slot in contributionSlots {
-                values.append(try await cursor.container.resolve(slot: slot, as: I.self))
+                values.append(try await cursor.container.resolve(slot: slot, as: I.self, in: cursor.graph))
             }
             return (values, nil)
         }
@@ -170,7 +183,7 @@ extension Provider {
     package static func requirement(_ description: String, dependencies: [TypeKey]) -> Provider {
         let collection = TypeKey(id: ObjectIdentifier(RequirementAnchor.self), name: "requirement")
         return Provider(
-            key: collection, lifetime: .transient, dependencies: dependencies, implementation: description,
+            key: collection, lifetime: .transient, dependencies: dependencies, implementation: TypeName(literal: description),
             condition: nil, factory: nil,
             multi: MultiBinding(collection: collection) { _ in TypedFactory<RequirementAnchor> { _ in (RequirementAnchor(), nil) } })
     }

@@ -4,14 +4,16 @@
 /// `unsafeDowncast` instead of a dynamic cast on the hot path.
 
 // @unchecked: immutable after init; subclasses only hold `let` values that are Sendable.
+@usableFromInline
 package class AnyBox: @unchecked Sendable {
-    init() {}
+    @usableFromInline init() {}
 }
 
 
 // @unchecked: `value` is a `let`, and every Box is created from a Sendable value
+@usableFromInline
 package final class Box<Value>: AnyBox, @unchecked Sendable {
     // (providers require `Value: Sendable`).
-    let value: Value
-    init(_ value: Value) { self.value = value }
+    @usableFromInline let value: Value
+    @usableFromInline init(_ value: Value) { self.value = value }
 }

@@ -145,7 +145,8 @@ struct GraphCompiler {
                         modules: [module.name], subject: key.name,
                         fix: "Add a provider of \(key) to \(module.name), import a module that exports it, or remove the export."))
                 }
-            case .module(let id, let name):
+            case .module(let id, let typeName):
+                let name = typeName.description
                 if let imported = imports[moduleIndex].first(where: { modules[$0].identity.type == id }) {
                     result.formUnion(exports(of: imported))
                 } else if reportingIssues {
@@ -191,7 +192,6 @@ struct GraphCompiler {
 
     private mutating func check(_ registered: Registered, dependents: [TypeKey: [TypeKey]], globalExports: Set<TypeKey>) {
         let provider = registered.provider
-        let moduleName = modules[registered.module].name
         for dependency in provider.dependencies {
             if dependency == Self.containerKey { continue }
             if let collection = contributions[dependency] {
@@ -210,6 +210,7 @@ struct GraphCompiler {
             } else if provider.isOverride {
                 // Test overrides stand in for a provider wherever it lives.
             } else if !isVisible(dependency, from: registered.module, globalExports: globalExports) {
+                let moduleName = modules[registered.module].name
                 let owner = modules[target.module].name
                 let exported = exportedTypes[target.module]?.contains(dependency) ?? false
                 let fix = exported
@@ -345,28 +346,27 @@ struct GraphCompiler {
         var scoped = 0
         func makeSlot(_ registered: Registered) -> Slot {
             Slot(
-                provider: registered.provider, module: modules[registered.module].name, index: index,
+                provider: registered.provider, index: index,
                 singletons: &singletons, scoped: &scoped)
         }
         for key in chosenOrder {
             if let registered = chosen[key] { slots.append(makeSlot(registered)) }
         }
         // Contribution slots go after the indexed ones; the collection slot points at them.
-        var pendingCollections: [(TypeKey, Provider.MultiBinding, String)] = []
+        var pendingCollections: [(TypeKey, Provider.MultiBinding)] = []
         for key in contributionOrder where chosen[key] == nil {
             guard let collection = contributions[key],
                   let representative = collection.first ?? inactive[key]?.first(where: { $0.provider.multi != nil }),
                   let multi = representative.provider.multi
             else { continue }
-            pendingCollections.append((key, multi, modules[representative.module].name))
-            slots.append(Slot(key: key, lifetime: .transient, kind: .context(.app), dependencySlots: [], dependencies: [],
-                              module: "", implementation: key.name))
+            pendingCollections.append((key, multi))
+            slots.append(Slot(key: key, lifetime: .transient, kind: .context(.app), dependencySlots: [], dependencies: []))
         }
         if containerPosition != nil {
             slots.append(Slot(key: Self.containerKey, lifetime: .transient, kind: .container, dependencySlots: [],
-                              dependencies: [], module: "Waku", implementation: "Container"))
+                              dependencies: []))
         }
-        for (offset, (key, multi, moduleName)) in pendingCollections.enumerated() {
+        for (offset, (key, multi)) in pendingCollections.enumerated() {
             var contributionSlots: [Int] = []
             for registered in contributions[key] ?? [] {
                 contributionSlots.append(slots.count)
@@ -375,7 +375,7 @@ struct GraphCompiler {
             let collectionPosition = chosenOrder.count + offset
             slots[collectionPosition] = Slot(
                 key: key, lifetime: .transient, kind: .factory(multi.makeCollector(contributionSlots), cacheIndex: nil),
-                dependencySlots: [], dependencies: [], module: moduleName, implementation: key.name)
+                dependencySlots: [], dependencies: [])
         }
         return CompiledGraph(slots: slots, index: index, singletonCount: singletons, scopedCount: scoped)
     }
