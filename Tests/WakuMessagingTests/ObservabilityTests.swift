@@ -72,7 +72,7 @@ struct ObsRoot: Module {
 }
 
 func obsConfig(
-    metrics: TestMetrics? = nil, tracer: InMemoryTracer? = nil, logger: Logger = Logger(label: "test")
+    metrics: TestMetrics? = nil, tracer: InMemoryTracer? = nil, logger: Logger? = Logger(label: "test")
 ) -> MessagingConfig {
     MessagingConfig(
         endpoints: [.localQueue("side", errorPolicy: .retry(1, backoff: .milliseconds(1)))],
@@ -180,6 +180,33 @@ struct ObservabilityTests {
         let handler = CapturingLogHandler()
         let logger = Logger(label: "captured") { _ in handler }
         let app = try await WakuFactory(ObsRoot(config: obsConfig(logger: logger), failing: true)).create()
+        let (envelope, failures) = try await publishFailing(app, logs: handler)
+        #expect(failures.count == 3)  // retry warning, final failure warning, dead-letter error
+        let deadLetter = try #require(failures.first { $0.level == .error })
+        #expect(deadLetter.metadata["waku.message_id"] == "\(envelope.messageId)")
+        #expect(deadLetter.metadata["waku.correlation_id"] == "\(envelope.correlationId)")
+        #expect(deadLetter.metadata["waku.message_type"] == envelope.messageType)
+        #expect(deadLetter.metadata["waku.endpoint"] == "side")
+        #expect(deadLetter.metadata["waku.attempt"] == "2")
+    }
+
+    @Test("without a logger of its own, messaging logs through the logger given to WakuFactory")
+    func appLoggerIsTheDefault() async throws {
+        let handler = CapturingLogHandler()
+        let logger = Logger(label: "app") { _ in handler }
+        var config = obsConfig()
+        config.logger = nil
+        let app = try await WakuFactory(ObsRoot(config: config, failing: true), logger: logger).create()
+        let (envelope, failures) = try await publishFailing(app, logs: handler)
+        #expect(failures.count == 3)  // retry warning, final failure warning, dead-letter error
+        #expect(failures.allSatisfy { $0.metadata["waku.message_id"] == "\(envelope.messageId)" })
+    }
+
+    /// Publishes one event whose routed handler always fails, runs the app to completion, and
+    /// returns the envelope with the log records about that handler.
+    private func publishFailing(
+        _ app: WakuApplication, logs handler: CapturingLogHandler
+    ) async throws -> (MessageEnvelope, [CapturingLogHandler.Record]) {
         try await app.initialize()
         let (_, session) = try await trackMessages(app) {
             try await app.withContainer { container in
@@ -188,14 +215,7 @@ struct ObservabilityTests {
         }
         try await app.close()
         let envelope = try #require(session.published.first)
-        let failures = handler.records.withLock { $0 }.filter { $0.metadata["waku.handler"] == "ObsRouted" }
-        #expect(failures.count == 3)  // retry warning, final failure warning, dead-letter error
-        let deadLetter = try #require(failures.first { $0.level == .error })
-        #expect(deadLetter.metadata["waku.message_id"] == "\(envelope.messageId)")
-        #expect(deadLetter.metadata["waku.correlation_id"] == "\(envelope.correlationId)")
-        #expect(deadLetter.metadata["waku.message_type"] == envelope.messageType)
-        #expect(deadLetter.metadata["waku.endpoint"] == "side")
-        #expect(deadLetter.metadata["waku.attempt"] == "2")
+        return (envelope, handler.records.withLock { $0 }.filter { $0.metadata["waku.handler"] == "ObsRouted" })
     }
 
     @Test("observer hooks see dispatch start, handler end with duration, and failures without writing a behavior")

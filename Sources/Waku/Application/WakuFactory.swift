@@ -46,7 +46,7 @@ public struct WakuFactory: Sendable {
 
         // 2. Registration: app-level extensions first, then module extensions in start-up order.
         let registry = ModuleRegistry(
-            modules: collector.modules, context: context, applicationExtensions: extensions)
+            modules: collector.modules, context: context, applicationExtensions: extensions, logger: logger)
         for case let registration as any OnModuleRegistration in extensions {
             run(registration, registry: registry, owner: nil)
         }

@@ -1,3 +1,5 @@
+public import Logging
+
 /// Every collected module, in start-up order, as registration extensions see it.
 ///
 /// It is a reference type so that extensions can add providers and report issues; it is only
@@ -10,11 +12,18 @@ public final class ModuleRegistry: @unchecked Sendable {
     public let context: ContextValues
     /// App-level extensions passed to ``WakuFactory``.
     public let applicationExtensions: [any ApplicationExtension]
+    /// The application's logger (``WakuFactory``'s `logger:`), for extensions that build services
+    /// which log and were not given a logger of their own.
+    public let logger: Logger
     var issues: [StartupIssue] = []
     let indexByIdentity: [ModuleIdentity: Int]
 
-    init(modules: [ModuleMetadata], context: ContextValues, applicationExtensions: [any ApplicationExtension]) {
+    init(
+        modules: [ModuleMetadata], context: ContextValues, applicationExtensions: [any ApplicationExtension],
+        logger: Logger
+    ) {
         self.modules = modules
+        self.logger = logger
         self.context = context
         self.applicationExtensions = applicationExtensions
         var index: [ModuleIdentity: Int] = [:]

@@ -4,8 +4,9 @@ public import Tracing
 
 /// Configuration of ``MessagingModule``.
 public struct MessagingConfig: Sendable {
-    /// Where messaging logs (routed failures, retries, dead letters, endpoint stops).
-    public var logger: Logger
+    /// Where messaging logs (routed failures, retries, dead letters, endpoint stops); `nil` uses
+    /// the application's logger, the one passed to `WakuFactory(_:logger:)`.
+    public var logger: Logger?
     /// Metrics backend; `nil` uses `MetricsSystem`'s, and records nothing when none is bootstrapped.
     public var metricsFactory: (any MetricsFactory)?
     /// Tracer; `nil` uses `InstrumentationSystem`'s, and traces nothing when none is bootstrapped.
@@ -33,7 +34,7 @@ public struct MessagingConfig: Sendable {
         customEndpoints: [any Endpoint] = [],
         durableStore: (any DurableStore)? = nil,
         messageNames: [MessageName] = [],
-        logger: Logger = Logger(label: "waku.messaging"),
+        logger: Logger? = nil,
         metricsFactory: (any MetricsFactory)? = nil,
         tracer: (any Tracer)? = nil
     ) {

@@ -140,7 +140,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
             owner: owner.description) {
             registry.report(issue)
         }
-        let logger = config.logger
+        let logger = config.logger ?? registry.logger
         let endpoints: [any Endpoint] = config.endpoints.map { endpoint -> any Endpoint in
             if endpoint.isDurable, let store = config.durableStore {
                 return DurableEndpoint(endpoint, store: store, logger: logger)
