@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
         // Durable stores, each in its own target so the core never builds a database driver.
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.10.0"),
+        // Already required by sqlite-nio; WakuSQLite names it for its own blocking thread pool.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         // HTTP integration: WakuHummingbird, its example and its tests.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
@@ -68,6 +70,7 @@ let package = Package(
             dependencies: [
                 "Waku", "WakuMessaging",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import NIOPosix
 import SQLiteNIO
 public import WakuMessaging
 public import Waku
@@ -13,15 +14,29 @@ public import Waku
 ///
 /// Uses WAL mode, so readers never block the writer. Worker operations share one connection,
 /// serialized; each unit of work (outbox transaction) opens its own connection.
+///
+/// SQLite blocks the calling thread while it waits for the file's write lock. The store therefore
+/// runs its connections on a thread pool of its own, with `blockingThreads` threads: on NIO's
+/// shared pool (one thread per core), writers waiting for the lock could occupy every thread, and
+/// the transaction holding the lock could not get one to commit until the busy timeout expired.
+/// Keep `blockingThreads` above the number of handlers that write at once.
 public final class SQLiteDurableStore: DurableStore {
     public let path: String
     let logger: Logger
     private let mutex = AsyncMutex()
     private let connection = SQLiteLock<SQLiteConnection?>(nil)
+    private let threadPool: NIOThreadPool
 
-    public init(path: String, logger: Logger = Logger(label: "waku.sqlite")) {
+    public init(path: String, blockingThreads: Int = 16, logger: Logger = Logger(label: "waku.sqlite")) {
         self.path = path
         self.logger = logger
+        threadPool = NIOThreadPool(numberOfThreads: max(2, blockingThreads))
+        threadPool.start()
+    }
+
+    deinit {
+        // Connections are closed by `shutdown()`; the pool's threads just need to end.
+        threadPool.shutdownGracefully { _ in }
     }
 
     // MARK: Connections
@@ -30,7 +45,9 @@ public final class SQLiteDurableStore: DurableStore {
     func open() async throws -> SQLiteConnection {
         let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            connection = try await SQLiteConnection.open(
+                storage: .file(path: path), threadPool: threadPool, logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any())
         } catch {
             throw DurableStoreUnavailable(store: "SQLite file \(path)", reason: "\(error)",
                                           fix: "Check that the folder exists and is writable.")

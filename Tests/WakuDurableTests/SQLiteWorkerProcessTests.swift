@@ -83,12 +83,11 @@ struct SQLiteWorkerProcessTests {
         // 50 groups: a claim takes up to 50 group heads, so a batch is in flight when the worker dies.
         _ = try await WorkerProcess.run("sqlite-crash-produce", ["--store", store, "--produce", "\(jobs)", "--groups", "50"])
         // A short lease, so the killed worker's claims come back quickly. The handler delay keeps
-        // the victim from finishing everything before it is killed. One handler at a time: each
-        // handler writes through its own unit of work, SQLite calls run on NIO's blocking pool
-        // (one thread per core), and more writers than threads can leave the lock holder without
-        // a thread until the 10 s busy timeout ("database is locked"). A claimed batch is still
-        // in flight when the worker dies, which is what this test is about.
-        let options = ["--concurrency", "1", "--handler-delay-ms", "5", "--lease-ms", "3000"]
+        // the victim from finishing everything before it is killed. Four handlers at once, each
+        // writing through its own unit of work: more writers than this machine has cores, which
+        // stalled on the file lock until the store got a blocking thread pool of its own. A claimed
+        // batch is still in flight when the worker dies, which is what this test is about.
+        let options = ["--concurrency", "4", "--handler-delay-ms", "5", "--lease-ms", "3000"]
         let victim = try WorkerProcess("sqlite-crash-victim", ["--store", store, "--consume"] + options)
         var workers = [victim]
         defer {
