@@ -7,8 +7,8 @@ public import WakuMessaging
 /// back together (the transactional outbox).
 ///
 /// It opens its own connection and begins `BEGIN IMMEDIATE` on first use. Register one per
-/// request scope with ``SQLiteDurableStore/unitOfWorkProvider()`` and commit it with
-/// `TransactionalBehavior`, or use `withUnitOfWork(_:_:)`.
+/// request scope with ``SQLiteDurableStore/unitOfWorkProviders()`` and commit it with
+/// `TransactionalBehavior`, or use `withUnitOfWork(_:isolation:_:)`.
 public final class SQLiteUnitOfWork: DurableTransaction {
     private let store: SQLiteDurableStore
     private let state = SQLiteLock<SQLiteConnection?>(nil)

@@ -55,7 +55,8 @@ public protocol DurableTransaction: IUnitOfWork {
 }
 
 /// The unit of work active for the current task, set by ``TransactionalBehavior`` and
-/// ``withUnitOfWork(_:_:)``. Durable endpoints write through it when it belongs to their store.
+/// ``withUnitOfWork(_:isolation:_:)``. Durable endpoints write through it when it belongs to
+/// their store.
 public enum ActiveUnitOfWork {
     @TaskLocal public static var current: (any IUnitOfWork)?
 }

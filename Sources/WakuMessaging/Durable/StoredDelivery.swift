@@ -7,7 +7,8 @@ public struct StoredDelivery: Sendable, Equatable {
     public let messageId: UUID
     public let correlationId: UUID
     public let causationId: UUID
-    /// Stable message type name (see ``MessageCodecRegistry``).
+    /// Stable message type name: a ``MessagingConfig/messageNames`` override, else the type's
+    /// ``NamedMessage/messageName``, else the fully qualified type name (``MessageTypeName``).
     public let messageType: String
     /// Stable handler name.
     public let handler: String
