@@ -122,28 +122,43 @@ public final class SQLiteDurableStore: DurableStore {
 
     public func insert(_ deliveries: [StoredDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
-        try await transaction { connection in
-            try await Self.insert(deliveries, on: connection)
+        if deliveries.count <= Self.rowsPerInsert {
+            // One statement is atomic on its own: no BEGIN/COMMIT round trips to the thread pool.
+            try await withConnection { connection in try await Self.insert(deliveries, on: connection) }
+        } else {
+            try await transaction { connection in try await Self.insert(deliveries, on: connection) }
         }
     }
 
+    /// Rows per multi-row INSERT: 13 parameters each, well under SQLite's 32,766 limit.
+    static let rowsPerInsert = 256
+
     static func insert(_ deliveries: [StoredDelivery], on connection: SQLiteConnection) async throws {
         let now = Date().timeIntervalSince1970
-        for delivery in deliveries {
-            _ = try await connection.query(
-                """
-                INSERT INTO waku_deliveries (message_id, handler, endpoint, message_type, correlation_id, causation_id, payload,
-                    headers, timestamp, group_id, available_at, attempts, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (message_id, handler) DO NOTHING
-                """,
-                [
+        var start = 0
+        while start < deliveries.count {
+            let chunk = deliveries[start ..< min(start + rowsPerInsert, deliveries.count)]
+            start += chunk.count
+            let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            var bindings: [SQLiteData] = []
+            bindings.reserveCapacity(chunk.count * 13)
+            for delivery in chunk {
+                bindings += [
                     .text(delivery.messageId.uuidString), .text(delivery.handler), .text(delivery.endpoint),
                     .text(delivery.messageType), .text(delivery.correlationId.uuidString), .text(delivery.causationId.uuidString),
                     .text(String(decoding: delivery.payload, as: UTF8.self)), .text(encodeHeaders(delivery.headers)),
                     .float(delivery.timestamp.timeIntervalSince1970), delivery.groupId.map { .text($0) } ?? .null,
                     .float(delivery.availableAt.timeIntervalSince1970), .integer(delivery.attempts), .float(now),
-                ])
+                ]
+            }
+            _ = try await connection.query(
+                """
+                INSERT INTO waku_deliveries (message_id, handler, endpoint, message_type, correlation_id, causation_id, payload,
+                    headers, timestamp, group_id, available_at, attempts, created_at)
+                VALUES \(Array(repeating: row, count: chunk.count).joined(separator: ", "))
+                ON CONFLICT (message_id, handler) DO NOTHING
+                """,
+                bindings)
         }
     }
 
