@@ -11,7 +11,7 @@ public import WakuMessaging
 /// or `rollback()` ends the transaction and returns the connection. After that it can be used
 /// again and begins a new transaction. Always end it: use `TransactionalBehavior` (register one
 /// per request scope with ``PostgresDurableStore/unitOfWorkProviders()``) or
-/// `withUnitOfWork(_:_:)`. As a safety net, a unit of work left open is rolled back when its
+/// `withUnitOfWork(_:isolation:_:)`. As a safety net, a unit of work left open is rolled back when its
 /// request scope closes (with those providers) or when it is deallocated, so a forgotten
 /// transaction never commits and never keeps its connection.
 ///
