@@ -2,7 +2,8 @@ import Atomics
 
 /// The provider graph compiled at ``WakuFactory/create()``: a flat array of slots and one
 /// dictionary from type to slot, so a resolution costs one hash lookup and array indexing.
-final class CompiledGraph: Sendable, AtomicReference {
+@usableFromInline
+final class CompiledGraph: Sendable {
     let slots: [Slot]
     let index: [ObjectIdentifier: Int]
     /// The same mapping as `index`, for the resolution hot path.

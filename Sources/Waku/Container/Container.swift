@@ -82,33 +82,65 @@ public final class Container: Sendable {
     /// unspecialized generic access.
     @inlinable
     public func get<T>(_ type: T.Type = T.self) async throws -> T {
-        if let box = cachedBox(for: ObjectIdentifier(type)) {
+        guard let (slot, graph) = slotForResolution(ObjectIdentifier(type)) else {
+            return try await resolveUncached(type)
+        }
+        switch fastPath(slot: slot, in: graph) {
+        case .cached(let box):
             // Every box of a slot keyed by `T` holds a `T` (see `Box`).
             return unsafeDowncast(box, to: Box<T>.self).value
+        case .transient(let factory, let dependencySlots, let key):
+            return try await build(
+                unsafeDowncast(factory, to: TypedFactory<T>.self), dependencySlots: dependencySlots, key: key, in: graph)
+        case .slow:
+            return try await resolve(slot: slot, as: type, in: graph)
         }
-        return try await resolveUncached(type)
     }
 
-    /// The box of an instance, a created singleton or a created scoped value provided for `id`;
-    /// `nil` when the value must be built (or an error reported) by ``resolveUncached(_:)``.
+    /// The slot providing `id` and the graph it belongs to; `nil` when the scope is closed or
+    /// nothing provides `id` (``resolveUncached(_:)`` then reports which).
     @usableFromInline
-    func cachedBox(for id: ObjectIdentifier) -> AnyBox? {
+    func slotForResolution(_ id: ObjectIdentifier) -> (Int, CompiledGraph)? {
         let graph = self.graph
         guard !state.isClosed, let index = graph.lookup[id] else { return nil }
+        return (index, graph)
+    }
+
+    /// How slot `index` can be resolved without the generic resolver. Synchronous and
+    /// non-generic, so the inlined callers stay small.
+    @usableFromInline
+    func fastPath(slot index: Int, in graph: CompiledGraph) -> FastPath {
+        guard index >= 0, index < graph.slots.count else { return .slow }
         let slot = graph.slots[index]
         switch slot.kind {
         case .instance(let box):
-            return box
+            return .cached(box)
+        case .factory(let factory, nil):
+            return .transient(factory, dependencySlots: slot.dependencySlots, key: slot.key)
         case .factory(_, let cacheIndex?):
-            if slot.lifetime == .singleton { return graph.singletonCells[cacheIndex].load() }
-            guard scope == .request else { return nil }
-            return state.withLock { state in
+            if slot.lifetime == .singleton {
+                return graph.singletonCells[cacheIndex].load().map { .cached($0) } ?? .slow
+            }
+            guard scope == .request else { return .slow }
+            let box: AnyBox? = state.withLock { state in
                 guard cacheIndex < state.cells.count, case .ready(let box) = state.cells[cacheIndex] else { return nil }
                 return box
             }
-        case .factory(_, nil), .context, .container:
-            return nil
+            return box.map { .cached($0) } ?? .slow
+        case .context, .container:
+            return .slow
         }
+    }
+
+    /// Builds a transient value with its factory, registering its cleanup (if any) with this scope.
+    @inlinable
+    func build<T>(
+        _ factory: TypedFactory<T>, dependencySlots: [Int], key: TypeKey, in graph: CompiledGraph
+    ) async throws -> T {
+        var cursor = DependencyCursor(container: self, graph: graph, slots: dependencySlots)
+        let value = try await factory.body(&cursor)
+        if let cleanup = cursor.cleanup { try addCleanup(cleanup, key: key) }
+        return value
     }
 
     @usableFromInline
@@ -134,6 +166,7 @@ public final class Container: Sendable {
 
     /// Resolves slot `index` of `graph`, the graph this resolution started with (a request
     /// scope's and its app container's are the same object, so singleton cells are shared).
+    @usableFromInline
     func resolve<T>(slot index: Int, as type: T.Type, in graph: CompiledGraph) async throws -> T {
         guard index >= 0, index < graph.slots.count else {
             throw ResolutionError(type: typeName(type), reason: .unregistered)
@@ -143,11 +176,9 @@ public final class Container: Sendable {
         case .instance(let box):
             return unsafeDowncast(box, to: Box<T>.self).value
         case .factory(let factory, nil):
-            let typed = unsafeDowncast(factory, to: TypedFactory<T>.self)
-            var cursor = DependencyCursor(container: self, graph: graph, slots: slot.dependencySlots)
-            let (value, cleanup) = try await typed.body(&cursor)
-            if let cleanup { try addFinalizer(Finalizer(key: slot.key, run: cleanup), for: slot) }
-            return value
+            return try await build(
+                unsafeDowncast(factory, to: TypedFactory<T>.self), dependencySlots: slot.dependencySlots, key: slot.key,
+                in: graph)
         case .factory(let factory, let cacheIndex?):
             if slot.lifetime == .singleton {
                 // Lock-free once created, from the app container and from every request scope.
@@ -239,7 +270,8 @@ public final class Container: Sendable {
                 do {
                     let typed = unsafeDowncast(factory, to: TypedFactory<T>.self)
                     var cursor = DependencyCursor(container: self, graph: graph, slots: slot.dependencySlots)
-                    let (value, cleanup) = try await typed.body(&cursor)
+                    let value = try await typed.body(&cursor)
+                    let cleanup = cursor.cleanup
                     let box: AnyBox = Box(value)
                     let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
                         var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
@@ -265,7 +297,9 @@ public final class Container: Sendable {
         }
     }
 
-    private func addFinalizer(_ finalizer: Finalizer, for slot: Slot) throws {
+    @usableFromInline
+    func addCleanup(_ cleanup: @escaping Cleanup, key: TypeKey) throws {
+        let finalizer = Finalizer(key: key, run: cleanup)
         let accepted = state.withLock { state in
             guard !state.closed else { return false }
             state.finalizers.append(finalizer)
@@ -274,7 +308,7 @@ public final class Container: Sendable {
         if !accepted {
             // The value was created after its scope closed: release it now rather than leak it.
             Task { try? await finalizer.run() }
-            throw ResolutionError(type: slot.key.name, reason: .scopeClosed)
+            throw ResolutionError(type: key.name, reason: .scopeClosed)
         }
     }
 

@@ -15,9 +15,10 @@ package typealias Cleanup = @Sendable () async throws -> Void
 // @unchecked: immutable; `body` is a Sendable closure.
 @usableFromInline
 package final class TypedFactory<Value>: AnyFactory, @unchecked Sendable {
+    /// Builds the value; a cleanup, if any, is handed back in `cursor.cleanup`.
     @usableFromInline
-    package typealias Body = @Sendable (inout DependencyCursor) async throws -> (Value, Cleanup?)
-    let body: Body
+    package typealias Body = @Sendable (inout DependencyCursor) async throws -> Value
+    @usableFromInline let body: Body
     @usableFromInline init(_ body: @escaping Body) { self.body = body }
 }
 
@@ -25,26 +26,49 @@ package final class TypedFactory<Value>: AnyFactory, @unchecked Sendable {
 /// graph compiler precomputed, so a resolution never hashes a type to find a dependency.
 @usableFromInline
 package struct DependencyCursor {
-    let container: Container
+    @usableFromInline let container: Container
     /// The graph the resolution started with, so a factory's dependencies never reload it.
-    let graph: CompiledGraph
-    let slots: [Int]
-    var position = 0
+    @usableFromInline let graph: CompiledGraph
+    @usableFromInline let slots: [Int]
+    @usableFromInline var position = 0
+    /// Set by a factory whose value needs a cleanup.
+    @usableFromInline var cleanup: Cleanup?
 
+    @usableFromInline
     init(container: Container, graph: CompiledGraph, slots: [Int]) {
         self.container = container
         self.graph = graph
         self.slots = slots
     }
 
-    /// Resolves the next parameter. Not inlined: the factory closures that call it are
-    /// specialized in the caller's module, and this keeps them small.
-    @usableFromInline
+    /// Resolves the next parameter. Inlined into the factory closures, which are specialized
+    /// where providers are declared: a cached dependency comes back synchronously and a
+    /// transient one is built by calling its factory directly, without the generic resolver.
+    @inlinable
     mutating func next<D>(_ type: D.Type) async throws -> D {
         let slot = slots[position]
         position += 1
-        return try await container.resolve(slot: slot, as: type, in: graph)
+        switch container.fastPath(slot: slot, in: graph) {
+        case .cached(let box):
+            return unsafeDowncast(box, to: Box<D>.self).value
+        case .transient(let factory, let dependencySlots, let key):
+            return try await container.build(
+                unsafeDowncast(factory, to: TypedFactory<D>.self), dependencySlots: dependencySlots, key: key, in: graph)
+        case .slow:
+            return try await container.resolve(slot: slot, as: type, in: graph)
+        }
     }
+}
+
+/// What a resolution can do without the generic resolver.
+@usableFromInline
+enum FastPath {
+    /// An instance, or a singleton or scoped value already created.
+    case cached(AnyBox)
+    /// A transient provider: call its factory with these dependency slots.
+    case transient(AnyFactory, dependencySlots: [Int], key: TypeKey)
+    /// Anything else (creating a cached value, context values, errors).
+    case slow
 }
 
 /// A factory with its dependency list, built from any function by parameter packs.
@@ -67,8 +91,7 @@ public struct Factory<Value: Sendable>: Sendable {
         self.dependencies = dependencies
         implementation = TypeName(Value.self)
         make = TypedFactory { cursor in
-            let value = try await function(repeat try await cursor.next((each Dependency).self))
-            return (value, nil)
+            try await function(repeat try await cursor.next((each Dependency).self))
         }
     }
 
@@ -83,7 +106,8 @@ public struct Factory<Value: Sendable>: Sendable {
         implementation = TypeName(Value.self)
         make = TypedFactory { cursor in
             let finalized = try await function(repeat try await cursor.next((each Dependency).self))
-            return (finalized.value, finalized.cleanup)
+            cursor.cleanup = finalized.cleanup
+            return finalized.value
         }
     }
 

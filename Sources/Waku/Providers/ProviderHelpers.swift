@@ -160,7 +160,7 @@ public func many<I: Sendable>(
             for slot in contributionSlots {
                 values.append(try await cursor.container.resolve(slot: slot, as: I.self, in: cursor.graph))
             }
-            return (values, nil)
+            return values
         }
     }
     return Provider(
@@ -185,7 +185,7 @@ extension Provider {
         return Provider(
             key: collection, lifetime: .transient, dependencies: dependencies, implementation: TypeName(literal: description),
             condition: nil, factory: nil,
-            multi: MultiBinding(collection: collection) { _ in TypedFactory<RequirementAnchor> { _ in (RequirementAnchor(), nil) } })
+            multi: MultiBinding(collection: collection) { _ in TypedFactory<RequirementAnchor> { _ in RequirementAnchor() } })
     }
 }
 
