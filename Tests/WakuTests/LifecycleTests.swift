@@ -218,7 +218,8 @@ struct LifecycleTests {
     struct FailsToInit: Module {
         let log: EventLog
         var imports: [any Module] { [DatabaseModule(log: log)] }
-        var extensions: [any ModuleExtension] { [FailingInit(log: log)] }
+        // Its own init hook runs, then FailingInit throws: the module never finished starting.
+        var extensions: [any ModuleExtension] { [ModuleHooks(name: "FailsToInit", log: log), FailingInit(log: log)] }
     }
 
     @Test func failedInitializeClosesWhatStartedAndRethrows() async throws {
@@ -231,6 +232,11 @@ struct LifecycleTests {
         let events = log.events
         #expect(events.contains("init FailsToInit fails"))
         #expect(!events.contains("app init"))
+        // Only what started is torn down: Database's init ran, so its destroy runs; the app-level
+        // init hooks never ran, so neither do the shutdown hooks.
+        #expect(events.contains("destroy DatabaseModule"))
+        #expect(!events.contains("destroy FailsToInit"))
+        #expect(!events.contains("app shutdown"))
         #expect(events.last == "lifespan guarded exit")
         #expect(log.count(of: "lifespan guarded exit") == 1)
         // Closing again does nothing more.

@@ -19,6 +19,10 @@ public final class WakuApplication: Sendable, Service {
     let extensions: [any ApplicationExtension]
     private let phase = Locked(Phase.created)
     private let exits = Locked([(String, Lifespan.Exit)]())
+    /// What `initialize()` got through, so `close()` after a failed start tears down only that:
+    /// the number of modules whose `OnModuleInit` hooks all ran, and whether the app-level init
+    /// hooks ran.
+    private let started = Locked((modules: 0, appHooks: false))
 
     enum Phase: Equatable {
         case created, initializing, initialized, closing, closed
@@ -56,7 +60,11 @@ public final class WakuApplication: Sendable, Service {
                 for case let hook as any OnModuleInit in module.extensions {
                     try await hook.onModuleInit(module, app: self)
                 }
+                started.withLock { $0.modules += 1 }
             }
+            // Shutdown hooks pair with init hooks: once any of these starts, all of them get to
+            // clean up, as each may have half-started something.
+            started.withLock { $0.appHooks = true }
             for hook in appHooks(OnApplicationInit.self) { try await hook.onAppInit(self) }
             phase.withLock { $0 = .initialized }
             for hook in appHooks(AfterApplicationInit.self) { try await hook.afterAppInit(self) }
@@ -77,13 +85,16 @@ public final class WakuApplication: Sendable, Service {
         }
         guard proceed else { return }
         var errors: [any Error] = []
-        for module in modules.reversed() {
+        let started = self.started.withLock { $0 }
+        for module in modules.prefix(started.modules).reversed() {
             for case let hook as any OnModuleDestroy in module.extensions {
                 do { try await hook.onModuleDestroy(module, app: self) } catch { errors.append(logged(error, "onModuleDestroy")) }
             }
         }
-        for hook in appHooks(OnApplicationShutdown.self) {
-            do { try await hook.onAppShutdown(self) } catch { errors.append(logged(error, "onAppShutdown")) }
+        if started.appHooks {
+            for hook in appHooks(OnApplicationShutdown.self) {
+                do { try await hook.onAppShutdown(self) } catch { errors.append(logged(error, "onAppShutdown")) }
+            }
         }
         errors += await container.close()
         let exits = self.exits.withLock { exits in
