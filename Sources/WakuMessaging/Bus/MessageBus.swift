@@ -76,6 +76,12 @@ public final class MessageBus: IMessageBus {
     func invoke<R: IRequest>(_ request: R, plan: RequestPlan<R>) async throws -> R.Response {
         let envelope = MessageContext.envelope(for: request, typeName: plan.typeName)
         let container = self.container
+        if plan.behaviors.isEmpty, runtime.telemetry.tracer == nil, !runtime.isObserved {
+            // Nothing to trace, observe or wrap: skip those layers' async frames.
+            return try await MessageContext.with(MessageContext(envelope: envelope)) {
+                try await plan.handle(request, container)
+            }
+        }
         runtime.observe { $0.dispatchStarted(envelope) }
         return try await runtime.telemetry.dispatch(envelope, verb: "invoke") { envelope in
             let context = MessageContext(envelope: envelope)
