@@ -15,14 +15,12 @@ final class Slot: Sendable {
     /// Slot index of each dependency in parameter order; `-1` for one that is not registered
     /// (only possible when validation was skipped).
     let dependencySlots: [Int]
-    let dependencies: [TypeKey]
 
-    init(key: TypeKey, lifetime: Lifetime, kind: Kind, dependencySlots: [Int], dependencies: [TypeKey]) {
+    init(key: TypeKey, lifetime: Lifetime, kind: Kind, dependencySlots: [Int]) {
         self.key = key
         self.lifetime = lifetime
         self.kind = kind
         self.dependencySlots = dependencySlots
-        self.dependencies = dependencies
     }
 
     /// Compiles a provider, taking the next cache index for cached lifetimes.
@@ -46,7 +44,6 @@ final class Slot: Sendable {
         }
         self.init(
             key: provider.key, lifetime: provider.lifetime, kind: kind,
-            dependencySlots: provider.dependencies.map { index[$0.id] ?? -1 },
-            dependencies: provider.dependencies)
+            dependencySlots: provider.dependencies.map { index[$0.id] ?? -1 })
     }
 }

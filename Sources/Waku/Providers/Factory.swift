@@ -1,8 +1,8 @@
 /// A type-erased factory. Each concrete ``TypedFactory`` produces exactly the provider key's type,
 /// which is what lets the container downcast without a dynamic check.
 
-// @unchecked: subclasses are immutable; they hold only `let` Sendable closures.
 @usableFromInline
+// @unchecked: subclasses are immutable; they hold only `let` Sendable closures.
 package class AnyFactory: @unchecked Sendable {
     @usableFromInline init() {}
 }
@@ -12,8 +12,8 @@ package class AnyFactory: @unchecked Sendable {
 package typealias Cleanup = @Sendable () async throws -> Void
 
 
-// @unchecked: immutable; `body` is a Sendable closure.
 @usableFromInline
+// @unchecked: immutable; `body` is a Sendable closure.
 package final class TypedFactory<Value>: AnyFactory, @unchecked Sendable {
     /// Builds the value; a cleanup, if any, is handed back in `cursor.cleanup`.
     @usableFromInline

@@ -3,17 +3,15 @@
 /// Every cache slot is keyed by the value's type, so the container can downcast with
 /// `unsafeDowncast` instead of a dynamic cast on the hot path.
 
-// @unchecked: immutable after init; subclasses only hold `let` values that are Sendable.
 @usableFromInline
+// @unchecked: immutable after init; subclasses only hold `let` values that are Sendable.
 package class AnyBox: @unchecked Sendable {
     @usableFromInline init() {}
 }
 
-
-// @unchecked: `value` is a `let`, and every Box is created from a Sendable value
 @usableFromInline
+// @unchecked: `value` is a `let`, and every Box is created from a Sendable value (providers require it).
 package final class Box<Value>: AnyBox, @unchecked Sendable {
-    // (providers require `Value: Sendable`).
     @usableFromInline let value: Value
     @usableFromInline init(_ value: Value) { self.value = value }
 }

@@ -360,11 +360,10 @@ struct GraphCompiler {
                   let multi = representative.provider.multi
             else { continue }
             pendingCollections.append((key, multi))
-            slots.append(Slot(key: key, lifetime: .transient, kind: .context(.app), dependencySlots: [], dependencies: []))
+            slots.append(Slot(key: key, lifetime: .transient, kind: .context(.app), dependencySlots: []))
         }
         if containerPosition != nil {
-            slots.append(Slot(key: Self.containerKey, lifetime: .transient, kind: .container, dependencySlots: [],
-                              dependencies: []))
+            slots.append(Slot(key: Self.containerKey, lifetime: .transient, kind: .container, dependencySlots: []))
         }
         for (offset, (key, multi)) in pendingCollections.enumerated() {
             var contributionSlots: [Int] = []
@@ -375,7 +374,7 @@ struct GraphCompiler {
             let collectionPosition = chosenOrder.count + offset
             slots[collectionPosition] = Slot(
                 key: key, lifetime: .transient, kind: .factory(multi.makeCollector(contributionSlots), cacheIndex: nil),
-                dependencySlots: [], dependencies: [])
+                dependencySlots: [])
         }
         return CompiledGraph(slots: slots, index: index, singletonCount: singletons, scopedCount: scoped)
     }
