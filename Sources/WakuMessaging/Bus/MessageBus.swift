@@ -101,8 +101,14 @@ public final class MessageBus: IMessageBus {
         runtime.observe { $0.dispatchStarted(envelope) }
         try await runtime.telemetry.dispatch(envelope, verb: "publish") { envelope in
             let context = MessageContext(envelope: envelope)
+            let isPlain = runtime.telemetry.tracer == nil && !runtime.isObserved
             try await MessageContext.with(context) {
                 for entry in plan.inline {
+                    if isPlain, entry.behaviors.isEmpty {
+                        // Nothing to trace, observe or wrap: call the handler directly.
+                        try await entry.run(event, container)
+                        continue
+                    }
                     try await observed(context, handler: entry.handler.name) {
                         try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
                             try await entry.run(event, container)
