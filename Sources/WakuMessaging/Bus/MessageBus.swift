@@ -109,7 +109,7 @@ public final class MessageBus: IMessageBus {
                         try await entry.run(event, container)
                         continue
                     }
-                    try await observed(context, handler: entry.handler.name) {
+                    try await observed(context, handler: entry.target.handlerName) {
                         try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
                             try await entry.run(event, container)
                         }

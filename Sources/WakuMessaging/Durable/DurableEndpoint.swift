@@ -56,7 +56,7 @@ public final class DurableEndpoint: Endpoint {
         }
         return StoredDelivery(
             messageId: envelope.messageId, correlationId: envelope.correlationId, causationId: envelope.causationId,
-            messageType: delivery.target.messageType, handler: delivery.target.handler.name, endpoint: delivery.endpoint,
+            messageType: delivery.target.messageType, handler: delivery.target.handlerName, endpoint: delivery.endpoint,
             payload: try codec.encode(envelope.payload), headers: envelope.headers.merging(delivery.options.headers) { $1 },
             timestamp: envelope.timestamp, groupId: delivery.options.groupId ?? partitionBy?(envelope.payload),
             availableAt: delivery.options.scheduledAt ?? Date())

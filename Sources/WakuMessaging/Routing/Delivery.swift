@@ -9,7 +9,7 @@ public struct Delivery: Sendable {
     /// The dispatch's envelope: routed handlers see the same `messageId` and `correlationId`.
     public let envelope: MessageEnvelope
     /// The handler this delivery runs.
-    public var handler: String { target.handler.name }
+    public var handler: String { target.handlerName }
     /// The endpoint the delivery is routed to.
     public let endpoint: String
     /// Attempts made so far.
@@ -37,6 +37,8 @@ public struct Delivery: Sendable {
 /// A handler as a routed delivery runs it: type-erased over the message, with its behaviors.
 final class DeliveryTarget: Sendable {
     let handler: TypeKey
+    /// `handler.name`, computed once at start-up: every delivery's logs, metrics and lookups use it.
+    let handlerName: String
     let module: String
     let messageID: ObjectIdentifier
     /// The message type's stable name.
@@ -49,6 +51,7 @@ final class DeliveryTarget: Sendable {
     init(handler: TypeKey, module: String, messageID: ObjectIdentifier, messageType: String, codec: MessageCodec?,
          behaviors: [BehaviorReference], run: @escaping @Sendable (any IMessage, Container) async throws -> Void) {
         self.handler = handler
+        handlerName = handler.name
         self.module = module
         self.messageID = messageID
         self.messageType = messageType
@@ -58,7 +61,7 @@ final class DeliveryTarget: Sendable {
     }
 
     /// Key of this target in the runtime's lookup table: stable message type and handler names.
-    var key: String { messageType + "\u{1F}" + handler.name }
+    var key: String { messageType + "\u{1F}" + handlerName }
 
     /// Runs the handler through its pipeline with the delivery's context restored.
     func execute(_ envelope: MessageEnvelope, in container: Container) async throws {

@@ -122,7 +122,7 @@ public final class DeliveryProcessor: Sendable {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), first else {
-                throw HandlerTimeout(handler: target.handler.name, timeout: timeout)
+                throw HandlerTimeout(handler: target.handlerName, timeout: timeout)
             }
         }
     }
