@@ -1,23 +1,40 @@
 import Atomics
 
-/// The provider graph compiled at ``WakuFactory/create()``: a flat array of slots and one
-/// dictionary from type to slot, so a resolution costs one hash lookup and array indexing.
+/// The provider graph compiled at ``WakuFactory/create()``: a flat array of slots and a type
+/// index, so a resolution costs one probe and array indexing.
+///
+/// Besides the slots, the graph keeps plain, reference-free tables for the resolution hot path
+/// (``HotSlot``, dependency slot lists, the published addresses of app-wide values), so a cached
+/// resolution reads a few words without retaining anything.
 @usableFromInline
-final class CompiledGraph: Sendable {
+// @unchecked: every table is written once in `init`, except `published`, whose words are only
+// accessed atomically; the boxes they point to are owned by `slots` or `singletonCells`.
+final class CompiledGraph: @unchecked Sendable {
     let slots: [Slot]
+    /// `slots.count`, read on the hot path without touching the array.
+    @usableFromInline let slotCount: Int
     let index: [ObjectIdentifier: Int]
     /// The same mapping as `index`, for the resolution hot path.
-    let lookup: TypeIndex
+    @usableFromInline let lookup: TypeIndex
     /// Number of app-scope cache cells (singletons).
     let singletonCount: Int
     /// Number of request-scope cache cells (scoped providers).
     let scopedCount: Int
-    /// Lock-free read path for singletons already created, indexed by cache index.
+    /// Strong owners of created singletons, indexed by cache index; shared with override graphs.
     let singletonCells: [ManagedAtomicLazyReference<AnyBox>]
+    /// Per slot: what the hot path needs to know, without touching the `Slot` object.
+    @usableFromInline let hot: UnsafeMutablePointer<HotSlot>
+    /// Per slot: the address of its box once the value is the same for every scope (an
+    /// instance, or a created singleton); 0 before. Accessed atomically.
+    let published: UnsafeMutablePointer<UnsafeAtomic<UInt>.Storage>
+    /// Dependency slot lists and synchronous-build frontiers, referenced by ``HotSlot``.
+    @usableFromInline let slotLists: UnsafeMutablePointer<Int>
+    private let slotListCount: Int
 
     init(slots: [Slot], index: [ObjectIdentifier: Int], singletonCount: Int, scopedCount: Int,
          reusing previousCells: [ManagedAtomicLazyReference<AnyBox>] = []) {
         self.slots = slots
+        slotCount = slots.count
         self.index = index
         lookup = TypeIndex(index)
         self.singletonCount = singletonCount
@@ -26,9 +43,50 @@ final class CompiledGraph: Sendable {
         cells.reserveCapacity(singletonCount)
         while cells.count < singletonCount { cells.append(ManagedAtomicLazyReference()) }
         singletonCells = cells
+
+        let tables = HotTables(slots: slots)
+        hot = .allocate(capacity: max(slots.count, 1))
+        hot.initialize(from: tables.hot, count: slots.count)
+        slotListCount = tables.lists.count
+        slotLists = .allocate(capacity: max(tables.lists.count, 1))
+        slotLists.initialize(from: tables.lists, count: tables.lists.count)
+        published = .allocate(capacity: max(slots.count, 1))
+        published.initialize(repeating: UnsafeAtomic<UInt>.Storage(0), count: slots.count)
+        for (position, slot) in slots.enumerated() {
+            if case .instance(let box) = slot.kind { publish(box, slot: position) }
+            // A singleton another graph already created (graphs share their cells).
+            if case .factory(_, let cacheIndex?) = slot.kind, slot.lifetime == .singleton,
+               let box = cells[cacheIndex].load() {
+                publish(box, slot: position)
+            }
+        }
+    }
+
+    deinit {
+        hot.deinitialize(count: slots.count)
+        hot.deallocate()
+        slotLists.deinitialize(count: slotListCount)
+        slotLists.deallocate()
+        published.deinitialize(count: slots.count)
+        published.deallocate()
     }
 
     func slotIndex(for id: ObjectIdentifier) -> Int? { index[id] }
+
+    /// The app-wide box of slot `slot`, if published; no reference is taken.
+    @inline(__always)
+    func publishedBox(_ slot: Int) -> Unmanaged<AnyBox>? {
+        let address = UnsafeAtomic<UInt>(at: published + slot).load(ordering: .acquiring)
+        guard let pointer = UnsafeRawPointer(bitPattern: address) else { return nil }
+        return Unmanaged<AnyBox>.fromOpaque(pointer)
+    }
+
+    /// Publishes an app-wide value. `box` must be owned by this graph: a slot's instance or a
+    /// singleton cell's value, which never change once set.
+    func publish(_ box: AnyBox, slot: Int) {
+        let address = UInt(bitPattern: Unmanaged.passUnretained(box).toOpaque())
+        UnsafeAtomic<UInt>(at: published + slot).store(address, ordering: .releasing)
+    }
 
     /// A copy in which the slots for the given keys are replaced; used by test overrides.
     /// Replaced singletons get fresh cache cells so overrides never see the original instance.
@@ -41,5 +99,99 @@ final class CompiledGraph: Sendable {
         }
         return CompiledGraph(
             slots: slots, index: index, singletonCount: singletons, scopedCount: scoped, reusing: singletonCells)
+    }
+}
+
+/// What the resolution hot path needs to know about one slot: plain values only, so reading
+/// it retains nothing.
+@usableFromInline
+struct HotSlot {
+    @usableFromInline
+    enum Kind: UInt8 {
+        case instance, singleton, scoped, transient, context, container
+    }
+
+    @usableFromInline var kind: Kind
+    /// The singleton or scoped cache index; -1 for other kinds.
+    @usableFromInline var cacheIndex: Int
+    /// The factory, owned by the slot; `nil` for kinds without one.
+    @usableFromInline var factory: Unmanaged<AnyFactory>?
+    /// Where this slot's dependency slots start in `slotLists`, and how many there are.
+    @usableFromInline var dependencies: Int
+    @usableFromInline var dependencyCount: Int
+    /// Where the singleton and scoped slots this slot's synchronous build reads start in
+    /// `slotLists`, and how many there are; `-1` when it can never be built synchronously (an
+    /// async factory somewhere among its transient dependencies, or a missing dependency).
+    @usableFromInline var frontier: Int
+    @usableFromInline var frontierCount: Int
+}
+
+/// Builds the hot tables from the slots: each slot's kind, its dependency list, and which
+/// cached values must exist before it can be built without suspending.
+private struct HotTables {
+    var hot: [HotSlot] = []
+    var lists: [Int] = []
+
+    init(slots: [Slot]) {
+        hot.reserveCapacity(slots.count)
+        for slot in slots {
+            let start = lists.count
+            lists.append(contentsOf: slot.dependencySlots)
+            var kind = HotSlot.Kind.transient
+            var cacheIndex = -1
+            var factory: Unmanaged<AnyFactory>?
+            switch slot.kind {
+            case .instance: kind = .instance
+            case .context: kind = .context
+            case .container: kind = .container
+            case .factory(let made, let cache):
+                factory = Unmanaged.passUnretained(made)
+                if let cache {
+                    kind = slot.lifetime == .singleton ? .singleton : .scoped
+                    cacheIndex = cache
+                }
+            }
+            hot.append(HotSlot(
+                kind: kind, cacheIndex: cacheIndex, factory: factory, dependencies: start,
+                dependencyCount: slot.dependencySlots.count, frontier: 0, frontierCount: -1))
+        }
+        var memo: [Int: [Int]?] = [:]
+        for position in slots.indices where slots[position].isSynchronousFactory {
+            var visiting: Set<Int> = []
+            if let frontier = Self.frontier(of: position, slots: slots, memo: &memo, visiting: &visiting) {
+                hot[position].frontier = lists.count
+                hot[position].frontierCount = frontier.count
+                lists.append(contentsOf: frontier)
+            }
+        }
+    }
+
+    /// The cached slots a synchronous build of `position` reads, or `nil` if it cannot be built
+    /// synchronously. For a cached slot this is about building its value, not reading it.
+    private static func frontier(
+        of position: Int, slots: [Slot], memo: inout [Int: [Int]?], visiting: inout Set<Int>
+    ) -> [Int]? {
+        if let known = memo[position] { return known }
+        guard slots[position].isSynchronousFactory, visiting.insert(position).inserted else { return nil }
+        defer { visiting.remove(position) }
+        var result: [Int] = []
+        for dependency in slots[position].dependencySlots {
+            guard dependency >= 0, dependency < slots.count else { memo[position] = .some(nil); return nil }
+            let slot = slots[dependency]
+            switch slot.kind {
+            case .instance, .context, .container:
+                continue
+            case .factory(_, _?):
+                if !result.contains(dependency) { result.append(dependency) }
+            case .factory(_, nil):
+                guard let nested = frontier(of: dependency, slots: slots, memo: &memo, visiting: &visiting) else {
+                    memo[position] = .some(nil)
+                    return nil
+                }
+                for cached in nested where !result.contains(cached) { result.append(cached) }
+            }
+        }
+        memo[position] = .some(result)
+        return result
     }
 }

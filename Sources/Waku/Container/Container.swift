@@ -17,10 +17,12 @@ public final class Container: Sendable {
     /// so nothing is handed out after cleanups ran).
     // nonisolated(unsafe): the state is only touched under the storage's mutex (`withLock`), the
     // closed flag only atomically.
-    nonisolated(unsafe) let state: ScopeStorage<ScopeState>
+    nonisolated(unsafe) let state: ScopeStorage
     /// The request scope keeps the graph it was opened with; the app container reads `current`,
     /// which test overrides may swap.
     private let fixedGraph: CompiledGraph?
+    /// `fixedGraph` again, to read without reference counting; `fixedGraph` keeps it alive.
+    private let fixedGraphReference: Unmanaged<CompiledGraph>?
     private let currentGraph: CurrentGraph?
     private let ownLogger: Logger?
 
@@ -49,8 +51,9 @@ public final class Container: Sendable {
         self.context = context
         root = nil
         fixedGraph = nil
+        fixedGraphReference = nil
         currentGraph = CurrentGraph(appGraph)
-        state = .make(ScopeState())
+        state = .make(publishedCells: 0)
         ownLogger = logger
     }
 
@@ -58,13 +61,16 @@ public final class Container: Sendable {
         scope = .request
         self.context = context
         root = app
-        fixedGraph = app.graph
+        let graph = app.graph
+        fixedGraph = graph
+        fixedGraphReference = .passUnretained(graph)
         currentGraph = nil
-        state = .make(ScopeState())
+        state = .make(publishedCells: graph.scopedCount)
         // Read from the app container when needed: copying a Logger per scope costs retains.
         ownLogger = nil
     }
 
+    @usableFromInline
     var graph: CompiledGraph {
         if let fixedGraph { return fixedGraph }
         // Only the app container has no fixed graph; it always has `currentGraph`.
@@ -78,68 +84,89 @@ public final class Container: Sendable {
     /// Resolves a value of type `T`: `let service = try await container.get(UserService.self)`.
     ///
     /// Inlinable so that, in the caller, a value that is already cached (an instance, a created
-    /// singleton, a scoped value created in this scope) comes back without an async call or an
-    /// unspecialized generic access.
+    /// singleton, a scoped value created in this scope) comes back without an async call, a
+    /// reference count or an unspecialized generic access, and a transient value is built by its
+    /// specialized factory.
     @inlinable
     public func get<T>(_ type: T.Type = T.self) async throws -> T {
-        guard let (slot, graph) = slotForResolution(ObjectIdentifier(type)) else {
+        if let box = cachedBox(for: ObjectIdentifier(type)) {
+            // Every box of a slot keyed by `T` holds a `T` (see `Box`).
+            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
+        }
+        return try await resolveNotCached(type)
+    }
+
+    @inlinable
+    func resolveNotCached<T>(_ type: T.Type) async throws -> T {
+        let graph = self.graph
+        guard !isClosed, let slot = graph.lookup[ObjectIdentifier(type)] else {
             return try await resolveUncached(type)
         }
-        switch fastPath(slot: slot, in: graph) {
-        case .cached(let box):
-            // Every box of a slot keyed by `T` holds a `T` (see `Box`).
-            return unsafeDowncast(box, to: Box<T>.self).value
-        case .transient(let factory, let dependencySlots, let key):
+        if let factory = transientFactory(slot: slot, in: graph) {
             return try await build(
-                unsafeDowncast(factory, to: TypedFactory<T>.self), dependencySlots: dependencySlots, key: key, in: graph)
-        case .slow:
-            return try await resolve(slot: slot, as: type, in: graph)
+                unsafeDowncast(factory.takeUnretainedValue(), to: TypedFactory<T>.self), slot: slot, in: graph)
+        }
+        return try await resolve(slot: slot, as: type, in: graph)
+    }
+
+    /// Whether `close()` has started; nothing is handed out after that.
+    @usableFromInline
+    var isClosed: Bool { state.isClosed }
+
+    /// The cached box for type `id`, if there is one; no reference is taken.
+    @usableFromInline
+    func cachedBox(for id: ObjectIdentifier) -> Unmanaged<AnyBox>? {
+        // The app container keeps every graph it installed alive, so no reference is needed.
+        guard let reference = fixedGraphReference ?? currentGraph?.unmanaged else { return nil }
+        return reference._withUnsafeGuaranteedRef { graph in
+            guard let slot = graph.lookup[id] else { return nil }
+            return cachedBox(slot: slot, in: graph)
         }
     }
 
-    /// The slot providing `id` and the graph it belongs to; `nil` when the scope is closed or
-    /// nothing provides `id` (``resolveUncached(_:)`` then reports which).
+    /// The box of slot `slot` if its value is ready for this container without creating it: an
+    /// instance, a created singleton, or a scoped value created in this request scope. `nil`
+    /// once the container is closed.
     @usableFromInline
-    func slotForResolution(_ id: ObjectIdentifier) -> (Int, CompiledGraph)? {
-        let graph = self.graph
-        guard !state.isClosed, let index = graph.lookup[id] else { return nil }
-        return (index, graph)
+    func cachedBox(slot: Int, in graph: CompiledGraph) -> Unmanaged<AnyBox>? {
+        guard slot >= 0, slot < graph.slotCount, !state.isClosed else { return nil }
+        if let box = graph.publishedBox(slot) { return box }
+        let hot = graph.hot[slot]
+        guard hot.kind == .scoped, scope == .request else { return nil }
+        return state.publishedBox(hot.cacheIndex)
     }
 
-    /// How slot `index` can be resolved without the generic resolver. Synchronous and
-    /// non-generic, so the inlined callers stay small.
+    /// The factory of slot `slot` if it is a transient provider; no reference is taken.
     @usableFromInline
-    func fastPath(slot index: Int, in graph: CompiledGraph) -> FastPath {
-        guard index >= 0, index < graph.slots.count else { return .slow }
-        let slot = graph.slots[index]
-        switch slot.kind {
-        case .instance(let box):
-            return .cached(box)
-        case .factory(let factory, nil):
-            return .transient(factory, dependencySlots: slot.dependencySlots, key: slot.key)
-        case .factory(_, let cacheIndex?):
-            if slot.lifetime == .singleton {
-                return graph.singletonCells[cacheIndex].load().map { .cached($0) } ?? .slow
-            }
-            guard scope == .request else { return .slow }
-            let box: AnyBox? = state.withLock { state in
-                guard cacheIndex < state.cells.count, case .ready(let box) = state.cells[cacheIndex] else { return nil }
-                return box
-            }
-            return box.map { .cached($0) } ?? .slow
-        case .context, .container:
-            return .slow
+    func transientFactory(slot: Int, in graph: CompiledGraph) -> Unmanaged<AnyFactory>? {
+        guard slot >= 0, slot < graph.slotCount else { return nil }
+        let hot = graph.hot[slot]
+        return hot.kind == .transient ? hot.factory : nil
+    }
+
+    /// Whether slot `slot` can be built without suspending: its factory and those of its
+    /// transient dependencies are synchronous, and every cached value they read exists.
+    @usableFromInline
+    func canBuildSynchronously(slot: Int, in graph: CompiledGraph) -> Bool {
+        let hot = graph.hot[slot]
+        guard hot.frontierCount >= 0 else { return false }
+        for offset in 0 ..< hot.frontierCount where cachedBox(slot: graph.slotLists[hot.frontier + offset], in: graph) == nil {
+            return false
         }
+        return true
     }
 
     /// Builds a transient value with its factory, registering its cleanup (if any) with this scope.
     @inlinable
-    func build<T>(
-        _ factory: TypedFactory<T>, dependencySlots: [Int], key: TypeKey, in graph: CompiledGraph
-    ) async throws -> T {
-        var cursor = DependencyCursor(container: self, graph: graph, slots: dependencySlots)
-        let value = try await factory.body(&cursor)
-        if let cleanup = cursor.cleanup { try addCleanup(cleanup, key: key) }
+    func build<T>(_ factory: TypedFactory<T>, slot: Int, in graph: CompiledGraph) async throws -> T {
+        var cursor = DependencyCursor(container: self, graph: graph, slot: slot)
+        let value: T
+        if let syncBody = factory.syncBody, canBuildSynchronously(slot: slot, in: graph) {
+            value = try syncBody(&cursor)
+        } else {
+            value = try await factory.body(&cursor)
+        }
+        if let cleanup = cursor.cleanup { try addCleanup(cleanup, slot: slot, in: graph) }
         return value
     }
 
@@ -173,26 +200,41 @@ public final class Container: Sendable {
         }
         let slot = graph.slots[index]
         switch slot.kind {
-        case .instance(let box):
-            return unsafeDowncast(box, to: Box<T>.self).value
+        case .instance, .context, .container:
+            return try resolveWithoutSuspending(slot: index, as: type, in: graph)
         case .factory(let factory, nil):
-            return try await build(
-                unsafeDowncast(factory, to: TypedFactory<T>.self), dependencySlots: slot.dependencySlots, key: slot.key,
-                in: graph)
+            return try await build(unsafeDowncast(factory, to: TypedFactory<T>.self), slot: index, in: graph)
         case .factory(let factory, let cacheIndex?):
             if slot.lifetime == .singleton {
                 // Lock-free once created, from the app container and from every request scope.
                 if let box = graph.singletonCells[cacheIndex].load() {
+                    graph.publish(box, slot: index)
                     return unsafeDowncast(box, to: Box<T>.self).value
                 }
                 let owner = root ?? self
-                let box = try await owner.cached(slot, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
+                let box = try await owner.cached(
+                    slot, index: index, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
                 return unsafeDowncast(box, to: Box<T>.self).value
             }
             guard scope == .request else {
                 throw ResolutionError(type: slot.key.name, reason: .requestScopedFromApp)
             }
-            let box = try await cached(slot, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
+            let box = try await cached(slot, index: index, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
+            return unsafeDowncast(box, to: Box<T>.self).value
+        }
+    }
+
+    /// Resolves slot `index` without suspending: instances, context values and the container.
+    /// Inside a synchronous build the cached values it reads were checked to exist before the
+    /// build started, so a cached value found missing means the scope closed meanwhile.
+    @usableFromInline
+    func resolveWithoutSuspending<T>(slot index: Int, as type: T.Type, in graph: CompiledGraph) throws -> T {
+        guard index >= 0, index < graph.slots.count else {
+            throw ResolutionError(type: typeName(type), reason: .unregistered)
+        }
+        let slot = graph.slots[index]
+        switch slot.kind {
+        case .instance(let box):
             return unsafeDowncast(box, to: Box<T>.self).value
         case .context(let contextScope):
             return try contextValue(slot, scope: contextScope, as: type)
@@ -200,6 +242,11 @@ public final class Container: Sendable {
             // The slot is keyed by `Container`, so `T` is `Container`.
             guard let container = self as? T else { throw ResolutionError(type: typeName(type), reason: .unregistered) }
             return container
+        case .factory(_, let cacheIndex):
+            if let cacheIndex, slot.lifetime == .singleton, !state.isClosed, let box = graph.singletonCells[cacheIndex].load() {
+                return unsafeDowncast(box, to: Box<T>.self).value
+            }
+            throw ResolutionError(type: slot.key.name, reason: .scopeClosed)
         }
     }
 
@@ -229,7 +276,7 @@ public final class Container: Sendable {
     /// Returns the cached value of a singleton or scoped slot, creating it once. Concurrent first
     /// resolutions wait for the creator instead of running the factory again.
     private func cached<T>(
-        _ slot: Slot, cacheIndex: Int, factory: AnyFactory, as type: T.Type, graph: CompiledGraph
+        _ slot: Slot, index: Int, cacheIndex: Int, factory: AnyFactory, as type: T.Type, graph: CompiledGraph
     ) async throws -> AnyBox {
         while true {
             let action: CacheAction = state.withLock { state in
@@ -269,8 +316,13 @@ public final class Container: Sendable {
             case .create:
                 do {
                     let typed = unsafeDowncast(factory, to: TypedFactory<T>.self)
-                    var cursor = DependencyCursor(container: self, graph: graph, slots: slot.dependencySlots)
-                    let value = try await typed.body(&cursor)
+                    var cursor = DependencyCursor(container: self, graph: graph, slot: index)
+                    let value: T
+                    if let syncBody = typed.syncBody, canBuildSynchronously(slot: index, in: graph) {
+                        value = try syncBody(&cursor)
+                    } else {
+                        value = try await typed.body(&cursor)
+                    }
                     let cleanup = cursor.cleanup
                     let box: AnyBox = Box(value)
                     let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
@@ -280,7 +332,11 @@ public final class Container: Sendable {
                         if let cleanup { state.finalizers.append(Finalizer(key: slot.key, run: cleanup)) }
                         return waiters
                     }
-                    if scope == .app { _ = graph.singletonCells[cacheIndex].storeIfNilThenLoad(box) }
+                    if scope == .app {
+                        graph.publish(graph.singletonCells[cacheIndex].storeIfNilThenLoad(box), slot: index)
+                    } else {
+                        state.publish(box, cell: cacheIndex)
+                    }
                     for waiter in waiters { waiter.resume(returning: box) }
                     return box
                 } catch {
@@ -298,6 +354,10 @@ public final class Container: Sendable {
     }
 
     @usableFromInline
+    func addCleanup(_ cleanup: @escaping Cleanup, slot: Int, in graph: CompiledGraph) throws {
+        try addCleanup(cleanup, key: graph.slots[slot].key)
+    }
+
     func addCleanup(_ cleanup: @escaping Cleanup, key: TypeKey) throws {
         let finalizer = Finalizer(key: key, run: cleanup)
         let accepted = state.withLock { state in

@@ -18,6 +18,11 @@ final class CurrentGraph: Sendable {
 
     deinit { pointer.destroy() }
 
+    /// The current graph without a reference: it stays alive as long as this object.
+    var unmanaged: Unmanaged<CompiledGraph> {
+        pointer.load(ordering: .acquiring)
+    }
+
     var graph: CompiledGraph {
         pointer.load(ordering: .acquiring).takeUnretainedValue()
     }

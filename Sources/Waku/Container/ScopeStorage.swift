@@ -8,55 +8,86 @@ import Musl
 import Darwin
 #endif
 
-/// A container's mutable state, its mutex and its closed flag in one allocation.
+/// A container's mutable state, its mutex, its closed flag and its published cache cells in one
+/// allocation.
 ///
 /// A request scope is opened per message or HTTP request, so what it allocates is paid on every
-/// one; a separate lock object, mutex and atomic would be three allocations instead of one.
-/// The header is the closed flag, read without the lock on every resolution; the single tail
-/// element holds the mutex and the state it guards. `ManagedBuffer` cannot be `Sendable`, so
-/// holders store it `nonisolated(unsafe)`: `State` is only touched inside `withLock`, and the
-/// header only through atomic operations.
-final class ScopeStorage<State>: ManagedBuffer<UnsafeAtomic<Bool>.Storage, ScopeStorage<State>.Guarded> {
-    struct Guarded {
+/// one. The header holds the mutex and the state it guards. The tail holds atomic words: word 0
+/// is the closed flag, read without the lock on every resolution; word `1 + i` is the address of
+/// scoped cache cell `i`'s box once it is ready, so a cached scoped value is read without the
+/// lock. `ManagedBuffer` cannot be `Sendable`, so holders store it `nonisolated(unsafe)`: the
+/// header is only touched inside `withLock`, the tail only through atomic operations.
+final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.Storage> {
+    struct Header {
         var mutex: pthread_mutex_t
-        var state: State
+        var state: Container.ScopeState
+        /// Number of published cells; never changes after `make`, so it is read without the lock.
+        let cellCount: Int
     }
 
-    static func make(_ state: State) -> ScopeStorage<State> {
-        let buffer = create(minimumCapacity: 1) { _ in UnsafeAtomic<Bool>.Storage(false) }
+    /// Storage with `publishedCells` lock-free cells (a request scope's scoped provider count).
+    static func make(publishedCells: Int) -> ScopeStorage {
+        let words = publishedCells + 1
+        let buffer = create(minimumCapacity: words) { _ in
+            Header(mutex: pthread_mutex_t(), state: Container.ScopeState(), cellCount: publishedCells)
+        }
         // `create` returns the dynamic type it was called on, which is always `Self` here.
-        let storage = unsafeDowncast(buffer, to: ScopeStorage<State>.self)
-        storage.withUnsafeMutablePointerToElements { guarded in
-            guarded.initialize(to: Guarded(mutex: pthread_mutex_t(), state: state))
-            pthread_mutex_init(&guarded.pointee.mutex, nil)
+        let storage = unsafeDowncast(buffer, to: ScopeStorage.self)
+        storage.withUnsafeMutablePointers { header, cells in
+            pthread_mutex_init(&header.pointee.mutex, nil)
+            cells.initialize(repeating: UnsafeAtomic<UInt>.Storage(0), count: words)
         }
         return storage
     }
 
+    private var cellCount: Int {
+        @inline(__always) get { withUnsafeMutablePointerToHeader { $0.pointee.cellCount } }
+    }
+
     deinit {
-        withUnsafeMutablePointerToElements { guarded in
-            pthread_mutex_destroy(&guarded.pointee.mutex)
-            _ = guarded.deinitialize(count: 1)
+        withUnsafeMutablePointerToHeader { header in
+            _ = pthread_mutex_destroy(&header.pointee.mutex)
         }
     }
 
     /// Runs `body` with the state, holding the mutex. `body` must never await.
     @inline(__always)
-    func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
-        try withUnsafeMutablePointerToElements { guarded in
-            pthread_mutex_lock(&guarded.pointee.mutex)
-            defer { pthread_mutex_unlock(&guarded.pointee.mutex) }
-            return try body(&guarded.pointee.state)
+    func withLock<R>(_ body: (inout Container.ScopeState) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointerToHeader { header in
+            pthread_mutex_lock(&header.pointee.mutex)
+            defer { pthread_mutex_unlock(&header.pointee.mutex) }
+            return try body(&header.pointee.state)
         }
     }
 
     var isClosed: Bool {
         @inline(__always) get {
-            withUnsafeMutablePointerToHeader { UnsafeAtomic<Bool>(at: $0).load(ordering: .acquiring) }
+            withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0).load(ordering: .acquiring) != 0 }
         }
     }
 
     func markClosed() {
-        withUnsafeMutablePointerToHeader { UnsafeAtomic<Bool>(at: $0).store(true, ordering: .releasing) }
+        withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0).store(1, ordering: .releasing) }
+    }
+
+    /// The box of scoped cell `index` once it is ready; no reference is taken.
+    @inline(__always)
+    func publishedBox(_ index: Int) -> Unmanaged<AnyBox>? {
+        guard index >= 0, index < cellCount else { return nil }
+        let address = withUnsafeMutablePointerToElements {
+            UnsafeAtomic<UInt>(at: $0 + 1 + index).load(ordering: .acquiring)
+        }
+        guard let pointer = UnsafeRawPointer(bitPattern: address) else { return nil }
+        return Unmanaged<AnyBox>.fromOpaque(pointer)
+    }
+
+    /// Publishes a ready cell. The caller keeps `box` alive for the storage's lifetime (it is
+    /// also stored in the state's cells, which are only emptied on deinit).
+    func publish(_ box: AnyBox, cell index: Int) {
+        guard index >= 0, index < cellCount else { return }
+        let address = UInt(bitPattern: Unmanaged.passUnretained(box).toOpaque())
+        withUnsafeMutablePointerToElements {
+            UnsafeAtomic<UInt>(at: $0 + 1 + index).store(address, ordering: .releasing)
+        }
     }
 }

@@ -46,4 +46,10 @@ final class Slot: Sendable {
             key: provider.key, lifetime: provider.lifetime, kind: kind,
             dependencySlots: provider.dependencies.map { index[$0.id] ?? -1 })
     }
+
+    /// Whether the slot's factory can run without suspending.
+    var isSynchronousFactory: Bool {
+        if case .factory(let factory, _) = kind { return factory.isSynchronous }
+        return false
+    }
 }

@@ -3,6 +3,7 @@
 /// `Dictionary<ObjectIdentifier, Int>` hashes every lookup with SipHash, which costs more than
 /// the rest of a cached resolution. Metatype addresses are unique and already well spread, so a
 /// multiplicative hash and linear probing are enough, and the table is immutable once built.
+@usableFromInline
 struct TypeIndex: Sendable {
     /// Keys as raw addresses; `0` marks an empty bucket (no metatype lives at address 0).
     private let keys: [UInt]
@@ -34,7 +35,7 @@ struct TypeIndex: Sendable {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }
 
-    @inline(__always)
+    @usableFromInline @inline(__always)
     subscript(id: ObjectIdentifier) -> Int? {
         let key = UInt(bitPattern: id)
         return keys.withUnsafeBufferPointer { keys -> Int? in

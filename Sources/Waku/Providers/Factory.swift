@@ -4,7 +4,17 @@
 @usableFromInline
 // @unchecked: subclasses are immutable; they hold only `let` Sendable closures.
 package class AnyFactory: @unchecked Sendable {
-    @usableFromInline init() {}
+    /// Whether the factory can build its value without suspending.
+    @usableFromInline let isSynchronous: Bool
+    @usableFromInline init(isSynchronous: Bool = false) { self.isSynchronous = isSynchronous }
+
+    /// Builds the value without suspending; only for a synchronous factory, and only when every
+    /// cached value the build reads exists. Overridden by `TypedFactory`, so code that is generic
+    /// over the value type (a parameter pack's elements) calls it virtually, without looking up
+    /// `TypedFactory<Value>`'s metadata at run time.
+    @usableFromInline func buildSync<Value>(_ cursor: inout DependencyCursor, as type: Value.Type) throws -> Value {
+        try unsafeDowncast(self, to: TypedFactory<Value>.self).buildSync(&cursor, as: type)
+    }
 }
 
 /// The cleanup registered with a scope for a value it created.
@@ -13,67 +23,43 @@ package typealias Cleanup = @Sendable () async throws -> Void
 
 
 @usableFromInline
-// @unchecked: immutable; `body` is a Sendable closure.
+// @unchecked: immutable; `body` and `syncBody` are Sendable closures.
 package final class TypedFactory<Value>: AnyFactory, @unchecked Sendable {
     /// Builds the value; a cleanup, if any, is handed back in `cursor.cleanup`.
     @usableFromInline
     package typealias Body = @Sendable (inout DependencyCursor) async throws -> Value
-    @usableFromInline let body: Body
-    @usableFromInline init(_ body: @escaping Body) { self.body = body }
-}
-
-/// Resolves the dependencies of one factory call in parameter order, using the slot indices the
-/// graph compiler precomputed, so a resolution never hashes a type to find a dependency.
-@usableFromInline
-package struct DependencyCursor {
-    @usableFromInline let container: Container
-    /// The graph the resolution started with, so a factory's dependencies never reload it.
-    @usableFromInline let graph: CompiledGraph
-    @usableFromInline let slots: [Int]
-    @usableFromInline var position = 0
-    /// Set by a factory whose value needs a cleanup.
-    @usableFromInline var cleanup: Cleanup?
-
+    /// The same, for a synchronous function.
     @usableFromInline
-    init(container: Container, graph: CompiledGraph, slots: [Int]) {
-        self.container = container
-        self.graph = graph
-        self.slots = slots
+    package typealias SyncBody = @Sendable (inout DependencyCursor) throws -> Value
+    @usableFromInline let body: Body
+    @usableFromInline let syncBody: SyncBody?
+
+    @usableFromInline init(_ body: @escaping Body) {
+        self.body = body
+        syncBody = nil
+        super.init()
     }
 
-    /// Resolves the next parameter. Inlined into the factory closures, which are specialized
-    /// where providers are declared: a cached dependency comes back synchronously and a
-    /// transient one is built by calling its factory directly, without the generic resolver.
-    @inlinable
-    mutating func next<D>(_ type: D.Type) async throws -> D {
-        let slot = slots[position]
-        position += 1
-        switch container.fastPath(slot: slot, in: graph) {
-        case .cached(let box):
-            return unsafeDowncast(box, to: Box<D>.self).value
-        case .transient(let factory, let dependencySlots, let key):
-            return try await container.build(
-                unsafeDowncast(factory, to: TypedFactory<D>.self), dependencySlots: dependencySlots, key: key, in: graph)
-        case .slow:
-            return try await container.resolve(slot: slot, as: type, in: graph)
-        }
+    /// A factory for a synchronous function.
+    @usableFromInline init(_ body: @escaping Body, sync syncBody: @escaping SyncBody) {
+        self.body = body
+        self.syncBody = syncBody
+        super.init(isSynchronous: true)
     }
-}
 
-/// What a resolution can do without the generic resolver.
-@usableFromInline
-enum FastPath {
-    /// An instance, or a singleton or scoped value already created.
-    case cached(AnyBox)
-    /// A transient provider: call its factory with these dependency slots.
-    case transient(AnyFactory, dependencySlots: [Int], key: TypeKey)
-    /// Anything else (creating a cached value, context values, errors).
-    case slow
+    /// `Requested` is always `Value` (every factory of a slot builds the slot key's type).
+    @usableFromInline
+    override func buildSync<Requested>(_ cursor: inout DependencyCursor, as type: Requested.Type) throws -> Requested {
+        guard let syncBody else { throw ResolutionError(type: typeName(Value.self), reason: .scopeClosed) }
+        return unsafeBitCast(try syncBody(&cursor), to: Requested.self)
+    }
 }
 
 /// A factory with its dependency list, built from any function by parameter packs.
 ///
-/// `Factory(UserService.init)` resolves each parameter of the initializer by its type.
+/// `Factory(UserService.init)` resolves each parameter of the initializer by its type. A
+/// synchronous function (most initializers) is kept synchronous, so building its value, and
+/// its transient dependencies, needs no async call once the cached values it reads exist.
 ///
 /// The initializers are inlinable so the closure that calls `function` is specialized where the
 /// provider is declared, with the concrete parameter types, instead of walking a parameter pack
@@ -86,13 +72,19 @@ public struct Factory<Value: Sendable>: Sendable {
     /// Wraps a function whose parameters are resolved from the container by type.
     @inlinable
     public init<each Dependency>(_ function: @escaping @Sendable (repeat each Dependency) async throws -> Value) {
-        var dependencies: [TypeKey] = []
-        repeat dependencies.append(TypeKey((each Dependency).self))
-        self.dependencies = dependencies
-        implementation = TypeName(Value.self)
-        make = TypedFactory { cursor in
+        self.init(dependencies: Self.keys(repeat (each Dependency).self), make: TypedFactory { cursor in
             try await function(repeat try await cursor.next((each Dependency).self))
-        }
+        })
+    }
+
+    /// Wraps a synchronous function whose parameters are resolved from the container by type.
+    @inlinable
+    public init<each Dependency>(_ function: @escaping @Sendable (repeat each Dependency) throws -> Value) {
+        self.init(
+            dependencies: Self.keys(repeat (each Dependency).self),
+            make: TypedFactory(
+                { cursor in try function(repeat try await cursor.next((each Dependency).self)) },
+                sync: { cursor in try function(repeat try cursor.nextSync((each Dependency).self)) }))
     }
 
     /// Wraps a function that returns its value with a cleanup.
@@ -100,20 +92,50 @@ public struct Factory<Value: Sendable>: Sendable {
     public init<each Dependency>(
         _ function: @escaping @Sendable (repeat each Dependency) async throws -> Finalized<Value>
     ) {
-        var dependencies: [TypeKey] = []
-        repeat dependencies.append(TypeKey((each Dependency).self))
-        self.dependencies = dependencies
-        implementation = TypeName(Value.self)
-        make = TypedFactory { cursor in
+        self.init(dependencies: Self.keys(repeat (each Dependency).self), make: TypedFactory { cursor in
             let finalized = try await function(repeat try await cursor.next((each Dependency).self))
             cursor.cleanup = finalized.cleanup
             return finalized.value
-        }
+        })
+    }
+
+    /// Wraps a synchronous function that returns its value with a cleanup.
+    @inlinable
+    public init<each Dependency>(
+        _ function: @escaping @Sendable (repeat each Dependency) throws -> Finalized<Value>
+    ) {
+        self.init(
+            dependencies: Self.keys(repeat (each Dependency).self),
+            make: TypedFactory(
+                { cursor in
+                    let finalized = try function(repeat try await cursor.next((each Dependency).self))
+                    cursor.cleanup = finalized.cleanup
+                    return finalized.value
+                },
+                sync: { cursor in
+                    let finalized = try function(repeat try cursor.nextSync((each Dependency).self))
+                    cursor.cleanup = finalized.cleanup
+                    return finalized.value
+                }))
+    }
+
+    @usableFromInline
+    init(dependencies: [TypeKey], make: TypedFactory<Value>) {
+        self.dependencies = dependencies
+        implementation = TypeName(Value.self)
+        self.make = make
     }
 
     init(dependencies: [TypeKey], implementation: TypeName, make: TypedFactory<Value>) {
         self.dependencies = dependencies
         self.implementation = implementation
         self.make = make
+    }
+
+    @usableFromInline
+    static func keys<each Dependency>(_ types: repeat (each Dependency).Type) -> [TypeKey] {
+        var keys: [TypeKey] = []
+        repeat keys.append(TypeKey(each types))
+        return keys
     }
 }

@@ -41,6 +41,11 @@ public struct Provider: Sendable, CustomStringConvertible {
         self.multi = multi
     }
 
+    /// Whether the provider's factory is synchronous, so its values (and transient values that
+    /// depend on them) are built without an async call once the cached values they read exist.
+    /// Providers without a factory (instances, context values) are never built at all.
+    package var isSynchronous: Bool { factory?.isSynchronous ?? false }
+
     /// Whether this provider is a contribution to a multi-binding.
     public var isMultiBinding: Bool { multi != nil }
 

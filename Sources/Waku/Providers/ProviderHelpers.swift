@@ -20,10 +20,29 @@ public func singleton<T: Sendable, each D>(
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func singleton<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) throws -> T, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .singleton, condition)
+}
+
 /// Binds an interface: `singleton((any ILogger).self, ConsoleLogger.init)`.
 @inlinable
 public func singleton<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    when condition: Condition? = nil
+) -> Provider {
+    makeProvider(I.self, Factory(factory), .singleton, condition)
+}
+
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func singleton<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> I,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
@@ -37,10 +56,29 @@ public func singleton<T: Sendable, each D>(
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func singleton<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) throws -> Finalized<T>, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .singleton, condition)
+}
+
 /// An interface-bound singleton with a cleanup.
 @inlinable
 public func singleton<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<I>,
+    when condition: Condition? = nil
+) -> Provider {
+    makeProvider(I.self, Factory(factory), .singleton, condition)
+}
+
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func singleton<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> Finalized<I>,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
@@ -56,10 +94,29 @@ public func scoped<T: Sendable, each D>(
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func scoped<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) throws -> T, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .scoped, condition)
+}
+
 /// A request-scoped interface binding.
 @inlinable
 public func scoped<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    when condition: Condition? = nil
+) -> Provider {
+    makeProvider(I.self, Factory(factory), .scoped, condition)
+}
+
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func scoped<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> I,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
@@ -73,10 +130,29 @@ public func scoped<T: Sendable, each D>(
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func scoped<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) throws -> Finalized<T>, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .scoped, condition)
+}
+
 /// A request-scoped interface binding with a cleanup.
 @inlinable
 public func scoped<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<I>,
+    when condition: Condition? = nil
+) -> Provider {
+    makeProvider(I.self, Factory(factory), .scoped, condition)
+}
+
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func scoped<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> Finalized<I>,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
@@ -92,6 +168,15 @@ public func transient<T: Sendable, each D>(
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func transient<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) throws -> T, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .transient, condition)
+}
+
 /// A transient interface binding.
 @inlinable
 public func transient<I: Sendable, each D>(
@@ -101,10 +186,29 @@ public func transient<I: Sendable, each D>(
     makeProvider(I.self, Factory(factory), .transient, condition)
 }
 
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func transient<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> I,
+    when condition: Condition? = nil
+) -> Provider {
+    makeProvider(I.self, Factory(factory), .transient, condition)
+}
+
 /// A transient value with a cleanup, run when the resolving scope closes.
 @inlinable
 public func transient<T: Sendable, each D>(
     _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<T>, when condition: Condition? = nil
+) -> Provider {
+    makeProvider(T.self, Factory(factory), .transient, condition)
+}
+
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func transient<T: Sendable, each D>(
+    _ factory: @escaping @Sendable (repeat each D) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
@@ -137,6 +241,16 @@ public func contextual<T: Sendable>(_ type: T.Type, scope: Scope = .request) -> 
 @inlinable
 public func many<I: Sendable, each D>(
     _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    lifetime: Lifetime = .scoped, when condition: Condition? = nil
+) -> Provider {
+    many(interface, Factory(factory), lifetime: lifetime, when: condition)
+}
+
+/// The same, for a synchronous function (most initializers): its value, and its transient
+/// dependencies, are then built without an async call once the cached values they read exist.
+@inlinable
+public func many<I: Sendable, each D>(
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> I,
     lifetime: Lifetime = .scoped, when condition: Condition? = nil
 ) -> Provider {
     many(interface, Factory(factory), lifetime: lifetime, when: condition)

@@ -1,0 +1,128 @@
+/// Resolves the dependencies of one factory call in parameter order, using the slot indices the
+/// graph compiler precomputed, so a resolution never hashes a type to find a dependency.
+///
+/// The container and graph are held unmanaged: a cursor lives only inside one resolution, whose
+/// caller holds the container, and the container keeps every graph it resolved with alive. Strong
+/// references here would be retained and released around every call the cursor makes.
+@usableFromInline
+package struct DependencyCursor {
+    @usableFromInline let containerReference: Unmanaged<Container>
+    /// The graph the resolution started with, so a factory's dependencies never reload it.
+    @usableFromInline let graphReference: Unmanaged<CompiledGraph>
+    /// The factory's dependency slots, in the graph's `slotLists`.
+    @usableFromInline let slots: UnsafeMutablePointer<Int>
+    @usableFromInline let count: Int
+    @usableFromInline var position = 0
+    /// Set by a factory whose value needs a cleanup.
+    @usableFromInline var cleanup: Cleanup?
+
+    /// A cursor over the dependencies of `slot`.
+    @usableFromInline
+    init(container: Unmanaged<Container>, graph: Unmanaged<CompiledGraph>, slot: Int) {
+        containerReference = container
+        graphReference = graph
+        let hot = graph._withUnsafeGuaranteedRef { $0.hot[slot] }
+        slots = graph._withUnsafeGuaranteedRef { $0.slotLists } + hot.dependencies
+        count = hot.dependencyCount
+    }
+
+    @usableFromInline
+    init(container: Container, graph: CompiledGraph, slot: Int) {
+        self.init(container: .passUnretained(container), graph: .passUnretained(graph), slot: slot)
+    }
+
+    var container: Container { containerReference.takeUnretainedValue() }
+    var graph: CompiledGraph { graphReference.takeUnretainedValue() }
+
+    /// What the next dependency needs.
+    @usableFromInline
+    enum Probe {
+        /// Its value exists: an instance, a created singleton, a scoped value of this scope.
+        case cached(Unmanaged<AnyBox>)
+        /// A transient provider, and whether it can be built without suspending.
+        case transient(Unmanaged<AnyFactory>, synchronous: Bool)
+        /// Anything else: the generic resolver handles it.
+        case other
+    }
+
+    /// Advances to the next dependency: its slot, and what it needs. Non-generic, so pack
+    /// expansions (which the optimizer does not specialize per element) share one copy.
+    @usableFromInline
+    mutating func advance(checkingSynchronous: Bool) -> (slot: Int, probe: Probe) {
+        let slot = position < count ? slots[position] : -1
+        position += 1
+        return containerReference._withUnsafeGuaranteedRef { container in
+            graphReference._withUnsafeGuaranteedRef { graph in
+                if let box = container.cachedBox(slot: slot, in: graph) { return (slot, .cached(box)) }
+                if let factory = container.transientFactory(slot: slot, in: graph) {
+                    let synchronous = checkingSynchronous && container.canBuildSynchronously(slot: slot, in: graph)
+                    return (slot, .transient(factory, synchronous: synchronous))
+                }
+                return (slot, .other)
+            }
+        }
+    }
+
+    /// Resolves the next parameter: a cached dependency comes back without suspending and a
+    /// transient one is built by its factory directly, without the generic resolver.
+    ///
+    /// Called from pack-expansion closures, which the optimizer does not specialize per element,
+    /// so it stays away from `Box<D>` and `TypedFactory<D>` (each mention would look up generic
+    /// metadata at run time) and goes through the virtual ``AnyBox/read(as:)`` and
+    /// ``AnyFactory/buildSync(_:as:)``.
+    @inlinable
+    mutating func next<D>(_ type: D.Type) async throws -> D {
+        let (slot, probe) = advance(checkingSynchronous: true)
+        switch probe {
+        case .cached(let box):
+            return box._withUnsafeGuaranteedRef { $0.read(as: D.self) }
+        case .transient(let factory, synchronous: true):
+            return try buildNested(factory, slot: slot, as: D.self)
+        case .transient(let factory, synchronous: false):
+            return try await containerReference.takeUnretainedValue().build(
+                unsafeDowncast(factory.takeUnretainedValue(), to: TypedFactory<D>.self), slot: slot,
+                in: graphReference.takeUnretainedValue())
+        case .other:
+            return try await containerReference.takeUnretainedValue().resolve(
+                slot: slot, as: type, in: graphReference.takeUnretainedValue())
+        }
+    }
+
+    /// Resolves the next parameter without suspending. Only called by a synchronous build, which
+    /// checked first that every cached value it reads exists.
+    @inlinable
+    mutating func nextSync<D>(_ type: D.Type) throws -> D {
+        let (slot, probe) = advance(checkingSynchronous: false)
+        switch probe {
+        case .cached(let box):
+            return box._withUnsafeGuaranteedRef { $0.read(as: D.self) }
+        case .transient(let factory, _):
+            return try buildNested(factory, slot: slot, as: D.self)
+        case .other:
+            return try resolveWithoutSuspending(slot: slot, as: type)
+        }
+    }
+
+    /// Builds a transient dependency without suspending, registering its cleanup if it has one.
+    @inlinable
+    func buildNested<D>(_ factory: Unmanaged<AnyFactory>, slot: Int, as type: D.Type) throws -> D {
+        var nested = DependencyCursor(container: containerReference, graph: graphReference, slot: slot)
+        let value = try factory._withUnsafeGuaranteedRef { try $0.buildSync(&nested, as: type) }
+        if let cleanup = nested.cleanup { try register(cleanup, slot: slot) }
+        return value
+    }
+
+    @usableFromInline
+    func register(_ cleanup: @escaping Cleanup, slot: Int) throws {
+        try containerReference._withUnsafeGuaranteedRef { container in
+            try graphReference._withUnsafeGuaranteedRef { try container.addCleanup(cleanup, slot: slot, in: $0) }
+        }
+    }
+
+    @usableFromInline
+    func resolveWithoutSuspending<D>(slot: Int, as type: D.Type) throws -> D {
+        try containerReference._withUnsafeGuaranteedRef { container in
+            try graphReference._withUnsafeGuaranteedRef { try container.resolveWithoutSuspending(slot: slot, as: type, in: $0) }
+        }
+    }
+}
