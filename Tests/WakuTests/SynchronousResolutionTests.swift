@@ -195,4 +195,52 @@ struct SynchronousResolutionTests {
         #expect(Set(sessionSerials).count == scopes)
         #expect(sessions.value == scopes)
     }
+
+    // One type per parameter position, so a swapped or skipped dependency shows in the result.
+    struct P1: Sendable { let v = 1 }
+    struct P2: Sendable { let v = 2 }
+    struct P3: Sendable { let v = 3 }
+    struct P4: Sendable { let v = 4 }
+    struct P5: Sendable { let v = 5 }
+    struct Arity: Sendable { let digits: [Int] }
+    protocol Labeled: Sendable { var label: String { get } }
+    struct Plugin: Labeled { let label: String }
+
+    struct ArityModule: Module {
+        let cleanups: Counter
+        var providers: [Provider] {
+            let cleanups = cleanups
+            return [
+                object(P1()), object(P2()), object(P3()), object(P4()), object(P5()),
+                // One provider per arity; 1 to 4 use the fixed-arity overloads, 5 the pack form.
+                transient { (a: P1) -> Arity in Arity(digits: [a.v]) },
+                scoped((any Labeled).self) { (a: P1, b: P2) -> any Labeled in Plugin(label: "\(a.v)\(b.v)") },
+                singleton { (a: P1, b: P2, c: P3) -> Finalized<String> in
+                    Finalized("\(a.v)\(b.v)\(c.v)") { cleanups.next() }
+                },
+                transient { (a: P1, b: P2, c: P3, d: P4) -> [Int] in [a.v, b.v, c.v, d.v] },
+                transient { (a: P1, b: P2, c: P3, d: P4, e: P5) -> Set<Int> in [a.v, b.v, c.v, d.v, e.v] },
+                many((any Labeled).self) { (b: P2, a: P1) -> any Labeled in Plugin(label: "m\(b.v)\(a.v)") },
+            ]
+        }
+    }
+
+    @Test func everyArityResolvesItsParametersInOrder() async throws {
+        #expect(transient { (_: P1) -> Int in 0 }.isSynchronous)
+        #expect(transient { (_: P1, _: P2, _: P3, _: P4, _: P5) -> Int in 0 }.isSynchronous)
+        #expect(!transient { (_: P1, _: P2) async -> Int in 0 }.isSynchronous)
+        let cleanups = Counter()
+        let app = try await WakuFactory(ArityModule(cleanups: cleanups)).create()
+        try await app.withContainer { (scope: Container) async throws in
+            #expect(try await scope.get(Arity.self).digits == [1])
+            #expect(try await scope.get((any Labeled).self).label == "12")
+            #expect(try await scope.get(String.self) == "123")
+            #expect(try await scope.get([Int].self) == [1, 2, 3, 4])
+            #expect(try await scope.get(Set<Int>.self) == [1, 2, 3, 4, 5])
+            #expect(try await scope.get([any Labeled].self).map(\.label) == ["m21"])
+        }
+        #expect(cleanups.value == 0)
+        try await app.close()
+        #expect(cleanups.value == 1)
+    }
 }
