@@ -137,6 +137,10 @@ public final class WakuApplication: Sendable, Service {
 
     /// Opens a request scope, runs `body` with its container, and always closes the scope: cleanups
     /// run in reverse creation order even when `body` throws.
+    ///
+    /// Inlinable so `body` is called directly, without an async closure call, and a scope that
+    /// created nothing needing cleanup closes without an async call.
+    @inlinable
     public func withContainer<R>(
         context: ContextValues = ContextValues(),
         isolation: isolated (any Actor)? = #isolation,
@@ -150,10 +154,8 @@ public final class WakuApplication: Sendable, Service {
             await scope.close()
             throw error
         }
-        let finalizers = scope.takeFinalizersForClose()
-        if finalizers.isEmpty { return result }
-        let errors = await scope.run(finalizers)
-        if let first = errors.first { throw first }
+        if scope.closeIfNothingToCleanUp() { return result }
+        try await scope.closeRunningCleanups()
         return result
     }
 

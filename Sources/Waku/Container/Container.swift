@@ -10,7 +10,8 @@ import Logging
 public final class Container: Sendable {
     /// The scope this container serves.
     public let scope: Scope
-    let context: ContextValues
+    /// `nil` when empty, so the common scope without context values copies no dictionary.
+    let context: ContextValues?
     /// The app container; `nil` for the app container itself.
     let root: Container?
     /// Cache cells, finalizers and the closed flag (set once `close()` starts; `get` checks it
@@ -48,7 +49,7 @@ public final class Container: Sendable {
 
     init(appGraph: CompiledGraph, context: ContextValues, logger: Logger) {
         scope = .app
-        self.context = context
+        self.context = context.isEmpty ? nil : context
         root = nil
         fixedGraph = nil
         fixedGraphReference = nil
@@ -57,9 +58,10 @@ public final class Container: Sendable {
         ownLogger = logger
     }
 
+    @usableFromInline
     init(requestOf app: Container, context: ContextValues) {
         scope = .request
-        self.context = context
+        self.context = context.isEmpty ? nil : context
         root = app
         let graph = app.graph
         fixedGraph = graph
@@ -260,7 +262,7 @@ public final class Container: Sendable {
         case (.request, .app):
             throw ResolutionError(type: slot.key.name, reason: .requestScopedFromApp)
         }
-        guard let box = source.context.box(for: slot.key.id) else {
+        guard let box = source.context?.box(for: slot.key.id) else {
             throw ResolutionError(type: slot.key.name, reason: .contextNotSupplied(contextScope))
         }
         return unsafeDowncast(box, to: Box<T>.self).value
@@ -374,11 +376,32 @@ public final class Container: Sendable {
 
     /// Runs every cleanup in reverse creation order. Later resolutions fail with `scopeClosed`.
     /// Returns the errors cleanups threw; every cleanup runs regardless.
-    @discardableResult
+    @usableFromInline @discardableResult
     func close() async -> [any Error] {
         let finalizers = takeFinalizersForClose()
         guard !finalizers.isEmpty else { return [] }
         return await run(finalizers)
+    }
+
+    /// Closes the scope if it registered no cleanups; returns whether it did. Synchronous, so a
+    /// scope that created nothing needing cleanup closes without an async call.
+    @usableFromInline
+    func closeIfNothingToCleanUp() -> Bool {
+        let closed = state.withLock { state -> Bool in
+            guard state.finalizers.isEmpty else { return false }
+            state.closed = true
+            return true
+        }
+        if closed { state.markClosed() }
+        return closed
+    }
+
+    /// Closes the scope, running its cleanups; throws the first error a cleanup threw (every
+    /// cleanup runs regardless).
+    @usableFromInline
+    func closeRunningCleanups() async throws {
+        let errors = await close()
+        if let first = errors.first { throw first }
     }
 
     /// Marks the scope closed and hands back its cleanups (empty if it was closed already).

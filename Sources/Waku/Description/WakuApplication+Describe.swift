@@ -4,7 +4,7 @@ extension WakuApplication {
     ///
     /// It reads the built application only: it works before ``initialize()`` and starts nothing.
     public func describe() -> ApplicationDescription {
-        let activation = ActivationContext(context: container.context)
+        let activation = ActivationContext(context: container.context ?? ContextValues())
         var description = ApplicationDescription(modules: modules.map { module in
             ApplicationDescription.ModuleEntry(
                 name: module.identity.name,
