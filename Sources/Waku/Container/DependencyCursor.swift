@@ -64,24 +64,20 @@ package struct DependencyCursor {
     }
 
     /// Resolves the next parameter: a cached dependency comes back without suspending and a
-    /// transient one is built by its factory directly, without the generic resolver.
-    ///
-    /// Called from pack-expansion closures, which the optimizer does not specialize per element,
-    /// so it stays away from `Box<D>` and `TypedFactory<D>` (each mention would look up generic
-    /// metadata at run time) and goes through the virtual ``AnyBox/read(as:)`` and
-    /// ``AnyFactory/buildSync(_:as:)``.
+    /// transient one is built by its factory directly, without the generic resolver. For
+    /// closures with concrete parameter types (the fixed-arity factories), where this is
+    /// specialized.
     @inlinable
     mutating func next<D>(_ type: D.Type) async throws -> D {
         let (slot, probe) = advance(checkingSynchronous: true)
         switch probe {
         case .cached(let box):
-            return box._withUnsafeGuaranteedRef { $0.read(as: D.self) }
-        case .transient(let factory, synchronous: true):
-            return try buildNested(factory, slot: slot, as: D.self)
-        case .transient(let factory, synchronous: false):
+            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<D>.self).value }
+        case .transient(let factory, let synchronous):
+            let typed = factory._withUnsafeGuaranteedRef { unsafeDowncast($0, to: TypedFactory<D>.self) }
+            if synchronous, let syncBody = typed.syncBody { return try buildNested(syncBody, slot: slot) }
             return try await containerReference.takeUnretainedValue().build(
-                unsafeDowncast(factory.takeUnretainedValue(), to: TypedFactory<D>.self), slot: slot,
-                in: graphReference.takeUnretainedValue())
+                typed, slot: slot, in: graphReference.takeUnretainedValue())
         case .other:
             return try await containerReference.takeUnretainedValue().resolve(
                 slot: slot, as: type, in: graphReference.takeUnretainedValue())
@@ -95,9 +91,47 @@ package struct DependencyCursor {
         let (slot, probe) = advance(checkingSynchronous: false)
         switch probe {
         case .cached(let box):
+            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<D>.self).value }
+        case .transient(let factory, _):
+            let typed = factory._withUnsafeGuaranteedRef { unsafeDowncast($0, to: TypedFactory<D>.self) }
+            guard let syncBody = typed.syncBody else { return try resolveWithoutSuspending(slot: slot, as: type) }
+            return try buildNested(syncBody, slot: slot)
+        case .other:
+            return try resolveWithoutSuspending(slot: slot, as: type)
+        }
+    }
+
+    /// ``next(_:)`` for pack-expansion closures, which the optimizer does not specialize per
+    /// element: it stays away from `Box<D>` and `TypedFactory<D>` (each mention would look up
+    /// generic metadata at run time there) and goes through the virtual ``AnyBox/read(as:)`` and
+    /// ``AnyFactory/buildSync(_:as:)``.
+    @inlinable
+    mutating func nextElement<D>(_ type: D.Type) async throws -> D {
+        let (slot, probe) = advance(checkingSynchronous: true)
+        switch probe {
+        case .cached(let box):
+            return box._withUnsafeGuaranteedRef { $0.read(as: D.self) }
+        case .transient(let factory, synchronous: true):
+            return try buildNestedElement(factory, slot: slot, as: D.self)
+        case .transient(let factory, synchronous: false):
+            return try await containerReference.takeUnretainedValue().build(
+                unsafeDowncast(factory.takeUnretainedValue(), to: TypedFactory<D>.self), slot: slot,
+                in: graphReference.takeUnretainedValue())
+        case .other:
+            return try await containerReference.takeUnretainedValue().resolve(
+                slot: slot, as: type, in: graphReference.takeUnretainedValue())
+        }
+    }
+
+    /// ``nextSync(_:)`` for pack-expansion closures (see ``nextElement(_:)``).
+    @inlinable
+    mutating func nextSyncElement<D>(_ type: D.Type) throws -> D {
+        let (slot, probe) = advance(checkingSynchronous: false)
+        switch probe {
+        case .cached(let box):
             return box._withUnsafeGuaranteedRef { $0.read(as: D.self) }
         case .transient(let factory, _):
-            return try buildNested(factory, slot: slot, as: D.self)
+            return try buildNestedElement(factory, slot: slot, as: D.self)
         case .other:
             return try resolveWithoutSuspending(slot: slot, as: type)
         }
@@ -105,7 +139,16 @@ package struct DependencyCursor {
 
     /// Builds a transient dependency without suspending, registering its cleanup if it has one.
     @inlinable
-    func buildNested<D>(_ factory: Unmanaged<AnyFactory>, slot: Int, as type: D.Type) throws -> D {
+    func buildNested<D>(_ body: TypedFactory<D>.SyncBody, slot: Int) throws -> D {
+        var nested = DependencyCursor(container: containerReference, graph: graphReference, slot: slot)
+        let value = try body(&nested)
+        if let cleanup = nested.cleanup { try register(cleanup, slot: slot) }
+        return value
+    }
+
+    /// ``buildNested(_:slot:)`` through the factory's virtual build, for pack-expansion closures.
+    @inlinable
+    func buildNestedElement<D>(_ factory: Unmanaged<AnyFactory>, slot: Int, as type: D.Type) throws -> D {
         var nested = DependencyCursor(container: containerReference, graph: graphReference, slot: slot)
         let value = try factory._withUnsafeGuaranteedRef { try $0.buildSync(&nested, as: type) }
         if let cleanup = nested.cleanup { try register(cleanup, slot: slot) }

@@ -73,7 +73,7 @@ public struct Factory<Value: Sendable>: Sendable {
     @inlinable
     public init<each Dependency>(_ function: @escaping @Sendable (repeat each Dependency) async throws -> Value) {
         self.init(dependencies: Self.keys(repeat (each Dependency).self), make: TypedFactory { cursor in
-            try await function(repeat try await cursor.next((each Dependency).self))
+            try await function(repeat try await cursor.nextElement((each Dependency).self))
         })
     }
 
@@ -83,8 +83,8 @@ public struct Factory<Value: Sendable>: Sendable {
         self.init(
             dependencies: Self.keys(repeat (each Dependency).self),
             make: TypedFactory(
-                { cursor in try function(repeat try await cursor.next((each Dependency).self)) },
-                sync: { cursor in try function(repeat try cursor.nextSync((each Dependency).self)) }))
+                { cursor in try function(repeat try await cursor.nextElement((each Dependency).self)) },
+                sync: { cursor in try function(repeat try cursor.nextSyncElement((each Dependency).self)) }))
     }
 
     /// Wraps a function that returns its value with a cleanup.
@@ -93,7 +93,7 @@ public struct Factory<Value: Sendable>: Sendable {
         _ function: @escaping @Sendable (repeat each Dependency) async throws -> Finalized<Value>
     ) {
         self.init(dependencies: Self.keys(repeat (each Dependency).self), make: TypedFactory { cursor in
-            let finalized = try await function(repeat try await cursor.next((each Dependency).self))
+            let finalized = try await function(repeat try await cursor.nextElement((each Dependency).self))
             cursor.cleanup = finalized.cleanup
             return finalized.value
         })
@@ -108,12 +108,12 @@ public struct Factory<Value: Sendable>: Sendable {
             dependencies: Self.keys(repeat (each Dependency).self),
             make: TypedFactory(
                 { cursor in
-                    let finalized = try function(repeat try await cursor.next((each Dependency).self))
+                    let finalized = try function(repeat try await cursor.nextElement((each Dependency).self))
                     cursor.cleanup = finalized.cleanup
                     return finalized.value
                 },
                 sync: { cursor in
-                    let finalized = try function(repeat try cursor.nextSync((each Dependency).self))
+                    let finalized = try function(repeat try cursor.nextSyncElement((each Dependency).self))
                     cursor.cleanup = finalized.cleanup
                     return finalized.value
                 }))
