@@ -146,24 +146,12 @@ public final class Container: Sendable {
         return hot.kind == .transient ? hot.factory : nil
     }
 
-    /// Whether slot `slot` can be built without suspending: its factory and those of its
-    /// transient dependencies are synchronous, and every cached value they read exists.
-    @usableFromInline
-    func canBuildSynchronously(slot: Int, in graph: CompiledGraph) -> Bool {
-        let hot = graph.hot[slot]
-        guard hot.frontierCount >= 0 else { return false }
-        for offset in 0 ..< hot.frontierCount where cachedBox(slot: graph.slotLists[hot.frontier + offset], in: graph) == nil {
-            return false
-        }
-        return true
-    }
-
     /// Builds a transient value with its factory, registering its cleanup (if any) with this scope.
     @inlinable
     func build<T>(_ factory: TypedFactory<T>, slot: Int, in graph: CompiledGraph) async throws -> T {
         var cursor = DependencyCursor(container: self, graph: graph, slot: slot)
         let value: T
-        if let syncBody = factory.syncBody, canBuildSynchronously(slot: slot, in: graph) {
+        if let syncBody = factory.syncBody, try prepareSynchronousBuild(slot: slot, in: graph) {
             value = try syncBody(&cursor)
         } else {
             value = try await factory.body(&cursor)
@@ -213,6 +201,9 @@ public final class Container: Sendable {
                     graph.publish(box, slot: index)
                     return unsafeDowncast(box, to: Box<T>.self).value
                 }
+                if let box = try createSynchronously(slot: index, in: graph) {
+                    return unsafeDowncast(box, to: Box<T>.self).value
+                }
                 let owner = root ?? self
                 let box = try await owner.cached(
                     slot, index: index, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
@@ -220,6 +211,9 @@ public final class Container: Sendable {
             }
             guard scope == .request else {
                 throw ResolutionError(type: slot.key.name, reason: .requestScopedFromApp)
+            }
+            if let box = try createSynchronously(slot: index, in: graph) {
+                return unsafeDowncast(box, to: Box<T>.self).value
             }
             let box = try await cached(slot, index: index, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
             return unsafeDowncast(box, to: Box<T>.self).value
@@ -275,27 +269,110 @@ public final class Container: Sendable {
         case closed
     }
 
+    /// Takes the first step on cache cell `cacheIndex`: its value, a note to wait for another
+    /// creator, or the right to create it (the cell is then pending).
+    private func claimCell(_ cacheIndex: Int, graph: CompiledGraph) -> CacheAction {
+        state.withLock { state in
+            if state.cells.count <= cacheIndex {
+                let needed = max(cacheIndex + 1, scope == .app ? graph.singletonCount : graph.scopedCount)
+                state.cells.append(contentsOf: repeatElement(.empty, count: needed - state.cells.count))
+            }
+            switch state.cells[cacheIndex] {
+            case .ready(let box): return .ready(box)
+            case .pending: return .wait
+            case .empty:
+                if state.closed { return .closed }
+                state.cells[cacheIndex] = .pending([])
+                return .create
+            }
+        }
+    }
+
+    /// Stores a created value in its claimed cell, publishes it and wakes the waiters.
+    private func completeCell(
+        _ cacheIndex: Int, slot index: Int, box: AnyBox, cleanup: Cleanup?, graph: CompiledGraph
+    ) -> AnyBox {
+        let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
+            var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
+            if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
+            state.cells[cacheIndex] = .ready(box)
+            if let cleanup { state.finalizers.append(Finalizer(key: graph.slots[index].key, run: cleanup)) }
+            return waiters
+        }
+        if scope == .app {
+            graph.publish(graph.singletonCells[cacheIndex].storeIfNilThenLoad(box), slot: index)
+        } else {
+            state.publish(box, cell: cacheIndex)
+        }
+        for waiter in waiters { waiter.resume(returning: box) }
+        return box
+    }
+
+    /// Empties a claimed cell after its factory threw, passing the error to the waiters.
+    private func failCell(_ cacheIndex: Int, error: any Error) {
+        let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
+            var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
+            if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
+            state.cells[cacheIndex] = .empty
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(throwing: error) }
+    }
+
+    /// Makes sure every cached value a synchronous build of `slot` reads exists, creating
+    /// missing ones without suspending where their factories allow. `false`: the build must take
+    /// the async path (an async factory somewhere, or a value another task is creating).
+    @usableFromInline
+    func prepareSynchronousBuild(slot: Int, in graph: CompiledGraph) throws -> Bool {
+        let hot = graph.hot[slot]
+        guard hot.frontierCount >= 0 else { return false }
+        for offset in 0 ..< hot.frontierCount {
+            let input = graph.slotLists[hot.frontier + offset]
+            if cachedBox(slot: input, in: graph) != nil { continue }
+            guard try createSynchronously(slot: input, in: graph) != nil else { return false }
+        }
+        return true
+    }
+
+    /// Creates the singleton or scoped value of `slot` without suspending, if its factory and
+    /// its inputs' are synchronous and no other task is creating it; `nil` otherwise, and the
+    /// caller takes the async path. The cell protocol is the async path's, so concurrent
+    /// resolutions still see exactly one creation.
+    func createSynchronously(slot index: Int, in graph: CompiledGraph) throws -> AnyBox? {
+        let hot = graph.hot[index]
+        guard hot.frontierCount >= 0, let factory = hot.factory else { return nil }
+        let owner: Container
+        switch hot.kind {
+        case .singleton: owner = root ?? self
+        case .scoped where scope == .request: owner = self
+        default: return nil
+        }
+        // Its inputs first; the recursion ends because the graph is acyclic (validated).
+        guard try owner.prepareSynchronousBuild(slot: index, in: graph) else { return nil }
+        switch owner.claimCell(hot.cacheIndex, graph: graph) {
+        case .ready(let box):
+            return box
+        case .wait, .closed:
+            return nil
+        case .create:
+            do {
+                var cursor = DependencyCursor(container: owner, graph: graph, slot: index)
+                let box = try factory._withUnsafeGuaranteedRef { try $0.buildBoxSync(&cursor) }
+                return owner.completeCell(hot.cacheIndex, slot: index, box: box, cleanup: cursor.cleanup, graph: graph)
+            } catch {
+                owner.failCell(hot.cacheIndex, error: error)
+                throw error
+            }
+        }
+    }
+
     /// Returns the cached value of a singleton or scoped slot, creating it once. Concurrent first
     /// resolutions wait for the creator instead of running the factory again.
     private func cached<T>(
         _ slot: Slot, index: Int, cacheIndex: Int, factory: AnyFactory, as type: T.Type, graph: CompiledGraph
     ) async throws -> AnyBox {
         while true {
-            let action: CacheAction = state.withLock { state in
-                if state.cells.count <= cacheIndex {
-                    let needed = max(cacheIndex + 1, scope == .app ? graph.singletonCount : graph.scopedCount)
-                    state.cells.append(contentsOf: repeatElement(.empty, count: needed - state.cells.count))
-                }
-                switch state.cells[cacheIndex] {
-                case .ready(let box): return .ready(box)
-                case .pending: return .wait
-                case .empty:
-                    if state.closed { return .closed }
-                    state.cells[cacheIndex] = .pending([])
-                    return .create
-                }
-            }
-            switch action {
+            switch claimCell(cacheIndex, graph: graph) {
             case .ready(let box):
                 return box
             case .closed:
@@ -317,38 +394,16 @@ public final class Container: Sendable {
                 if let box { return box }
             case .create:
                 do {
-                    let typed = unsafeDowncast(factory, to: TypedFactory<T>.self)
                     var cursor = DependencyCursor(container: self, graph: graph, slot: index)
-                    let value: T
-                    if let syncBody = typed.syncBody, canBuildSynchronously(slot: index, in: graph) {
-                        value = try syncBody(&cursor)
+                    let box: AnyBox
+                    if factory.isSynchronous, try prepareSynchronousBuild(slot: index, in: graph) {
+                        box = try factory.buildBoxSync(&cursor)
                     } else {
-                        value = try await typed.body(&cursor)
+                        box = Box(try await unsafeDowncast(factory, to: TypedFactory<T>.self).body(&cursor))
                     }
-                    let cleanup = cursor.cleanup
-                    let box: AnyBox = Box(value)
-                    let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
-                        var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
-                        if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
-                        state.cells[cacheIndex] = .ready(box)
-                        if let cleanup { state.finalizers.append(Finalizer(key: slot.key, run: cleanup)) }
-                        return waiters
-                    }
-                    if scope == .app {
-                        graph.publish(graph.singletonCells[cacheIndex].storeIfNilThenLoad(box), slot: index)
-                    } else {
-                        state.publish(box, cell: cacheIndex)
-                    }
-                    for waiter in waiters { waiter.resume(returning: box) }
-                    return box
+                    return completeCell(cacheIndex, slot: index, box: box, cleanup: cursor.cleanup, graph: graph)
                 } catch {
-                    let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
-                        var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
-                        if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
-                        state.cells[cacheIndex] = .empty
-                        return waiters
-                    }
-                    for waiter in waiters { waiter.resume(throwing: error) }
+                    failCell(cacheIndex, error: error)
                     throw error
                 }
             }

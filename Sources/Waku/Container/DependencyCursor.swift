@@ -45,17 +45,19 @@ package struct DependencyCursor {
         case other
     }
 
-    /// Advances to the next dependency: its slot, and what it needs. Non-generic, so pack
+    /// Advances to the next dependency: its slot, and what it needs. With `checkingSynchronous`,
+    /// a transient is marked synchronous once every cached value its build reads exists (missing
+    /// ones are created on the way when their factories are synchronous). Non-generic, so pack
     /// expansions (which the optimizer does not specialize per element) share one copy.
     @usableFromInline
-    mutating func advance(checkingSynchronous: Bool) -> (slot: Int, probe: Probe) {
+    mutating func advance(checkingSynchronous: Bool) throws -> (slot: Int, probe: Probe) {
         let slot = position < count ? slots[position] : -1
         position += 1
-        return containerReference._withUnsafeGuaranteedRef { container in
-            graphReference._withUnsafeGuaranteedRef { graph in
+        return try containerReference._withUnsafeGuaranteedRef { container in
+            try graphReference._withUnsafeGuaranteedRef { graph in
                 if let box = container.cachedBox(slot: slot, in: graph) { return (slot, .cached(box)) }
                 if let factory = container.transientFactory(slot: slot, in: graph) {
-                    let synchronous = checkingSynchronous && container.canBuildSynchronously(slot: slot, in: graph)
+                    let synchronous = try checkingSynchronous && container.prepareSynchronousBuild(slot: slot, in: graph)
                     return (slot, .transient(factory, synchronous: synchronous))
                 }
                 return (slot, .other)
@@ -69,7 +71,7 @@ package struct DependencyCursor {
     /// specialized.
     @inlinable
     mutating func next<D>(_ type: D.Type) async throws -> D {
-        let (slot, probe) = advance(checkingSynchronous: true)
+        let (slot, probe) = try advance(checkingSynchronous: true)
         switch probe {
         case .cached(let box):
             return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<D>.self).value }
@@ -88,7 +90,7 @@ package struct DependencyCursor {
     /// checked first that every cached value it reads exists.
     @inlinable
     mutating func nextSync<D>(_ type: D.Type) throws -> D {
-        let (slot, probe) = advance(checkingSynchronous: false)
+        let (slot, probe) = try advance(checkingSynchronous: false)
         switch probe {
         case .cached(let box):
             return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<D>.self).value }
@@ -107,7 +109,7 @@ package struct DependencyCursor {
     /// ``AnyFactory/buildSync(_:as:)``.
     @inlinable
     mutating func nextElement<D>(_ type: D.Type) async throws -> D {
-        let (slot, probe) = advance(checkingSynchronous: true)
+        let (slot, probe) = try advance(checkingSynchronous: true)
         switch probe {
         case .cached(let box):
             return box._withUnsafeGuaranteedRef { $0.read(as: D.self) }
@@ -126,7 +128,7 @@ package struct DependencyCursor {
     /// ``nextSync(_:)`` for pack-expansion closures (see ``nextElement(_:)``).
     @inlinable
     mutating func nextSyncElement<D>(_ type: D.Type) throws -> D {
-        let (slot, probe) = advance(checkingSynchronous: false)
+        let (slot, probe) = try advance(checkingSynchronous: false)
         switch probe {
         case .cached(let box):
             return box._withUnsafeGuaranteedRef { $0.read(as: D.self) }

@@ -15,6 +15,12 @@ package class AnyFactory: @unchecked Sendable {
     @usableFromInline func buildSync<Value>(_ cursor: inout DependencyCursor, as type: Value.Type) throws -> Value {
         try unsafeDowncast(self, to: TypedFactory<Value>.self).buildSync(&cursor, as: type)
     }
+
+    /// Builds the value without suspending, boxed for a cache cell; same conditions as
+    /// ``buildSync(_:as:)``.
+    @usableFromInline func buildBoxSync(_ cursor: inout DependencyCursor) throws -> AnyBox {
+        throw ResolutionError(type: "a value", reason: .scopeClosed)
+    }
 }
 
 /// The cleanup registered with a scope for a value it created.
@@ -45,6 +51,12 @@ package final class TypedFactory<Value>: AnyFactory, @unchecked Sendable {
         self.body = body
         self.syncBody = syncBody
         super.init(isSynchronous: true)
+    }
+
+    @usableFromInline
+    override func buildBoxSync(_ cursor: inout DependencyCursor) throws -> AnyBox {
+        guard let syncBody else { throw ResolutionError(type: typeName(Value.self), reason: .scopeClosed) }
+        return Box(try syncBody(&cursor))
     }
 
     /// `Requested` is always `Value` (every factory of a slot builds the slot key's type).
