@@ -32,13 +32,33 @@ public struct MessagingExtension: OnModuleRegistration {
     }
 
     /// Registers the handler's provider (request-scoped, autowired from `factory`) and binds it.
+    ///
+    /// Inlinable, like the provider helpers, so the factory is specialized where it is bound.
+    @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, each D>(
         _ event: E.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
+    }
+
+    /// The same, for a synchronous factory (most initializers): the handler is then created
+    /// without an async call once the cached values it reads exist.
+    @inlinable
+    public func bindEvent<E: IEvent, H: EventHandler, each D>(
+        _ event: E.Type, _ factory: @escaping @Sendable (repeat each D) throws -> H,
+        behaviors: [any IPipelineBehavior.Type] = []
+    ) -> MessagingExtension where H.Event == E {
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
+    }
+
+    @usableFromInline
+    func bindEvent<E: IEvent, H: EventHandler>(
+        _ event: E.Type, _ handler: H.Type, provider: Provider, behaviors: [any IPipelineBehavior.Type]
+    ) -> MessagingExtension where H.Event == E {
         var copy = self
-        let handler = EventHandlerBinding.make(event, H.self, provider: scoped(factory))
-        copy.events.append(.make(event, handlers: [handler], behaviors: behaviors))
+        let binding = EventHandlerBinding.make(event, H.self, provider: provider)
+        copy.events.append(.make(event, handlers: [binding], behaviors: behaviors))
         return copy
     }
 
@@ -52,12 +72,32 @@ public struct MessagingExtension: OnModuleRegistration {
     }
 
     /// Registers the handler's provider (request-scoped, autowired from `factory`) and binds it.
+    ///
+    /// Inlinable, like the provider helpers, so the factory is specialized where it is bound.
+    @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, each D>(
         _ request: R.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
+        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors)
+    }
+
+    /// The same, for a synchronous factory (most initializers): the handler is then created
+    /// without an async call once the cached values it reads exist.
+    @inlinable
+    public func bindRequest<R: IRequest, H: RequestHandler, each D>(
+        _ request: R.Type, _ factory: @escaping @Sendable (repeat each D) throws -> H,
+        behaviors: [any IPipelineBehavior.Type] = []
+    ) -> MessagingExtension where H.Request == R {
+        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors)
+    }
+
+    @usableFromInline
+    func bindRequest<R: IRequest, H: RequestHandler>(
+        _ request: R.Type, _ handler: H.Type, provider: Provider, behaviors: [any IPipelineBehavior.Type]
+    ) -> MessagingExtension where H.Request == R {
         var copy = self
-        copy.requests.append(.make(request, H.self, behaviors: behaviors, provider: scoped(factory)))
+        copy.requests.append(.make(request, H.self, behaviors: behaviors, provider: provider))
         return copy
     }
 
