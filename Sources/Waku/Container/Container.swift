@@ -108,6 +108,10 @@ public final class Container: Sendable {
             return try await build(
                 unsafeDowncast(factory.takeUnretainedValue(), to: TypedFactory<T>.self), slot: slot, in: graph)
         }
+        // A singleton or scoped value not created yet: in place when its factories allow.
+        if let box = try createSynchronously(slot: slot, in: graph) {
+            return unsafeDowncast(box, to: Box<T>.self).value
+        }
         return try await resolve(slot: slot, as: type, in: graph)
     }
 
@@ -338,6 +342,7 @@ public final class Container: Sendable {
     /// its inputs' are synchronous and no other task is creating it; `nil` otherwise, and the
     /// caller takes the async path. The cell protocol is the async path's, so concurrent
     /// resolutions still see exactly one creation.
+    @usableFromInline
     func createSynchronously(slot index: Int, in graph: CompiledGraph) throws -> AnyBox? {
         let hot = graph.hot[index]
         guard hot.frontierCount >= 0, let factory = hot.factory else { return nil }

@@ -46,8 +46,11 @@ struct PlanContext: Sendable {
 }
 
 extension RequestBinding {
+    /// `handle`, when given, resolves the handler and calls it; callers pass one built where `H`
+    /// is concrete (the inlinable `bindRequest` overloads), so it runs specialized.
     static func make<R: IRequest, H: RequestHandler>(
-        _ request: R.Type, _ handler: H.Type, behaviors: [any IPipelineBehavior.Type], provider: Provider?
+        _ request: R.Type, _ handler: H.Type, behaviors: [any IPipelineBehavior.Type], provider: Provider?,
+        handle: (@Sendable (R, Container) async throws -> R.Response)? = nil
     ) -> RequestBinding where H.Request == R {
         RequestBinding(
             message: TypeKey(R.self), messageName: MessageTypeName.resolve(R.self, overrides: [:]), handler: TypeKey(H.self), behaviors: behaviors.map(BehaviorReference.init),
@@ -55,7 +58,7 @@ extension RequestBinding {
             makePlan: { context in
                 RequestPlan<R>(
                     handler: TypeKey(H.self), context: context,
-                    handle: { request, container in
+                    handle: handle ?? { request, container in
                         let handler = try await container.get(H.self)
                         return try await handler.handle(request)
                     })
@@ -64,15 +67,17 @@ extension RequestBinding {
 }
 
 extension EventHandlerBinding {
-    static func make<E: IEvent, H: EventHandler>(_ event: E.Type, _ handler: H.Type, provider: Provider?) -> EventHandlerBinding
-    where H.Event == E {
+    /// `run`, when given, resolves the handler and calls it (see `RequestBinding.make`).
+    static func make<E: IEvent, H: EventHandler>(
+        _ event: E.Type, _ handler: H.Type, provider: Provider?, run: (@Sendable (E, Container) async throws -> Void)? = nil
+    ) -> EventHandlerBinding where H.Event == E {
         EventHandlerBinding(
             message: TypeKey(E.self), handler: TypeKey(H.self),
             provider: provider ?? injectableProvider(for: H.self), isAutowired: provider != nil,
             makeEntry: { context in
                 EventHandlerEntry<E>(
                     handler: TypeKey(H.self), context: context,
-                    run: { event, container in
+                    run: run ?? { event, container in
                         let handler = try await container.get(H.self)
                         try await handler.handle(event)
                     })

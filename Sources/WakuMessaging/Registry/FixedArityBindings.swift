@@ -12,7 +12,9 @@ extension MessagingExtension {
         _ request: R.Type, _ factory: @escaping @Sendable (D1) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
-        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
+            try await container.get(H.self).handle(request)
+        }
     }
 
     @inlinable
@@ -20,7 +22,9 @@ extension MessagingExtension {
         _ event: E.Type, _ factory: @escaping @Sendable (D1) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
+            try await container.get(H.self).handle(event)
+        }
     }
 
     @inlinable
@@ -28,7 +32,9 @@ extension MessagingExtension {
         _ request: R.Type, _ factory: @escaping @Sendable (D1, D2) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
-        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
+            try await container.get(H.self).handle(request)
+        }
     }
 
     @inlinable
@@ -36,7 +42,9 @@ extension MessagingExtension {
         _ event: E.Type, _ factory: @escaping @Sendable (D1, D2) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
+            try await container.get(H.self).handle(event)
+        }
     }
 
     @inlinable
@@ -44,7 +52,9 @@ extension MessagingExtension {
         _ request: R.Type, _ factory: @escaping @Sendable (D1, D2, D3) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
-        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
+            try await container.get(H.self).handle(request)
+        }
     }
 
     @inlinable
@@ -52,7 +62,9 @@ extension MessagingExtension {
         _ event: E.Type, _ factory: @escaping @Sendable (D1, D2, D3) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
+            try await container.get(H.self).handle(event)
+        }
     }
 
     @inlinable
@@ -60,7 +72,9 @@ extension MessagingExtension {
         _ request: R.Type, _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
-        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
+            try await container.get(H.self).handle(request)
+        }
     }
 
     @inlinable
@@ -68,6 +82,8 @@ extension MessagingExtension {
         _ event: E.Type, _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
+            try await container.get(H.self).handle(event)
+        }
     }
 }

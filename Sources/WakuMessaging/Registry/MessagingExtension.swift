@@ -39,7 +39,9 @@ public struct MessagingExtension: OnModuleRegistration {
         _ event: E.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
+            try await container.get(H.self).handle(event)
+        }
     }
 
     /// The same, for a synchronous factory (most initializers): the handler is then created
@@ -49,15 +51,19 @@ public struct MessagingExtension: OnModuleRegistration {
         _ event: E.Type, _ factory: @escaping @Sendable (repeat each D) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
+            try await container.get(H.self).handle(event)
+        }
     }
 
+    /// Binds `H` with its provider; `run` resolves and calls it, built where `H` is concrete.
     @usableFromInline
     func bindEvent<E: IEvent, H: EventHandler>(
-        _ event: E.Type, _ handler: H.Type, provider: Provider, behaviors: [any IPipelineBehavior.Type]
+        _ event: E.Type, _ handler: H.Type, provider: Provider, behaviors: [any IPipelineBehavior.Type],
+        run: @escaping @Sendable (E, Container) async throws -> Void
     ) -> MessagingExtension where H.Event == E {
         var copy = self
-        let binding = EventHandlerBinding.make(event, H.self, provider: provider)
+        let binding = EventHandlerBinding.make(event, H.self, provider: provider, run: run)
         copy.events.append(.make(event, handlers: [binding], behaviors: behaviors))
         return copy
     }
@@ -79,7 +85,9 @@ public struct MessagingExtension: OnModuleRegistration {
         _ request: R.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
-        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
+            try await container.get(H.self).handle(request)
+        }
     }
 
     /// The same, for a synchronous factory (most initializers): the handler is then created
@@ -89,15 +97,19 @@ public struct MessagingExtension: OnModuleRegistration {
         _ request: R.Type, _ factory: @escaping @Sendable (repeat each D) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
-        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors)
+        bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
+            try await container.get(H.self).handle(request)
+        }
     }
 
+    /// Binds `H` with its provider; `handle` resolves and calls it, built where `H` is concrete.
     @usableFromInline
     func bindRequest<R: IRequest, H: RequestHandler>(
-        _ request: R.Type, _ handler: H.Type, provider: Provider, behaviors: [any IPipelineBehavior.Type]
+        _ request: R.Type, _ handler: H.Type, provider: Provider, behaviors: [any IPipelineBehavior.Type],
+        handle: @escaping @Sendable (R, Container) async throws -> R.Response
     ) -> MessagingExtension where H.Request == R {
         var copy = self
-        copy.requests.append(.make(request, H.self, behaviors: behaviors, provider: provider))
+        copy.requests.append(.make(request, H.self, behaviors: behaviors, provider: provider, handle: handle))
         return copy
     }
 
