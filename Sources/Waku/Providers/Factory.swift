@@ -39,24 +39,30 @@ package final class TypedFactory<Value>: AnyFactory, @unchecked Sendable {
     package typealias SyncBody = @Sendable (inout DependencyCursor) throws -> Value
     @usableFromInline let body: Body
     @usableFromInline let syncBody: SyncBody?
+    /// `syncBody` with its value boxed for a cache cell. Built here, in an initializer inlined
+    /// where `Value` is concrete, because boxing in `TypedFactory`'s own (unspecialized) methods
+    /// would look up `Box<Value>`'s metadata at run time on every creation.
+    @usableFromInline let syncBoxBody: (@Sendable (inout DependencyCursor) throws -> AnyBox)?
 
-    @usableFromInline init(_ body: @escaping Body) {
+    @inlinable init(_ body: @escaping Body) {
         self.body = body
         syncBody = nil
+        syncBoxBody = nil
         super.init()
     }
 
     /// A factory for a synchronous function.
-    @usableFromInline init(_ body: @escaping Body, sync syncBody: @escaping SyncBody) {
+    @inlinable init(_ body: @escaping Body, sync syncBody: @escaping SyncBody) {
         self.body = body
         self.syncBody = syncBody
+        syncBoxBody = { cursor in Box(try syncBody(&cursor)) }
         super.init(isSynchronous: true)
     }
 
     @usableFromInline
     override func buildBoxSync(_ cursor: inout DependencyCursor) throws -> AnyBox {
-        guard let syncBody else { throw ResolutionError(type: typeName(Value.self), reason: .scopeClosed) }
-        return Box(try syncBody(&cursor))
+        guard let syncBoxBody else { throw ResolutionError(type: typeName(Value.self), reason: .scopeClosed) }
+        return try syncBoxBody(&cursor)
     }
 
     /// `Requested` is always `Value` (every factory of a slot builds the slot key's type).
