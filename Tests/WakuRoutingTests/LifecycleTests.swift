@@ -195,6 +195,38 @@ struct LifecycleTests {
         try await app.close()
     }
 
+    @Test("producers still waiting for room when stop begins are refused, not counted as drained")
+    func stopReportExcludesRefusedProducers() async throws {
+        let probe = Probe()
+        let gate = Signal()
+        probe.on("PingB") { _ in _ = await gate.wait() }
+        let config = MessagingConfig(
+            endpoints: [.localQueue("narrow", concurrency: 1, capacity: 1, stopTimeout: .seconds(30))],
+            routing: [route(Ping.self).to("narrow")])
+        let app = try await makeApp(pingInB, probe: probe, config: config)
+        try await app.initialize()
+        // One delivery running (blocked on the gate), one buffered: the queue is full.
+        try await publishAll(app, 0 ..< 2)
+        #expect(await probe.signal("PingB.started").reach(1))
+        let endpoint = try #require(try await runtime(of: app).endpoints["narrow"])
+        // Two more publishers wait for room (backpressure).
+        let waiting = (2 ..< 4).map { n in
+            Task { try await publishAll(app, n ..< n + 1) }
+        }
+        while endpoint.depth < 3 { try await Task.sleep(for: .milliseconds(1)) }
+
+        async let report = endpoint.stop()
+        for task in waiting {
+            await #expect(throws: EndpointStopped.self) { try await task.value }
+        }
+        gate.open()
+        let finished = await report
+        #expect(finished.drained == 2)
+        #expect(finished.abandoned == 0)
+        #expect(probe.count("PingB.done") == 2)
+        try await app.close()
+    }
+
     @Test(
         "when the stop timeout is exceeded, stop reports the abandoned deliveries and close still returns",
         arguments: [true, false])

@@ -125,19 +125,23 @@ final class DeliveryQueue: Sendable {
     }
 
     /// Stops accepting. Waiting producers fail with `error`; waiting consumers get `nil`.
-    func close(producerError error: any Error) {
+    /// Returns how many deliveries the queue still held (they will be drained) and how many
+    /// waiting producers were refused with `error` (their deliveries never entered the queue).
+    @discardableResult
+    func close(producerError error: any Error) -> (buffered: Int, refused: Int) {
         // Hands the deques out as they are: `Array(emptyDeque)` writes a zero count into the
         // shared empty-array storage, which ThreadSanitizer reports as a race between queues.
-        let (producers, consumers) = state.withLock { state in
+        let (producers, consumers, buffered) = state.withLock { state in
             state.closed = true
             defer {
                 state.producers = []
                 state.consumers = []
             }
-            return (state.producers, state.consumers)
+            return (state.producers, state.consumers, state.buffer.count)
         }
         for (_, producer) in producers { producer.resume(throwing: error) }
         for consumer in consumers { consumer.resume(returning: nil) }
+        return (buffered, producers.count)
     }
 
     /// Removes and returns everything still buffered.

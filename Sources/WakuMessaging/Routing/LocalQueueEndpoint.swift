@@ -59,8 +59,10 @@ public final class LocalQueueEndpoint: Endpoint {
     }
 
     public func stop() async -> EndpointStopReport {
-        let pending = queue.count + inFlight
-        queue.close(producerError: EndpointStopped(endpoint: name, messageType: "(any)"))
+        // Producers still waiting for room are refused (they get `EndpointStopped`), so only what
+        // the queue held and what was running count as pending.
+        let running = inFlight
+        let pending = queue.close(producerError: EndpointStopped(endpoint: name, messageType: "(any)")).buffered + running
         let tasks = workers.withLock { $0 }
         let drainedInTime = await firstOf(
             { for task in tasks { _ = await task.value } },
