@@ -41,6 +41,8 @@ package struct DependencyCursor {
         case cached(Unmanaged<AnyBox>)
         /// A transient provider, and whether it can be built without suspending.
         case transient(Unmanaged<AnyFactory>, synchronous: Bool)
+        /// The resolving container itself.
+        case container
         /// Anything else: the generic resolver handles it.
         case other
     }
@@ -56,6 +58,7 @@ package struct DependencyCursor {
         return try containerReference._withUnsafeGuaranteedRef { container in
             try graphReference._withUnsafeGuaranteedRef { graph in
                 if let box = container.cachedBox(slot: slot, in: graph) { return (slot, .cached(box)) }
+                if slot >= 0, slot < graph.slotCount, graph.hot[slot].kind == .container { return (slot, .container) }
                 if let factory = container.transientFactory(slot: slot, in: graph) {
                     let synchronous = try checkingSynchronous && container.prepareSynchronousBuild(slot: slot, in: graph)
                     return (slot, .transient(factory, synchronous: synchronous))
@@ -80,6 +83,9 @@ package struct DependencyCursor {
             if synchronous, let syncBody = typed.syncBody { return try buildNested(syncBody, slot: slot) }
             return try await containerReference.takeUnretainedValue().build(
                 typed, slot: slot, in: graphReference.takeUnretainedValue())
+        case .container:
+            // The slot is keyed by `Container`, so `D` is `Container`.
+            return unsafeBitCast(containerReference.takeUnretainedValue(), to: D.self)
         case .other:
             return try await containerReference.takeUnretainedValue().resolve(
                 slot: slot, as: type, in: graphReference.takeUnretainedValue())
@@ -98,6 +104,9 @@ package struct DependencyCursor {
             let typed = factory._withUnsafeGuaranteedRef { unsafeDowncast($0, to: TypedFactory<D>.self) }
             guard let syncBody = typed.syncBody else { return try resolveWithoutSuspending(slot: slot, as: type) }
             return try buildNested(syncBody, slot: slot)
+        case .container:
+            // The slot is keyed by `Container`, so `D` is `Container`.
+            return unsafeBitCast(containerReference.takeUnretainedValue(), to: D.self)
         case .other:
             return try resolveWithoutSuspending(slot: slot, as: type)
         }
@@ -119,6 +128,9 @@ package struct DependencyCursor {
             return try await containerReference.takeUnretainedValue().build(
                 unsafeDowncast(factory.takeUnretainedValue(), to: TypedFactory<D>.self), slot: slot,
                 in: graphReference.takeUnretainedValue())
+        case .container:
+            // The slot is keyed by `Container`, so `D` is `Container`.
+            return unsafeBitCast(containerReference.takeUnretainedValue(), to: D.self)
         case .other:
             return try await containerReference.takeUnretainedValue().resolve(
                 slot: slot, as: type, in: graphReference.takeUnretainedValue())
@@ -134,6 +146,9 @@ package struct DependencyCursor {
             return box._withUnsafeGuaranteedRef { $0.read(as: D.self) }
         case .transient(let factory, _):
             return try buildNestedElement(factory, slot: slot, as: D.self)
+        case .container:
+            // The slot is keyed by `Container`, so `D` is `Container`.
+            return unsafeBitCast(containerReference.takeUnretainedValue(), to: D.self)
         case .other:
             return try resolveWithoutSuspending(slot: slot, as: type)
         }
