@@ -76,25 +76,45 @@ public final class DurableEndpoint: Endpoint {
         loop.withLock { $0 = task }
     }
 
+    /// Claims, runs and finalizes batches until stopped.
+    ///
+    /// The finalize of one batch overlaps the claim and the handlers of the next: at most one
+    /// finalize is in flight, and the loop waits for it before starting another, before idling
+    /// and before it ends (so `stop()` still returns only after every finalize). This is safe for
+    /// per-group order: a handled row stays pending and leased until its finalize commits, so
+    /// the claim running meanwhile can neither take it again nor take the next row of its group.
     private func run(_ processor: DeliveryProcessor) async {
         var outageBackoff = Duration.milliseconds(100)
+        var finalizing: Task<Void, Never>?
         while !stopping.load(ordering: .acquiring), !Task.isCancelled {
             let batch: [StoredDelivery]
             do {
                 batch = try await store.claim(endpoint: name, owner: owner, limit: max(1, config.batchSize), lease: config.lease)
                 outageBackoff = .milliseconds(100)
             } catch {
+                await finalizing?.value
+                finalizing = nil
                 logger.warning("Durable store unavailable; backing off", metadata: ["waku.endpoint": "\(name)", "error": "\(error)", "waku.backoff": "\(outageBackoff)"])
                 try? await Task.sleep(for: outageBackoff)
                 outageBackoff = min(outageBackoff * 2, .seconds(5))
                 continue
             }
             if batch.isEmpty {
+                if let pending = finalizing {
+                    // Rows the finalize releases (the next of a group) may be claimable after it.
+                    await pending.value
+                    finalizing = nil
+                    continue
+                }
                 await idle()
                 continue
             }
-            await process(batch, processor)
+            let runtime = processor.runtime
+            let results = await process(batch, processor)
+            await finalizing?.value
+            finalizing = Task { await self.finalize(results, runtime: runtime) }
         }
+        await finalizing?.value
     }
 
     /// Sleeps until signalled or the poll interval passes.
@@ -128,8 +148,8 @@ public final class DurableEndpoint: Endpoint {
         case failed(StoredDelivery, Delivery?, String)
     }
 
-    /// Runs a claimed batch with at most `concurrency` handlers at once, then finalizes it.
-    private func process(_ batch: [StoredDelivery], _ processor: DeliveryProcessor) async {
+    /// Runs a claimed batch with at most `concurrency` handlers at once; returns the outcomes to finalize.
+    private func process(_ batch: [StoredDelivery], _ processor: DeliveryProcessor) async -> [Result] {
         let runtime = processor.runtime
         var results: [Result] = []
         await withTaskGroup(of: Result.self) { group in
@@ -146,7 +166,7 @@ public final class DurableEndpoint: Endpoint {
                 if !addNext() { active -= 1 }
             }
         }
-        await finalize(results, runtime: runtime)
+        return results
     }
 
     private func execute(_ row: StoredDelivery, processor: DeliveryProcessor, runtime: MessagingRuntime) async -> Result {
