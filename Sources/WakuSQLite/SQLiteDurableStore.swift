@@ -179,6 +179,9 @@ public final class SQLiteDurableStore: DurableStore {
     public func claim(endpoint: String, owner: String, limit: Int, lease: Duration) async throws -> [StoredDelivery] {
         let now = Date().timeIntervalSince1970
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        // The limit is written into the statement: bound to a parameter, SQLite prepares the
+        // statement a second time when it binds the value (it re-plans for the LIMIT).
+        let limit = max(1, limit)
         return try await withConnection { connection in
             // One statement, so the claim is atomic. For a group only the oldest pending row is
             // eligible, which keeps groups FIFO even when several workers share the file.
@@ -192,10 +195,10 @@ public final class SQLiteDurableStore: DurableStore {
                       AND (d.group_id IS NULL OR NOT EXISTS (
                           SELECT 1 FROM waku_deliveries e
                           WHERE e.status = 0 AND e.endpoint = d.endpoint AND e.group_id = d.group_id AND e.id < d.id))
-                    ORDER BY d.id LIMIT ?5)
+                    ORDER BY d.id LIMIT \(limit))
                 RETURNING *
                 """,
-                [.text(owner), .float(now + leaseSeconds), .text(endpoint), .float(now), .integer(limit)])
+                [.text(owner), .float(now + leaseSeconds), .text(endpoint), .float(now)])
             return rows.compactMap(Self.delivery(from:)).sorted { $0.id < $1.id }
         }
     }
@@ -225,10 +228,10 @@ public final class SQLiteDurableStore: DurableStore {
         try await withConnection { connection in
             _ = try await connection.query(
                 """
-                UPDATE waku_deliveries SET status = 1, lease_owner = NULL, lease_until = NULL, finished_at = ?
-                WHERE lease_owner = ? AND status = 0 AND id IN (\(Self.placeholders(ids.count)))
+                UPDATE waku_deliveries SET status = 1, lease_owner = NULL, lease_until = NULL, finished_at = ?1
+                WHERE lease_owner = ?2 AND status = 0 AND id IN (SELECT value FROM json_each(?3))
                 """,
-                [.float(now), .text(owner)] + ids.map { .integer(Int($0)) })
+                [.float(now), .text(owner), .text(Self.jsonArray(ids))])
         }
     }
 
@@ -345,6 +348,11 @@ public final class SQLiteDurableStore: DurableStore {
     }
 
     // MARK: Rows
+
+    /// `[1,2,3]`: ids as one parameter, so the statement's text is the same for any number.
+    static func jsonArray(_ ids: [Int64]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
 
     static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ", ")

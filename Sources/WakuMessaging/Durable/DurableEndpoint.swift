@@ -23,6 +23,16 @@ public final class DurableEndpoint: Endpoint {
     private let running = ManagedAtomic(0)
     private let loop = MessagingLock<Task<Void, Never>?>(nil)
     private let processed = ManagedAtomic(0)
+    /// Rows this process made claimable for this endpoint (local publishes), counted so a worker
+    /// can tell whether a full batch is waiting.
+    private let arrived = ManagedAtomic(0)
+
+    /// How long after a claim that came back short (some rows, not a full batch) the worker
+    /// waits for more rows before claiming again, unless a full batch arrives sooner. Without
+    /// it a worker that keeps up claims one or two rows per round trip and spends the database's
+    /// time on claims and finalizes instead of on deliveries. It bounds the delay it adds to a
+    /// delivery; an idle endpoint still claims at once when woken.
+    static let batchLinger: Duration = .milliseconds(1)
 
     public init(_ config: EndpointConfig, store: any DurableStore, logger: Logger = Logger(label: "waku.endpoint.durable")) {
         self.config = config
@@ -45,6 +55,7 @@ public final class DurableEndpoint: Endpoint {
             try await transaction.insert([row])
         } else {
             try await store.insert([row])
+            arrived.wrappingIncrement(ordering: .relaxed)
             signal()
         }
     }
@@ -87,6 +98,8 @@ public final class DurableEndpoint: Endpoint {
         var outageBackoff = Duration.milliseconds(100)
         var finalizing: Task<Void, Never>?
         while !stopping.load(ordering: .acquiring), !Task.isCancelled {
+            let claimedAt = ContinuousClock.now
+            let arrivedBefore = arrived.load(ordering: .relaxed)
             let batch: [StoredDelivery]
             do {
                 batch = try await store.claim(endpoint: name, owner: owner, limit: max(1, config.batchSize), lease: config.lease)
@@ -113,8 +126,23 @@ public final class DurableEndpoint: Endpoint {
             let results = await process(batch, processor)
             await finalizing?.value
             finalizing = Task { await self.finalize(results, runtime: runtime) }
+            if batch.count < config.batchSize {
+                await linger(until: claimedAt + Self.batchLinger, arrivedBefore: arrivedBefore)
+            }
         }
         await finalizing?.value
+    }
+
+    /// After a short claim: waits until `deadline`, or until a full batch arrived locally since
+    /// the claim, or until stopping, whichever comes first.
+    private func linger(until deadline: ContinuousClock.Instant, arrivedBefore: Int) async {
+        let batchSize = max(1, config.batchSize)
+        while !stopping.load(ordering: .relaxed), !Task.isCancelled,
+              arrived.load(ordering: .relaxed) &- arrivedBefore < batchSize {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return }
+            try? await Task.sleep(for: min(left, .microseconds(250)))
+        }
     }
 
     /// Sleeps until signalled or the poll interval passes.

@@ -38,6 +38,9 @@ package final class GroupCommit<Row: Sendable>: Sendable {
         self.maxRows = max(1, maxRows)
     }
 
+    /// Callers waiting for a write in progress to end (for tests).
+    package var queuedCallers: Int { state.withLock { $0.queue.count } }
+
     /// Writes `rows`, together with those of concurrent callers, and returns once they are
     /// committed. `write` writes and commits rows in one transaction; whichever caller leads a
     /// group runs its own `write` for everyone, so all callers must pass the same operation.
