@@ -18,10 +18,12 @@ private final class WriteLog: Sendable {
     private let state: Locked<State>
     /// Rows whose write fails (the whole write fails when it contains one).
     private let poisoned: Set<Int>
+    private let cancellable: Bool
 
-    init(holdFirst: Bool = false, poisoned: Set<Int> = []) {
+    init(holdFirst: Bool = false, poisoned: Set<Int> = [], failsWhenCancelled: Bool = false) {
         state = Locked(State(holdFirst: holdFirst))
         self.poisoned = poisoned
+        cancellable = failsWhenCancelled
     }
 
     var writes: [[Int]] { state.withLock { $0.writes } }
@@ -42,6 +44,7 @@ private final class WriteLog: Sendable {
                 started?.resume()
             }
         }
+        if cancellable { try Task.checkCancellation() }
         if !poisoned.isDisjoint(with: rows) { throw Poisoned() }
         state.withLock { $0.writes.append(rows) }
     }
@@ -142,6 +145,27 @@ struct GroupCommitTests {
         #expect(othersSucceeded, "\(results)")
         #expect(results.count == 10)
         #expect(Set(log.writes.flatMap { $0 }) == Set([0] + (10 ..< 20).filter { $0 != 13 }))
+    }
+
+    @Test("cancelling the caller that leads a group does not fail the other callers' writes")
+    func leaderCancellationSparesFollowers() async throws {
+        let commit = GroupCommit<Int>(maxRows: 10_000)
+        let log = WriteLog(holdFirst: true, failsWhenCancelled: true)
+        let first = Task { try await commit.submit([0]) { try await log.write($0) } }
+        await log.firstWriteStarted()
+        // The first queued caller leads the next group; it is cancelled before it gets the lead.
+        let leader = Task { try await commit.submit([1]) { try await log.write($0) } }
+        while commit.queuedCallers < 1 { await Task.yield() }
+        let followers = (2 ... 11).map { caller in Task { try await commit.submit([caller]) { try await log.write($0) } } }
+        while commit.queuedCallers < 11 { await Task.yield() }
+        leader.cancel()
+        log.releaseFirst()
+        try await first.value
+        var failures = 0
+        for follower in followers where (try? await follower.value) == nil { failures += 1 }
+        #expect(failures == 0, "followers failed because their leader was cancelled")
+        _ = try? await leader.value
+        #expect(Set(log.writes.flatMap { $0 }).isSuperset(of: Set(2 ... 11)))
     }
 
     @Test("stress: 64 tasks × 25 submits each; every row is written exactly once and every caller returns")

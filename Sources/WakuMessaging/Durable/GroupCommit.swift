@@ -11,7 +11,8 @@ import Waku
 ///
 /// Guarantees: ``submit(_:write:)`` returns only after `write` committed the caller's rows, and throws
 /// when they were not written. When a shared write fails, each caller's rows are written again
-/// on their own, so one caller's bad rows never fail another caller's publish.
+/// on their own, so one caller's bad rows never fail another caller's publish. Writes that carry
+/// other callers' rows run in a task of their own, so cancelling the leader cannot fail them.
 package final class GroupCommit<Row: Sendable>: Sendable {
     private enum Turn: Sendable {
         /// Your rows were written (or not, with the error).
@@ -44,7 +45,7 @@ package final class GroupCommit<Row: Sendable>: Sendable {
     /// Writes `rows`, together with those of concurrent callers, and returns once they are
     /// committed. `write` writes and commits rows in one transaction; whichever caller leads a
     /// group runs its own `write` for everyone, so all callers must pass the same operation.
-    package func submit(_ rows: [Row], write: ([Row]) async throws -> Void) async throws {
+    package func submit(_ rows: [Row], write: @escaping @Sendable ([Row]) async throws -> Void) async throws {
         let leading = state.withLock { state -> Bool in
             if state.writing { return false }
             state.writing = true
@@ -69,7 +70,7 @@ package final class GroupCommit<Row: Sendable>: Sendable {
     }
 
     /// Writes our rows and those queued behind them, then passes the lead on.
-    private func lead(_ own: [Row], _ write: ([Row]) async throws -> Void) async throws {
+    private func lead(_ own: [Row], _ write: @escaping @Sendable ([Row]) async throws -> Void) async throws {
         let followers = state.withLock { state -> [Waiter] in
             var taken = 0
             var count = own.count
@@ -86,19 +87,19 @@ package final class GroupCommit<Row: Sendable>: Sendable {
             handOver()
             return try result.get()
         }
-        var all = own
-        for follower in followers { all += follower.rows }
-        let shared = await Self.attempt { try await write(all) }
-        var results = Array(repeating: shared, count: followers.count)
-        var ownResult = shared
-        if case .failure = shared {
+        let groups = [own] + followers.map(\.rows)
+        // Other callers' rows are written in a task of their own: cancelling the leader's task
+        // must not fail (or cancel) the writes its followers wait for.
+        let outcomes = await Task {
+            let shared = await Self.attempt { try await write(groups.flatMap { $0 }) }
+            guard case .failure = shared else { return Array(repeating: shared, count: groups.count) }
             // Isolate the failure: each caller's rows on their own.
-            ownResult = await Self.attempt { try await write(own) }
-            for index in followers.indices {
-                let rows = followers[index].rows
-                results[index] = await Self.attempt { try await write(rows) }
-            }
-        }
+            var outcomes: [Result<Void, any Error>] = []
+            for rows in groups { outcomes.append(await Self.attempt { try await write(rows) }) }
+            return outcomes
+        }.value
+        let ownResult = outcomes[0]
+        let results = outcomes.dropFirst()
         for (follower, result) in zip(followers, results) {
             follower.turn.resume(returning: .written(result))
         }
