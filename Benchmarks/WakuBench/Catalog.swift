@@ -48,8 +48,11 @@ enum Catalog {
         Scenario("handwired.queue.memory", MemoryScenarios.handwired),
         Scenario("queue.memory.per-message", baseline: "handwired.queue.memory", MemoryScenarios.routed),
         // Durable endpoints: end-to-end throughput (PostgreSQL only with WAKU_BENCH_POSTGRES_URL)
-        Scenario("durable.sqlite.throughput", DurableScenarios.sqlite),
-        Scenario("durable.postgres.throughput", DurableScenarios.postgres),
+        Scenario("durable.sqlite.throughput", DurableScenarios.sqlite(producers: DurableScenarios.producers)),
+        Scenario("durable.sqlite.throughput.1producer", baseline: "durable.sqlite.throughput", DurableScenarios.sqlite(producers: 1)),
+        Scenario("durable.postgres.throughput", DurableScenarios.postgres(producers: DurableScenarios.producers)),
+        Scenario(
+            "durable.postgres.throughput.1producer", baseline: "durable.postgres.throughput", DurableScenarios.postgres(producers: 1)),
         Scenario(
             "durable.postgres.throughput.2proc", baseline: "durable.postgres.throughput", WorkerProcessScenarios.twoProcesses),
     ] + depthScenarios(plans, store: "sqlite", DepthScenarios.sqlite(depth:))

@@ -3,7 +3,9 @@ import PostgresNIO
 import WakuPostgres
 
 /// `durable.postgres.throughput.2proc`: two `waku-worker --consume` processes share one
-/// PostgreSQL queue; a third, `waku-worker --produce N`, publishes N jobs through its bus. Both
+/// PostgreSQL queue; a third, `waku-worker --produce N --producers 16`, publishes N jobs through
+/// its bus from 16 concurrent tasks (as `durable.<store>.throughput` does; each publish returns
+/// once its row is committed, and concurrent inserts share commits). Both
 /// the window and the latencies are read from the database's own clock, so process start-up is
 /// not counted: msg/s = N / (last job logged − first delivery inserted); p50/p99 = each job's
 /// `handled_at` (the worker's handler logs it in its unit of work) − its delivery's `created_at`.
@@ -33,8 +35,8 @@ enum WorkerProcessScenarios {
         return Measurement(
             unit: .messagesPerSecond, median: Statistics.median(rates), p50: latency.p50, p99: latency.p99,
             iterations: plan.messages * plan.runs,
-            note: "two waku-worker processes (concurrency 4 each) and a producer process; \(grouped(Double(plan.messages), decimals: 0)) "
-                + "jobs per run; jobs per worker: \(perWorker.joined(separator: ", ")); times from the database clock")
+            note: "two waku-worker processes (concurrency 4 each) and a producer process (\(DurableScenarios.producers) concurrent "
+                + "publishing tasks); \(grouped(Double(plan.messages), decimals: 0)) jobs per run; jobs per worker: \(perWorker.joined(separator: ", ")); times from the database clock")
     }
 
     private struct Run {
@@ -55,7 +57,9 @@ enum WorkerProcessScenarios {
         for consumer in consumers {
             try await consumer.waitForOutput("consuming", timeout: .seconds(60))
         }
-        let producer = try WorkerChild(binary: binary, name: "producer", arguments: ["--store", url, "--produce", "\(jobs)"])
+        let producer = try WorkerChild(
+            binary: binary, name: "producer",
+            arguments: ["--store", url, "--produce", "\(jobs)", "--producers", "\(DurableScenarios.producers)"])
         defer { producer.stop() }
         try await producer.waitForExit(timeout: timeout)
         for consumer in consumers { try await consumer.waitForExit(timeout: timeout) }

@@ -16,15 +16,28 @@ enum WorkerCommands {
         let app = try await WakuFactory(module, logger: logger).create()
         let started = ContinuousClock.now
         try await app.run { app in
-            try await app.withContainer { container in
-                let publisher = try await container.get((any IPublisher).self)
-                for index in 0..<count {
-                    let id = options.firstId + index
-                    let job = options.groups > 0
-                        ? Job(id: id, group: "g\(id % options.groups)", seq: id / options.groups)
-                        : Job(id: id, group: nil, seq: id)
-                    try await publisher.publish(job)
+            // Each producer publishes its jobs in id order. With groups, all jobs of a group go
+            // through one producer, so each group is published in sequence order.
+            let producers = min(options.producers, max(1, count))
+            let producerOf = { @Sendable (id: Int) -> Int in
+                options.groups > 0 ? (id % options.groups) % producers : id % producers
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for producer in 0..<producers {
+                    group.addTask {
+                        try await app.withContainer { container in
+                            let publisher = try await container.get((any IPublisher).self)
+                            for index in 0..<count where producerOf(options.firstId + index) == producer {
+                                let id = options.firstId + index
+                                let job = options.groups > 0
+                                    ? Job(id: id, group: "g\(id % options.groups)", seq: id / options.groups)
+                                    : Job(id: id, group: nil, seq: id)
+                                try await publisher.publish(job)
+                            }
+                        }
+                    }
                 }
+                try await group.waitForAll()
             }
         }
         let elapsed = started.duration(to: .now)

@@ -12,6 +12,7 @@ struct WorkerOptions: Sendable {
     var mode: Mode = .report
     var groups = 0
     var firstId = 0
+    var producers = 1
     var untilHandled: Int?
     var concurrency = 4
     var handlerDelay: Duration = .zero
@@ -27,9 +28,11 @@ struct WorkerOptions: Sendable {
                                  where the durable queue (and the job log) live
 
         modes:
-          --produce N [--groups G] [--first-id K]
+          --produce N [--groups G] [--first-id K] [--producers P]
                                  publish N jobs (ids K..K+N-1) and exit; with G > 0, job i
-                                 belongs to group "g<i mod G>" and is processed in order within it
+                                 belongs to group "g<i mod G>" and is processed in order within it;
+                                 with P > 1, P concurrent tasks publish (each its own scope), and
+                                 the store commits their concurrent inserts together
           --consume [--until-handled N] [--concurrency C] [--handler-delay-ms D]
                     [--lease-ms L] [--batch-size B] [--acquire-timeout-ms T]
                                  handle jobs until SIGTERM/SIGINT, or until the log holds N
@@ -69,6 +72,7 @@ struct WorkerOptions: Sendable {
             case "--report": modes.append(.report)
             case "--groups": options.groups = try number(flag, minimum: 0)
             case "--first-id": options.firstId = try number(flag, minimum: 0)
+            case "--producers": options.producers = try number(flag, minimum: 1)
             case "--until-handled": options.untilHandled = try number(flag, minimum: 0)
             case "--concurrency": options.concurrency = try number(flag, minimum: 1)
             case "--handler-delay-ms": options.handlerDelay = .milliseconds(try number(flag, minimum: 0))

@@ -21,7 +21,9 @@ enum PostgresDeliveryRow {
             throw PostgresStoreError(operation: "decode", sqlState: nil, message: "expected \(columnCount) columns, got \(cells.count)")
         }
         let headersText = try cells[8].decode(String.self)
-        let headers = (try? JSONDecoder().decode([String: String].self, from: Data(headersText.utf8))) ?? [:]
+        // Most deliveries carry no headers: skip the JSON decoder for them.
+        let headers = headersText == "{}"
+            ? [:] : (try? JSONDecoder().decode([String: String].self, from: Data(headersText.utf8))) ?? [:]
         return StoredDelivery(
             id: try cells[0].decode(Int64.self),
             messageId: try cells[1].decode(UUID.self),

@@ -6,11 +6,16 @@ public import WakuMessaging
 extension PostgresDurableStore {
     // MARK: Persist
 
+    /// Persists `deliveries` in their own commit, shared with inserts other tasks of this process
+    /// make at the same time (group commit): concurrent publishers cost one statement, one round
+    /// trip and one commit per group instead of one each. Returns once the rows are committed.
     public func insert(_ deliveries: [StoredDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
-        let query = insertQuery(deliveries)
-        try await execute("insert", query)
+        try await groupCommit.submit(deliveries) { rows in try await self.execute("insert", self.insertQuery(rows)) }
     }
+
+    /// Most rows one group commit writes (one `unnest` statement).
+    static let rowsPerGroupCommit = 1_000
 
     /// One statement for any number of deliveries: arrays unnested into rows. Duplicates of
     /// (message id, handler) are ignored. Availability is computed on the database clock: the

@@ -50,6 +50,8 @@ public final class PostgresDurableStore: DurableStore {
     /// Why the pool's last connection attempt failed, for errors that would otherwise only say
     /// "timed out".
     let connectFailures = ConnectFailureRecorder.Box()
+    /// Coalesces concurrent ``insert(_:)`` calls into one statement and commit.
+    let groupCommit = GroupCommit<StoredDelivery>(maxRows: PostgresDurableStore.rowsPerGroupCommit)
 
     private enum Lifecycle {
         case running(Task<Void, Never>)

@@ -26,12 +26,15 @@ public final class SQLiteDurableStore: DurableStore {
     private let mutex = AsyncMutex()
     private let connection = SQLiteLock<SQLiteConnection?>(nil)
     private let threadPool: NIOThreadPool
+    /// Coalesces concurrent ``insert(_:)`` calls into one statement and commit.
+    private let groupCommit: GroupCommit<StoredDelivery>
 
     public init(path: String, blockingThreads: Int = 16, logger: Logger = Logger(label: "waku.sqlite")) {
         self.path = path
         self.logger = logger
         threadPool = NIOThreadPool(numberOfThreads: max(2, blockingThreads))
         threadPool.start()
+        groupCommit = GroupCommit(maxRows: Self.rowsPerGroupCommit)
     }
 
     deinit {
@@ -120,8 +123,16 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// Persists `deliveries` in their own commit, shared with inserts other tasks make at the same
+    /// time (group commit): concurrent publishers cost one statement and one commit per group
+    /// instead of one each. Returns once the rows are committed.
     public func insert(_ deliveries: [StoredDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
+        try await groupCommit.submit(deliveries) { rows in try await self.insertNow(rows) }
+    }
+
+    /// Writes `deliveries` at once, in one commit.
+    func insertNow(_ deliveries: [StoredDelivery]) async throws {
         if deliveries.count <= Self.rowsPerInsert {
             // One statement is atomic on its own: no BEGIN/COMMIT round trips to the thread pool.
             try await withConnection { connection in try await Self.insert(deliveries, on: connection) }
@@ -129,6 +140,9 @@ public final class SQLiteDurableStore: DurableStore {
             try await transaction { connection in try await Self.insert(deliveries, on: connection) }
         }
     }
+
+    /// Most rows one group commit writes: four multi-row statements in one transaction.
+    static let rowsPerGroupCommit = 4 * rowsPerInsert
 
     /// Rows per multi-row INSERT: 13 parameters each, well under SQLite's 32,766 limit.
     static let rowsPerInsert = 256
@@ -165,6 +179,9 @@ public final class SQLiteDurableStore: DurableStore {
     public func claim(endpoint: String, owner: String, limit: Int, lease: Duration) async throws -> [StoredDelivery] {
         let now = Date().timeIntervalSince1970
         let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        // The limit is written into the statement: bound to a parameter, SQLite prepares the
+        // statement a second time when it binds the value (it re-plans for the LIMIT).
+        let limit = max(1, limit)
         return try await withConnection { connection in
             // One statement, so the claim is atomic. For a group only the oldest pending row is
             // eligible, which keeps groups FIFO even when several workers share the file.
@@ -178,10 +195,10 @@ public final class SQLiteDurableStore: DurableStore {
                       AND (d.group_id IS NULL OR NOT EXISTS (
                           SELECT 1 FROM waku_deliveries e
                           WHERE e.status = 0 AND e.endpoint = d.endpoint AND e.group_id = d.group_id AND e.id < d.id))
-                    ORDER BY d.id LIMIT ?5)
+                    ORDER BY d.id LIMIT \(limit))
                 RETURNING *
                 """,
-                [.text(owner), .float(now + leaseSeconds), .text(endpoint), .float(now), .integer(limit)])
+                [.text(owner), .float(now + leaseSeconds), .text(endpoint), .float(now)])
             return rows.compactMap(Self.delivery(from:)).sorted { $0.id < $1.id }
         }
     }
@@ -211,10 +228,10 @@ public final class SQLiteDurableStore: DurableStore {
         try await withConnection { connection in
             _ = try await connection.query(
                 """
-                UPDATE waku_deliveries SET status = 1, lease_owner = NULL, lease_until = NULL, finished_at = ?
-                WHERE lease_owner = ? AND status = 0 AND id IN (\(Self.placeholders(ids.count)))
+                UPDATE waku_deliveries SET status = 1, lease_owner = NULL, lease_until = NULL, finished_at = ?1
+                WHERE lease_owner = ?2 AND status = 0 AND id IN (SELECT value FROM json_each(?3))
                 """,
-                [.float(now), .text(owner)] + ids.map { .integer(Int($0)) })
+                [.float(now), .text(owner), .text(Self.jsonArray(ids))])
         }
     }
 
@@ -332,6 +349,11 @@ public final class SQLiteDurableStore: DurableStore {
 
     // MARK: Rows
 
+    /// `[1,2,3]`: ids as one parameter, so the statement's text is the same for any number.
+    static func jsonArray(_ ids: [Int64]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
+
     static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ", ")
     }
@@ -339,6 +361,12 @@ public final class SQLiteDurableStore: DurableStore {
     static func encodeHeaders(_ headers: [String: String]) -> String {
         guard !headers.isEmpty, let data = try? JSONEncoder().encode(headers) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Headers as ``encodeHeaders(_:)`` wrote them; most deliveries have none ("{}").
+    static func decodeHeaders(_ text: String) -> [String: String]? {
+        if text == "{}" { return [:] }
+        return try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }
 
     static func delivery(from row: SQLiteRow) -> StoredDelivery? {
@@ -353,8 +381,7 @@ public final class SQLiteDurableStore: DurableStore {
               let timestamp = row.column("timestamp")?.double,
               let availableAt = row.column("available_at")?.double
         else { return nil }
-        let headers = row.column("headers")?.string
-            .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        let headers = row.column("headers")?.string.flatMap(decodeHeaders) ?? [:]
         let groupColumn = row.column("group_id")
         return StoredDelivery(
             id: Int64(id), messageId: messageId, correlationId: correlationId, causationId: causationId,

@@ -63,6 +63,42 @@ struct PostgresDurableTests {
         await store.dropSchemaAndShutdown()
     }
 
+    @Test("64 tasks insert concurrently (group commit): every row stored once, duplicates ignored, each task's order kept")
+    func concurrentInserts() async throws {
+        let store = try TestDatabase.makeStore(schema: TestDatabase.uniqueSchema())
+        try await store.prepare()
+        func row(task: Int) -> StoredDelivery {
+            let id = UUID()
+            return StoredDelivery(
+                messageId: id, correlationId: id, causationId: id, messageType: "durable-tests.ping", handler: "h",
+                endpoint: "stress", payload: Data(#"{"n":1}"#.utf8), headers: [:], timestamp: Date(), groupId: "t\(task)",
+                availableAt: Date())
+        }
+        let rows = (0 ..< 64).map { task in (0 ..< 20).map { _ in row(task: task) } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in rows.indices {
+                group.addTask {
+                    for row in rows[task] { try await store.insert([row]) }
+                    try await store.insert([rows[task][0]])
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.pendingCount(endpoint: "stress") == 64 * 20)
+        let table = store.qualified("waku_deliveries")
+        var inOrder = true
+        for task in rows.indices {
+            var binds = PostgresBindings()
+            binds.append("t\(task)")
+            let stored = try await store.query(PostgresQuery(
+                unsafeSQL: "SELECT message_id FROM \(table) WHERE group_id = $1 ORDER BY id", binds: binds))
+            let order = try stored.map { try $0.decode(UUID.self) }
+            if order != rows[task].map(\.messageId) { inOrder = false }
+        }
+        #expect(inOrder, "a task's rows were stored out of publish order")
+        await store.dropSchemaAndShutdown()
+    }
+
     @Test("failures are retried from the store, then dead-lettered; replay handles them")
     func retriesThenDeadLetter() async throws {
         let store = try TestDatabase.makeStore(schema: TestDatabase.uniqueSchema())

@@ -23,6 +23,16 @@ public final class DurableEndpoint: Endpoint {
     private let running = ManagedAtomic(0)
     private let loop = MessagingLock<Task<Void, Never>?>(nil)
     private let processed = ManagedAtomic(0)
+    /// Rows this process made claimable for this endpoint (local publishes), counted so a worker
+    /// can tell whether a full batch is waiting.
+    private let arrived = ManagedAtomic(0)
+
+    /// How long after a claim that came back short (some rows, not a full batch) the worker
+    /// waits for more rows before claiming again, unless a full batch arrives sooner. Without
+    /// it a worker that keeps up claims one or two rows per round trip and spends the database's
+    /// time on claims and finalizes instead of on deliveries. It bounds the delay it adds to a
+    /// delivery; an idle endpoint still claims at once when woken.
+    static let batchLinger: Duration = .milliseconds(1)
 
     public init(_ config: EndpointConfig, store: any DurableStore, logger: Logger = Logger(label: "waku.endpoint.durable")) {
         self.config = config
@@ -45,6 +55,7 @@ public final class DurableEndpoint: Endpoint {
             try await transaction.insert([row])
         } else {
             try await store.insert([row])
+            arrived.wrappingIncrement(ordering: .relaxed)
             signal()
         }
     }
@@ -76,24 +87,61 @@ public final class DurableEndpoint: Endpoint {
         loop.withLock { $0 = task }
     }
 
+    /// Claims, runs and finalizes batches until stopped.
+    ///
+    /// The finalize of one batch overlaps the claim and the handlers of the next: at most one
+    /// finalize is in flight, and the loop waits for it before starting another, before idling
+    /// and before it ends (so `stop()` still returns only after every finalize). This is safe for
+    /// per-group order: a handled row stays pending and leased until its finalize commits, so
+    /// the claim running meanwhile can neither take it again nor take the next row of its group.
     private func run(_ processor: DeliveryProcessor) async {
         var outageBackoff = Duration.milliseconds(100)
+        var finalizing: Task<Void, Never>?
         while !stopping.load(ordering: .acquiring), !Task.isCancelled {
+            let claimedAt = ContinuousClock.now
+            let arrivedBefore = arrived.load(ordering: .relaxed)
             let batch: [StoredDelivery]
             do {
                 batch = try await store.claim(endpoint: name, owner: owner, limit: max(1, config.batchSize), lease: config.lease)
                 outageBackoff = .milliseconds(100)
             } catch {
+                await finalizing?.value
+                finalizing = nil
                 logger.warning("Durable store unavailable; backing off", metadata: ["waku.endpoint": "\(name)", "error": "\(error)", "waku.backoff": "\(outageBackoff)"])
                 try? await Task.sleep(for: outageBackoff)
                 outageBackoff = min(outageBackoff * 2, .seconds(5))
                 continue
             }
             if batch.isEmpty {
+                if let pending = finalizing {
+                    // Rows the finalize releases (the next of a group) may be claimable after it.
+                    await pending.value
+                    finalizing = nil
+                    continue
+                }
                 await idle()
                 continue
             }
-            await process(batch, processor)
+            let runtime = processor.runtime
+            let results = await process(batch, processor)
+            await finalizing?.value
+            finalizing = Task { await self.finalize(results, runtime: runtime) }
+            if batch.count < config.batchSize {
+                await linger(until: claimedAt + Self.batchLinger, arrivedBefore: arrivedBefore)
+            }
+        }
+        await finalizing?.value
+    }
+
+    /// After a short claim: waits until `deadline`, or until a full batch arrived locally since
+    /// the claim, or until stopping, whichever comes first.
+    private func linger(until deadline: ContinuousClock.Instant, arrivedBefore: Int) async {
+        let batchSize = max(1, config.batchSize)
+        while !stopping.load(ordering: .relaxed), !Task.isCancelled,
+              arrived.load(ordering: .relaxed) &- arrivedBefore < batchSize {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return }
+            try? await Task.sleep(for: min(left, .microseconds(250)))
         }
     }
 
@@ -128,8 +176,8 @@ public final class DurableEndpoint: Endpoint {
         case failed(StoredDelivery, Delivery?, String)
     }
 
-    /// Runs a claimed batch with at most `concurrency` handlers at once, then finalizes it.
-    private func process(_ batch: [StoredDelivery], _ processor: DeliveryProcessor) async {
+    /// Runs a claimed batch with at most `concurrency` handlers at once; returns the outcomes to finalize.
+    private func process(_ batch: [StoredDelivery], _ processor: DeliveryProcessor) async -> [Result] {
         let runtime = processor.runtime
         var results: [Result] = []
         await withTaskGroup(of: Result.self) { group in
@@ -146,7 +194,7 @@ public final class DurableEndpoint: Endpoint {
                 if !addNext() { active -= 1 }
             }
         }
-        await finalize(results, runtime: runtime)
+        return results
     }
 
     private func execute(_ row: StoredDelivery, processor: DeliveryProcessor, runtime: MessagingRuntime) async -> Result {
