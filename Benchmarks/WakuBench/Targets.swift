@@ -42,9 +42,10 @@ enum Targets {
             "bus.invoke.3behaviors": bus,
             "bus.publish.2handlers": bus,
             "bus.nested": bus,
+            "queue.throughput.c1": [.fasterThanPeer(50)],
             "queue.throughput.c4": [.atLeast(500_000), .fasterThanPeer(50, fallback: "queue.throughput.c1")],
             "durable.sqlite.throughput": durable,
-            "durable.postgres.throughput": durable,
+            // The PostgreSQL target is for two worker processes; one process has none.
             "durable.postgres.throughput.2proc": durable,
         ]
     }()
