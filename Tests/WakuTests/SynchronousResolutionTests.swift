@@ -243,4 +243,28 @@ struct SynchronousResolutionTests {
         try await app.close()
         #expect(cleanups.value == 1)
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func cleanupsRegisteredWhileTheScopeClosesAreNeverLost() async throws {
+        let leaves = Counter()
+        let leafCleanups = Counter()
+        let app = try await makeApp(leaves: leaves, leafCleanups: leafCleanups)
+        for _ in 0..<200 {
+            // A task that outlives its scope keeps resolving values with cleanups while the
+            // scope closes: each cleanup runs either at close or right away when it is refused.
+            let racer: Task<Void, Never> = try await app.withContainer { scope in
+                let racer = Task {
+                    for _ in 0..<20 { _ = try? await scope.get(Leaf.self) }
+                }
+                await Task.yield()
+                return racer
+            }
+            await racer.value
+        }
+        // Refused values are cleaned up by a detached task: wait for them.
+        while leafCleanups.value < leaves.value { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(leafCleanups.value == leaves.value)
+        #expect(leaves.value > 0)
+    }
 }
+

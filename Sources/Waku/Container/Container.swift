@@ -32,6 +32,7 @@ public final class Container: Sendable {
     struct ScopeState {
         var cells: [CellState] = []
         var finalizers: [Finalizer] = []
+        /// Set when close takes the finalizers; the lock-free closed flag is in the storage.
         var closed = false
     }
 
@@ -285,7 +286,7 @@ public final class Container: Sendable {
             case .ready(let box): return .ready(box)
             case .pending: return .wait
             case .empty:
-                if state.closed { return .closed }
+                if state.closed || isClosed { return .closed }
                 state.cells[cacheIndex] = .pending([])
                 return .create
             }
@@ -300,7 +301,10 @@ public final class Container: Sendable {
             var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
             if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
             state.cells[cacheIndex] = .ready(box)
-            if let cleanup { state.finalizers.append(Finalizer(key: graph.slots[index].key, run: cleanup)) }
+            if let cleanup {
+                self.state.noteCleanup()
+                state.finalizers.append(Finalizer(key: graph.slots[index].key, run: cleanup))
+            }
             return waiters
         }
         if scope == .app {
@@ -422,8 +426,10 @@ public final class Container: Sendable {
 
     func addCleanup(_ cleanup: @escaping Cleanup, key: TypeKey) throws {
         let finalizer = Finalizer(key: key, run: cleanup)
-        let accepted = state.withLock { state in
-            guard !state.closed else { return false }
+        let storage = state
+        let accepted = storage.withLock { state in
+            storage.noteCleanup()
+            guard !state.closed, !storage.isClosedForCleanups else { return false }
             state.finalizers.append(finalizer)
             return true
         }
@@ -447,13 +453,10 @@ public final class Container: Sendable {
     /// scope that created nothing needing cleanup closes without an async call.
     @usableFromInline
     func closeIfNothingToCleanUp() -> Bool {
-        let closed = state.withLock { state -> Bool in
-            guard state.finalizers.isEmpty else { return false }
-            state.closed = true
-            return true
-        }
-        if closed { state.markClosed() }
-        return closed
+        // No lock: a cleanup registered concurrently either is seen here (then `close()` runs
+        // it) or sees the closed flag and is refused (see `ScopeStorage.markClosed()`).
+        state.markClosed()
+        return !state.hasCleanups
     }
 
     /// Closes the scope, running its cleanups; throws the first error a cleanup threw (every

@@ -13,9 +13,10 @@ import Darwin
 ///
 /// A request scope is opened per message or HTTP request, so what it allocates is paid on every
 /// one. The header holds the mutex and the state it guards. The tail holds atomic words: word 0
-/// is the closed flag, read without the lock on every resolution; word `1 + i` is the address of
-/// scoped cache cell `i`'s box once it is ready, so a cached scoped value is read without the
-/// lock. `ManagedBuffer` cannot be `Sendable`, so holders store it `nonisolated(unsafe)`: the
+/// is the closed flag, read without the lock on every resolution; word 1 records that a cleanup
+/// was ever registered, so a scope without cleanups closes without the lock; word `2 + i` is the
+/// address of scoped cache cell `i`'s box once it is ready, so a cached scoped value is read
+/// without the lock. `ManagedBuffer` cannot be `Sendable`, so holders store it `nonisolated(unsafe)`: the
 /// header is only touched inside `withLock`, the tail only through atomic operations.
 final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.Storage> {
     struct Header {
@@ -27,7 +28,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
 
     /// Storage with `publishedCells` lock-free cells (a request scope's scoped provider count).
     static func make(publishedCells: Int) -> ScopeStorage {
-        let words = publishedCells + 1
+        let words = publishedCells + 2
         let buffer = create(minimumCapacity: words) { _ in
             Header(mutex: pthread_mutex_t(), state: Container.ScopeState(), cellCount: publishedCells)
         }
@@ -66,8 +67,26 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
         }
     }
 
+    /// Sets the closed flag. Sequentially consistent, like ``noteCleanup()`` and
+    /// ``isClosedForCleanups``: closing stores the flag then reads ``hasCleanups``, registering a
+    /// cleanup stores that flag then reads this one, so at least one side sees the other.
     func markClosed() {
-        withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0).store(1, ordering: .releasing) }
+        withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0).store(1, ordering: .sequentiallyConsistent) }
+    }
+
+    /// ``isClosed`` for a cleanup being registered (see ``markClosed()``).
+    var isClosedForCleanups: Bool {
+        withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0).load(ordering: .sequentiallyConsistent) != 0 }
+    }
+
+    /// Records that a cleanup is being registered; called before checking the closed flag.
+    func noteCleanup() {
+        withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0 + 1).store(1, ordering: .sequentiallyConsistent) }
+    }
+
+    /// Whether a cleanup was ever registered (or is being registered).
+    var hasCleanups: Bool {
+        withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0 + 1).load(ordering: .sequentiallyConsistent) != 0 }
     }
 
     /// The box of scoped cell `index` once it is ready; no reference is taken.
@@ -75,7 +94,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     func publishedBox(_ index: Int) -> Unmanaged<AnyBox>? {
         guard index >= 0, index < cellCount else { return nil }
         let address = withUnsafeMutablePointerToElements {
-            UnsafeAtomic<UInt>(at: $0 + 1 + index).load(ordering: .acquiring)
+            UnsafeAtomic<UInt>(at: $0 + 2 + index).load(ordering: .acquiring)
         }
         guard let pointer = UnsafeRawPointer(bitPattern: address) else { return nil }
         return Unmanaged<AnyBox>.fromOpaque(pointer)
@@ -87,7 +106,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
         guard index >= 0, index < cellCount else { return }
         let address = UInt(bitPattern: Unmanaged.passUnretained(box).toOpaque())
         withUnsafeMutablePointerToElements {
-            UnsafeAtomic<UInt>(at: $0 + 1 + index).store(address, ordering: .releasing)
+            UnsafeAtomic<UInt>(at: $0 + 2 + index).store(address, ordering: .releasing)
         }
     }
 }
