@@ -84,11 +84,9 @@ package struct DependencyCursor {
             return try await containerReference.takeUnretainedValue().build(
                 typed, slot: slot, in: graphReference.takeUnretainedValue())
         case .container:
-            // The slot is keyed by `Container`, so `D` is `Container`.
-            return unsafeBitCast(containerReference.takeUnretainedValue(), to: D.self)
+            return resolvingContainer(as: D.self)
         case .other:
-            return try await containerReference.takeUnretainedValue().resolve(
-                slot: slot, as: type, in: graphReference.takeUnretainedValue())
+            return try await resolveGenerically(slot: slot, as: type)
         }
     }
 
@@ -105,8 +103,7 @@ package struct DependencyCursor {
             guard let syncBody = typed.syncBody else { return try resolveWithoutSuspending(slot: slot, as: type) }
             return try buildNested(syncBody, slot: slot)
         case .container:
-            // The slot is keyed by `Container`, so `D` is `Container`.
-            return unsafeBitCast(containerReference.takeUnretainedValue(), to: D.self)
+            return resolvingContainer(as: D.self)
         case .other:
             return try resolveWithoutSuspending(slot: slot, as: type)
         }
@@ -129,11 +126,9 @@ package struct DependencyCursor {
                 unsafeDowncast(factory.takeUnretainedValue(), to: TypedFactory<D>.self), slot: slot,
                 in: graphReference.takeUnretainedValue())
         case .container:
-            // The slot is keyed by `Container`, so `D` is `Container`.
-            return unsafeBitCast(containerReference.takeUnretainedValue(), to: D.self)
+            return resolvingContainer(as: D.self)
         case .other:
-            return try await containerReference.takeUnretainedValue().resolve(
-                slot: slot, as: type, in: graphReference.takeUnretainedValue())
+            return try await resolveGenerically(slot: slot, as: type)
         }
     }
 
@@ -147,11 +142,23 @@ package struct DependencyCursor {
         case .transient(let factory, _):
             return try buildNestedElement(factory, slot: slot, as: D.self)
         case .container:
-            // The slot is keyed by `Container`, so `D` is `Container`.
-            return unsafeBitCast(containerReference.takeUnretainedValue(), to: D.self)
+            return resolvingContainer(as: D.self)
         case .other:
             return try resolveWithoutSuspending(slot: slot, as: type)
         }
+    }
+
+    /// The container resolving this factory; the slot is keyed by `Container`, so `D` is `Container`.
+    @inlinable
+    func resolvingContainer<D>(as type: D.Type) -> D {
+        unsafeBitCast(containerReference.takeUnretainedValue(), to: D.self)
+    }
+
+    /// A dependency the fast paths do not cover, through the container's generic resolver.
+    @inlinable
+    func resolveGenerically<D>(slot: Int, as type: D.Type) async throws -> D {
+        try await containerReference.takeUnretainedValue().resolve(
+            slot: slot, as: type, in: graphReference.takeUnretainedValue())
     }
 
     /// Builds a transient dependency without suspending, registering its cleanup if it has one.
