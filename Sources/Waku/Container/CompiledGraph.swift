@@ -71,8 +71,6 @@ final class CompiledGraph: @unchecked Sendable {
         published.deallocate()
     }
 
-    func slotIndex(for id: ObjectIdentifier) -> Int? { index[id] }
-
     /// The app-wide box of slot `slot`, if published; no reference is taken.
     @inline(__always)
     func publishedBox(_ slot: Int) -> Unmanaged<AnyBox>? {

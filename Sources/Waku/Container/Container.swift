@@ -182,10 +182,6 @@ public final class Container: Sendable {
         graph.lookup[ObjectIdentifier(type)] != nil
     }
 
-    func resolve<T>(slot index: Int, as type: T.Type) async throws -> T {
-        try await resolve(slot: index, as: type, in: graph)
-    }
-
     /// Resolves slot `index` of `graph`, the graph this resolution started with (a request
     /// scope's and its app container's are the same object, so singleton cells are shared).
     @usableFromInline
