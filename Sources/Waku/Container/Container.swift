@@ -12,17 +12,24 @@ public final class Container: Sendable {
     public let scope: Scope
     /// `nil` when empty, so the common scope without context values copies no dictionary.
     let context: ContextValues?
+    /// The app container, strongly held; `nil` for the app container itself. Typed `AnyObject` so
+    /// the compiler does not emit its iterative linked-list release for a `Container?` field,
+    /// which costs four atomic operations per closed scope.
+    private let rootObject: (any AnyObject & Sendable)?
     /// The app container; `nil` for the app container itself.
-    let root: Container?
+    @usableFromInline
+    var root: Container? {
+        // `rootObject` is only ever set to a `Container`.
+        rootObject.map { unsafeDowncast($0, to: Container.self) }
+    }
     /// Cache cells, finalizers and the closed flag (set once `close()` starts; `get` checks it
     /// so nothing is handed out after cleanups ran).
     // nonisolated(unsafe): the state is only touched under the storage's mutex (`withLock`), the
     // closed flag only atomically.
     nonisolated(unsafe) let state: ScopeStorage
-    /// The request scope keeps the graph it was opened with; the app container reads `current`,
-    /// which test overrides may swap.
-    private let fixedGraph: CompiledGraph?
-    /// `fixedGraph` again, to read without reference counting; `fixedGraph` keeps it alive.
+    /// The graph a request scope was opened with; the app container reads `current`, which test
+    /// overrides may swap. Unretained: the app container (held by `rootObject`) keeps every graph
+    /// it ever installed alive.
     private let fixedGraphReference: Unmanaged<CompiledGraph>?
     private let currentGraph: CurrentGraph?
     private let ownLogger: Logger?
@@ -51,8 +58,7 @@ public final class Container: Sendable {
     init(appGraph: CompiledGraph, context: ContextValues, logger: Logger) {
         scope = .app
         self.context = context.isEmpty ? nil : context
-        root = nil
-        fixedGraph = nil
+        rootObject = nil
         fixedGraphReference = nil
         currentGraph = CurrentGraph(appGraph)
         state = .make(publishedCells: 0)
@@ -63,19 +69,18 @@ public final class Container: Sendable {
     init(requestOf app: Container, context: ContextValues) {
         scope = .request
         self.context = context.isEmpty ? nil : context
-        root = app
-        let graph = app.graph
-        fixedGraph = graph
-        fixedGraphReference = .passUnretained(graph)
+        rootObject = app
+        let graph = app.fixedGraphReference ?? app.currentGraph?.unmanaged
+        fixedGraphReference = graph
         currentGraph = nil
-        state = .make(publishedCells: graph.scopedCount)
+        state = .make(publishedCells: graph?._withUnsafeGuaranteedRef { $0.scopedCount } ?? 0)
         // Read from the app container when needed: copying a Logger per scope costs retains.
         ownLogger = nil
     }
 
     @usableFromInline
     var graph: CompiledGraph {
-        if let fixedGraph { return fixedGraph }
+        if let fixedGraphReference { return fixedGraphReference.takeUnretainedValue() }
         // Only the app container has no fixed graph; it always has `currentGraph`.
         return currentGraph?.graph ?? CompiledGraph(slots: [], index: [:], singletonCount: 0, scopedCount: 0)
     }
