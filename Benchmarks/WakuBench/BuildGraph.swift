@@ -13,7 +13,8 @@ import Waku
 //
 // Module and provider types must be distinct types (modules are identified by type, providers
 // by the provided type), so they are generic types over decimal digits: module 347 is
-// `TreeModule<D3, D4, D7>`, its slot 2 is `TreeNode<D3, D4, D7, D2>`. Up to 1,000 modules.
+// `TreeModule<D0, D3, D4, D7>`, its slot 2 is `TreeNode<D0, D3, D4, D7, D2>`. Up to 10,000
+// modules.
 // The provided metatypes are looked up once, outside the timing (``BuildTable``), so what the
 // modules' `providers` cost inside `create()` is the framework's provider helpers, as in an app.
 
@@ -36,7 +37,7 @@ protocol TreeNodeType: Sendable {
     init()
 }
 
-final class TreeNode<Hundreds: Digit, Tens: Digit, Units: Digit, Slot: Digit>: TreeNodeType {
+final class TreeNode<Thousands: Digit, Hundreds: Digit, Tens: Digit, Units: Digit, Slot: Digit>: TreeNodeType {
     init() {}
 }
 
@@ -46,11 +47,11 @@ final class BuildTable: Sendable {
     let nodes: [[any TreeNodeType.Type]]
 
     init(moduleCount: Int) {
-        precondition((1 ... BuildGraph.maxModules).contains(moduleCount), "the build graph has 1...1000 modules")
+        precondition((1 ... BuildGraph.maxModules).contains(moduleCount), "the build graph has 1...10000 modules")
         self.moduleCount = moduleCount
         nodes = (0 ..< moduleCount).map { index in
-            let (h, t, u) = BuildGraph.digits(of: index)
-            return decimalDigits.prefix(BuildGraph.providersPerModule).map { BuildGraph.nodeType(h, t, u, slot: $0) }
+            let (k, h, t, u) = BuildGraph.digits(of: index)
+            return decimalDigits.prefix(BuildGraph.providersPerModule).map { BuildGraph.nodeType(k, h, t, u, slot: $0) }
         }
     }
 }
@@ -58,7 +59,7 @@ final class BuildTable: Sendable {
 enum BuildGraph {
     static let providersPerModule = 10
     static let exportedSlot = 6
-    static let maxModules = 1_000
+    static let maxModules = 10_000
 
     /// The root module (module 0) of the tree.
     static func root(_ table: BuildTable) -> any Module {
@@ -66,28 +67,29 @@ enum BuildGraph {
     }
 
     static func module(_ index: Int, _ table: BuildTable) -> any Module {
-        let (h, t, u) = digits(of: index)
-        return makeModule(h, t, u, index: index, table: table)
+        let (k, h, t, u) = digits(of: index)
+        return makeModule(k, h, t, u, index: index, table: table)
     }
 
     static func children(of index: Int, count: Int) -> [Int] {
         [2 * index + 1, 2 * index + 2].filter { $0 < count }
     }
 
-    static func digits(of index: Int) -> (any Digit.Type, any Digit.Type, any Digit.Type) {
-        (decimalDigits[index / 100 % 10], decimalDigits[index / 10 % 10], decimalDigits[index % 10])
+    static func digits(of index: Int) -> (any Digit.Type, any Digit.Type, any Digit.Type, any Digit.Type) {
+        (decimalDigits[index / 1000 % 10], decimalDigits[index / 100 % 10], decimalDigits[index / 10 % 10],
+         decimalDigits[index % 10])
     }
 
-    private static func makeModule<H: Digit, T: Digit, U: Digit>(
-        _ h: H.Type, _ t: T.Type, _ u: U.Type, index: Int, table: BuildTable
+    private static func makeModule<K: Digit, H: Digit, T: Digit, U: Digit>(
+        _ k: K.Type, _ h: H.Type, _ t: T.Type, _ u: U.Type, index: Int, table: BuildTable
     ) -> any Module {
-        TreeModule<H, T, U>(index: index, table: table)
+        TreeModule<K, H, T, U>(index: index, table: table)
     }
 
-    static func nodeType<H: Digit, T: Digit, U: Digit>(
-        _ h: H.Type, _ t: T.Type, _ u: U.Type, slot: any Digit.Type
+    static func nodeType<K: Digit, H: Digit, T: Digit, U: Digit>(
+        _ k: K.Type, _ h: H.Type, _ t: T.Type, _ u: U.Type, slot: any Digit.Type
     ) -> any TreeNodeType.Type {
-        func withSlot<S: Digit>(_ s: S.Type) -> any TreeNodeType.Type { TreeNode<H, T, U, S>.self }
+        func withSlot<S: Digit>(_ s: S.Type) -> any TreeNodeType.Type { TreeNode<K, H, T, U, S>.self }
         return withSlot(slot)
     }
 
@@ -123,8 +125,8 @@ enum BuildGraph {
     }
 }
 
-/// Module `index` of the tree; `Hundreds`, `Tens`, `Units` are its decimal digits.
-struct TreeModule<Hundreds: Digit, Tens: Digit, Units: Digit>: Module {
+/// Module `index` of the tree; `Thousands`, `Hundreds`, `Tens`, `Units` are its decimal digits.
+struct TreeModule<Thousands: Digit, Hundreds: Digit, Tens: Digit, Units: Digit>: Module {
     let index: Int
     let table: BuildTable
 

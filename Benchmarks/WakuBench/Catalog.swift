@@ -3,7 +3,8 @@
 /// Reading the `baseline` column: `di.*` and `bus.*` are divided by their hand-wired floor,
 /// `swinject.*` too (so the two frameworks' ratios compare directly), `di.scope.open-close` by
 /// Swinject's child container, and the larger builds by `di.build.100x10` (linear growth shows as
-/// ratio ≈ 5 and ≈ 10), as are the deeper claim-depth scenarios by the shallowest.
+/// ratio ≈ 5 and ≈ 10) and `di.build.2000x10` by `di.build.1000x10` (≈ 2 once the graph has
+/// outgrown the CPU caches), as are the deeper claim-depth scenarios by the shallowest.
 enum Catalog {
     /// Every scenario for `plans` (the claim-depth scenarios are named by the depths the plan
     /// uses: fewer and shallower in a quick run).
@@ -24,6 +25,7 @@ enum Catalog {
         Scenario("di.build.100x10", BuildScenarios.build(moduleCount: 100)),
         Scenario("di.build.500x10", baseline: "di.build.100x10", BuildScenarios.build(moduleCount: 500)),
         Scenario("di.build.1000x10", baseline: "di.build.100x10", BuildScenarios.build(moduleCount: 1_000)),
+        Scenario("di.build.2000x10", baseline: "di.build.1000x10", BuildScenarios.build(moduleCount: 2_000)),
         // Bus: one fresh request scope per message
         Scenario("handwired.invoke", HandwiredBus.invoke),
         Scenario("bus.invoke.0behaviors", baseline: "handwired.invoke", BusScenarios.invoke(behaviors: 0)),
