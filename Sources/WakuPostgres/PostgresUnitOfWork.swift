@@ -56,8 +56,8 @@ public final class PostgresUnitOfWork: DurableTransaction {
             let connection = try await begun()
             return try await tracking {
                 try await ConnectionGuard.shared.run(on: connection) {
-                    try await connection.query(query, logger: self.store.logger, file: file, line: line).collect()
-                }
+                    connection.query(query, logger: self.store.logger, file: file, line: line)
+                }.rows
             }
         }
     }
