@@ -32,6 +32,9 @@ final class IdleConnections: Sendable {
         self.maximumIdle = maximumIdle
     }
 
+    /// Connections waiting here now.
+    var count: Int { state.withLock { $0.parked.count } }
+
     /// The most recently given back open connection, or `nil`.
     func take() -> HeldConnection? {
         let now = ContinuousClock.now
