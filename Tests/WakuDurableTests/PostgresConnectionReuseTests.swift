@@ -40,11 +40,7 @@ extension PostgresDurableTests {
         // Runs on the same connection, and commits on its own: another connection sees it.
         let rows = try await store.query(PostgresQuery(unsafeSQL: "INSERT INTO \(table) VALUES (2) RETURNING pg_backend_pid()::int8"))
         #expect(try rows.first?.decode(Int.self) == pid)
-        let seen = try await store.client.withConnection { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(table)"), logger: store.logger)
-                .collect().first?.decode(Int.self)
-        }
-        #expect(seen == 2)
+        #expect(try await store.countOnAnotherConnection(table) == 2)
 
         // After a failed statement and its ROLLBACK the kept connection is outside a
         // transaction again: the next statement commits on its own.
@@ -52,11 +48,7 @@ extension PostgresDurableTests {
         await #expect(throws: (any Error).self) { try await failing.query("SELECT 1/0") }
         try await failing.rollback()
         try await store.execute("INSERT INTO \(table) VALUES (3)")
-        let afterRollback = try await store.client.withConnection { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(table)"), logger: store.logger)
-                .collect().first?.decode(Int.self)
-        }
-        #expect(afterRollback == 3)
+        #expect(try await store.countOnAnotherConnection(table) == 3)
         await store.dropSchemaAndShutdown()
     }
 
@@ -79,5 +71,16 @@ extension PostgresDurableTests {
         }
         #expect(recovered)
         await store.dropSchemaAndShutdown()
+    }
+}
+
+extension PostgresDurableStore {
+    /// Rows of `table` as a connection straight from the pool (never a kept one) sees them:
+    /// only what was committed.
+    fileprivate func countOnAnotherConnection(_ table: String) async throws -> Int? {
+        try await client.withConnection { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(table)"), logger: logger)
+                .collect().first?.decode(Int.self)
+        }
     }
 }
