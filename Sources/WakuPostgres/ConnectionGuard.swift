@@ -7,9 +7,10 @@ import Waku
 /// already closed: the write never reaches its handler, so the statement's promise is dropped.
 /// During a database outage a pooled or held connection can close between the lease (or the
 /// `isClosed` check) and the write, and the caller would wait forever — a durable worker would
-/// silently stop. So each statement's completion is raced against its connection closing: when it closes, the
-/// statements still waiting on it are failed with "connection closed" after a short grace
-/// period (statements the driver did register are failed by it, with the real error, first).
+/// silently stop. So each statement's completion is raced against its connection closing: when
+/// it closes, the statements still waiting on it are failed with "connection closed" after a
+/// short grace period (statements the driver did register are failed by it, with the real
+/// error, first).
 final class ConnectionGuard: Sendable {
     static let shared = ConnectionGuard()
 
