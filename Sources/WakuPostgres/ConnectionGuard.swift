@@ -7,9 +7,10 @@ import Waku
 /// already closed: the write never reaches its handler, so the statement's promise is dropped.
 /// During a database outage a pooled or held connection can close between the lease (or the
 /// `isClosed` check) and the write, and the caller would wait forever — a durable worker would
-/// silently stop. So each statement runs in a child task, and when its connection closes, the
-/// statements still waiting on it are failed with "connection closed" after a short grace
-/// period (statements the driver did register are failed by it, with the real error, first).
+/// silently stop. So each statement's completion is raced against its connection closing: when
+/// it closes, the statements still waiting on it are failed with "connection closed" after a
+/// short grace period (statements the driver did register are failed by it, with the real
+/// error, first).
 final class ConnectionGuard: Sendable {
     static let shared = ConnectionGuard()
 
@@ -31,9 +32,13 @@ final class ConnectionGuard: Sendable {
 
     private let state = Locked(State())
 
-    /// Runs `body` (which uses `connection`) and returns its result, or fails with a
-    /// connection-closed error if `connection` closes and `body` has not finished soon after.
-    func run<R: Sendable>(on connection: PostgresConnection, _ body: @escaping @Sendable () async throws -> R) async throws -> R {
+    /// Starts a statement on `connection` with `start` and returns its result, or fails with a
+    /// connection-closed error if `connection` closes and the statement has not finished soon after.
+    ///
+    /// The statement completes on the connection's event loop, which resumes the caller
+    /// directly: no task is created per statement, which matters at thousands of statements a
+    /// second.
+    func run<R: Sendable>(on connection: PostgresConnection, _ start: () -> EventLoopFuture<R>) async throws -> R {
         if connection.isClosed { throw ConnectionClosed() }
         let key = ObjectIdentifier(connection)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, any Error>) in
@@ -53,15 +58,9 @@ final class ConnectionGuard: Sendable {
                     }
                 }
             }
-            Task {
-                let result: Result<R, any Error>
-                do {
-                    result = .success(try await body())
-                } catch {
-                    result = .failure(error)
-                }
+            start().whenComplete { result in
                 self.finished(key, id)
-                once.resume(with: result)
+                once.resume(with: result.mapError { $0 })
             }
         }
     }
@@ -114,16 +113,12 @@ private final class ResumeOnce<R: Sendable>: Failable {
 extension PostgresConnection {
     /// Runs `query` and collects its rows; fails instead of hanging if the connection closes.
     func guardedRows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
-        try await ConnectionGuard.shared.run(on: self) {
-            try await self.query(query, logger: logger).collect()
-        }
+        try await ConnectionGuard.shared.run(on: self) { self.query(query, logger: logger) }.rows
     }
 
     /// Runs `query` and returns its command tag (e.g. "COMMIT", or "ROLLBACK" for a COMMIT of
     /// an aborted transaction); fails instead of hanging if the connection closes.
     func guardedCommand(_ query: PostgresQuery, logger: Logger) async throws -> String {
-        try await ConnectionGuard.shared.run(on: self) {
-            try await self.query(query, logger: logger).get().metadata.command
-        }
+        try await ConnectionGuard.shared.run(on: self) { self.query(query, logger: logger) }.metadata.command
     }
 }

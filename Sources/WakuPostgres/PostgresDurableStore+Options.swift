@@ -5,7 +5,8 @@ extension PostgresDurableStore {
         /// `schema=` parameter, else the connection's `search_path` (normally `public`).
         public var schema: String?
         /// Connections the pool opens at most. Each running durable handler that uses a unit of
-        /// work holds one for its duration, and so does each claim and finalize.
+        /// work holds one for its duration, and so does each claim and finalize. Up to half of
+        /// them stay leased by the store between its operations, so the next one skips the pool.
         public var maximumConnections: Int
         /// How long opening one connection may take (TCP connect, TLS and login), at start-up and
         /// when the pool reconnects. The URL's `connect_timeout` overrides it.

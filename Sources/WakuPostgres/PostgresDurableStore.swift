@@ -52,6 +52,8 @@ public final class PostgresDurableStore: DurableStore {
     let connectFailures = ConnectFailureRecorder.Box()
     /// Coalesces concurrent ``insert(_:)`` calls into one statement and commit.
     let groupCommit = GroupCommit<StoredDelivery>(maxRows: PostgresDurableStore.rowsPerGroupCommit)
+    /// Connections kept leased between operations; see ``IdleConnections``.
+    let idle: IdleConnections
 
     private enum Lifecycle {
         case running(Task<Void, Never>)
@@ -149,6 +151,8 @@ public final class PostgresDurableStore: DurableStore {
         self.probe = probe
         self.displayName = displayName
         self.username = configuration.username
+        // Half the pool at most, so `client` users always find connections.
+        idle = IdleConnections(capacity: max(1, options.maximumConnections / 2), maximumIdle: .seconds(5))
         self.database = configuration.database ?? configuration.username
         var background = logger
         background.handler = ConnectFailureRecorder(box: connectFailures, inner: logger.handler)
@@ -187,15 +191,18 @@ public final class PostgresDurableStore: DurableStore {
             return nil
         }
         guard let task else { return }
+        idle.close()
         task.cancel()
         await task.value
     }
 
     // MARK: Connections
 
-    /// Leases a pooled connection for a unit of work; see ``HeldConnection``.
+    /// Leases a pooled connection for a unit of work; see ``HeldConnection``. Give it back
+    /// with ``giveBack(_:)`` when it is outside a transaction, else release it.
     func holdConnection() async throws -> HeldConnection {
         let client = try runningClient()
+        if let held = idle.take() { return held }
         let store = displayName
         let timeout = options.acquireTimeout
         do {
@@ -214,12 +221,17 @@ public final class PostgresDurableStore: DurableStore {
     /// Runs `body` on a pooled connection, translating errors into readable ones.
     func withConnection<R: Sendable>(_ operation: String, _ body: (PostgresConnection) async throws -> R) async throws -> R {
         let held = try await holdConnection()
-        defer { held.release(rollback: false) }
+        defer { giveBack(held) }
         do {
             return try await body(held.connection)
         } catch {
             throw translate(error, operation)
         }
+    }
+
+    /// Returns a connection that is not inside a transaction, for the next operation to reuse.
+    func giveBack(_ held: HeldConnection) {
+        idle.giveBack(held)
     }
 
     func translate(_ error: any Error, _ operation: String) -> any Error {

@@ -56,8 +56,8 @@ public final class PostgresUnitOfWork: DurableTransaction {
             let connection = try await begun()
             return try await tracking {
                 try await ConnectionGuard.shared.run(on: connection) {
-                    try await connection.query(query, logger: self.store.logger, file: file, line: line).collect()
-                }
+                    connection.query(query, logger: self.store.logger, file: file, line: line)
+                }.rows
             }
         }
     }
@@ -105,7 +105,8 @@ public final class PostgresUnitOfWork: DurableTransaction {
                 held.release(rollback: true)
                 throw store.translate(error, "commit")
             }
-            held.release(rollback: false)
+            // Either way the transaction ended: the connection is idle.
+            store.giveBack(held)
             guard tag == "COMMIT" else {
                 throw PostgresStoreError(operation: "commit", sqlState: "25P02", message: "PostgreSQL rolled the transaction back (\(tag))")
             }
@@ -127,7 +128,7 @@ public final class PostgresUnitOfWork: DurableTransaction {
                 try? await held.connection.close()
                 throw store.translate(error, "rollback")
             }
-            held.release(rollback: false)
+            store.giveBack(held)
         }
     }
 
