@@ -21,6 +21,7 @@ enum Catalog {
         // DI: request scope
         Scenario("swinject.scope.open-close", SwinjectScenarios.scopeOpenClose),
         Scenario("di.scope.open-close", baseline: "swinject.scope.open-close", DIScenarios.scopeOpenClose),
+        Scenario("di.scope.first-scoped", baseline: "di.scope.open-close", DIScenarios.scopeFirstScoped),
         // DI: app build
         Scenario("di.build.100x10", BuildScenarios.build(moduleCount: 100)),
         Scenario("di.build.500x10", baseline: "di.build.100x10", BuildScenarios.build(moduleCount: 500)),

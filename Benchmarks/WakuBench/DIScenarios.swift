@@ -58,6 +58,20 @@ enum DIScenarios {
         }
     }
 
+    /// `di.scope.first-scoped`: open a request scope, create one scoped service in it (its
+    /// singleton dependency is cached), close the scope: a request's fixed cost once it uses DI.
+    static func scopeFirstScoped(_ plans: Plans, _ sink: Sink) async throws -> Measurement {
+        let app = try await WakuFactory(DIAppModule()).create()
+        return try await app.run { app in
+            try await Harness.measureBatches(plans.micro) { n in
+                for _ in 0 ..< n {
+                    let state = try await app.withContainer { scope in try await scope.get(RequestState.self) }
+                    sink.keep(state)
+                }
+            }
+        }
+    }
+
     /// `handwired.singleton`: reading a stored reference.
     static func handwiredSingleton(_ plans: Plans, _ sink: Sink) async throws -> Measurement {
         let holder = SingletonHolder(settings: Settings())
