@@ -57,7 +57,11 @@ enum Catalog {
         Scenario(
             "durable.postgres.throughput.1producer", baseline: "durable.postgres.throughput", DurableScenarios.postgres(producers: 1)),
         Scenario(
-            "durable.postgres.throughput.2proc", baseline: "durable.postgres.throughput", WorkerProcessScenarios.twoProcesses),
+            "durable.postgres.throughput.2proc", baseline: "durable.postgres.throughput",
+            WorkerProcessScenarios.twoProcesses(jobLog: false)),
+        Scenario(
+            "durable.postgres.throughput.2proc.logged", baseline: "durable.postgres.throughput.2proc",
+            WorkerProcessScenarios.twoProcesses(jobLog: true)),
     ] + depthScenarios(plans, store: "sqlite", DepthScenarios.sqlite(depth:))
       + depthScenarios(plans, store: "postgres", DepthScenarios.postgres(depth:)) }
 

@@ -83,7 +83,7 @@ enum MarkdownReport {
             ns/op and B/msg: lower is better; msg/s: higher is better. "vs baseline" is our median ÷ the \
             baseline's median from the same run; "vs waku 0.42" is ours ÷ Python waku 0.42's, same run, with how many \
             times faster we are. p50/p99 are per-operation (or, for `queue.latency.*` and `durable.*`, per-message \
-            publish-to-handler) latencies.
+            publish-to-handler; for `durable.postgres.throughput.2proc*`, persisted to finalized or logged) latencies.
             """)
         if !context.peers {
             lines.append("Run without `--peers`: the Python comparisons, and the targets that need them, are not measured.")

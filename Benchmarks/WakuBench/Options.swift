@@ -28,7 +28,7 @@ struct Options: Sendable {
         environment:
           WAKU_BENCH_POSTGRES_URL  postgres://… for the durable.postgres.* scenarios (skipped without
                                    it); scripts/bench starts a throwaway PostgreSQL and sets it
-          WAKU_BENCH_WORKER        the waku-worker executable for durable.postgres.throughput.2proc
+          WAKU_BENCH_WORKER        the waku-worker executable for durable.postgres.throughput.2proc*
                                    (default: next to waku-bench)
           WAKU_BENCH_COMMAND       how --markdown names the command (default: swift run -c release waku-bench)
           -h, --help          this help

@@ -27,7 +27,8 @@ enum TableReport {
                    B/msg: median over runs of the memory each queued message holds.
         p50, p99   per-operation latency, where each operation is timed on its own (bus.*,
                    claim.*), or each message's publish-to-handler latency (queue.latency.*,
-                   durable.*); "-" where operations are batch-timed (too short for a clock read each).
+                   durable.*; durable.postgres.throughput.2proc*: persisted to finalized, or to
+                   logged); "-" where operations are batch-timed (too short for a clock read each).
         ratio      median / median of the `baseline` scenario, measured in this run.
                    ns/op, B/msg: < 1 is better than the baseline (0.01 = 100x faster); msg/s: > 1 is faster.
         vs         median / median of the second reference (Swinject for di.*), read the same way.
@@ -37,9 +38,12 @@ enum TableReport {
         """
 
     static func table(_ results: [ScenarioResult], showPeers: Bool) -> String {
+        // The name columns grow to the longest name, so every row stays aligned.
+        let nameWidth = max(36, results.map(\.name.count).max() ?? 0)
+        let baselineWidth = max(26, results.compactMap(\.baseline?.count).max() ?? 0)
         var columns: [(String, Int, Bool)] = [
-            ("scenario", 36, false), ("unit", 6, false), ("median", 14, true), ("p50", 10, true), ("p99", 10, true),
-            ("baseline", 26, false), ("ratio", 8, true), ("vs", 15, false),
+            ("scenario", nameWidth, false), ("unit", 6, false), ("median", 14, true), ("p50", 10, true), ("p99", 10, true),
+            ("baseline", baselineWidth, false), ("ratio", 8, true), ("vs", 15, false),
         ]
         if showPeers { columns.append(("peer", 8, true)) }
         columns.append(("target", 12, false))

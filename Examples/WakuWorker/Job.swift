@@ -28,6 +28,10 @@ actor HandledCounter {
 /// `TransactionalBehavior` commits the log row when the handler returns. The durable endpoint
 /// marks the delivery handled afterwards, so a crash in between redelivers the job: it is then
 /// logged twice (at-least-once), which `--report` counts as a duplicate.
+///
+/// With `--no-job-log` its recorder records nothing (`NoJobRecorder`) and no unit of work is
+/// opened, so handling a job touches no database. It stays the same handler either way: a stored
+/// delivery names its handler, and the producer does not know how the consumers run.
 final class HandleJob: EventHandler {
     private let recorder: any JobRecorder
     private let settings: WorkerSettings
@@ -43,3 +47,4 @@ final class HandleJob: EventHandler {
         await settings.handled.increment()
     }
 }
+

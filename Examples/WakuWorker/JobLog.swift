@@ -15,6 +15,11 @@ protocol JobRecorder: Sendable {
     func record(_ job: Job, worker: Int32) async throws
 }
 
+/// `--no-job-log`: records nothing, so the handler does no database work.
+struct NoJobRecorder: JobRecorder {
+    func record(_ job: Job, worker: Int32) async throws {}
+}
+
 struct JobStats: Sendable, CustomStringConvertible {
     /// Distinct jobs handled.
     var distinct = 0

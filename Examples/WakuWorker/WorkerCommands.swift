@@ -12,7 +12,8 @@ enum WorkerCommands {
         try await store.log.prepare()
         let settings = WorkerSettings(pid: ProcessInfo.processInfo.processIdentifier, handlerDelay: .zero, handled: HandledCounter())
         let module = WorkerModule(
-            durableStore: ProduceOnlyStore(store.durable), storeProviders: store.providers, settings: settings, options: options)
+            durableStore: ProduceOnlyStore(store.durable), storeProviders: store.providers(jobLog: true), settings: settings,
+            options: options)
         let app = try await WakuFactory(module, logger: logger).create()
         let started = ContinuousClock.now
         try await app.run { app in
@@ -45,27 +46,40 @@ enum WorkerCommands {
         say("waku-worker \(settings.pid): produced \(count) job(s)\(groups) on \(store.displayName) in \(format(elapsed))")
     }
 
-    /// Runs the app as a Service until SIGTERM/SIGINT, or until the log holds `--until-handled` jobs.
+    /// Runs the app as a Service until SIGTERM/SIGINT, or until `--until-handled` jobs are done:
+    /// logged in the job log, or with `--no-job-log` marked handled in the store. The last line
+    /// printed, "waku-worker PID: stopped; handled COUNT job(s) in …", is read by `waku-bench`.
     static func consume(options: WorkerOptions, store: WorkerStore, logger: Logger) async throws {
-        let log = store.log
-        try await log.prepare()
+        let progress: UntilHandled.Progress
+        if options.jobLog {
+            let log = store.log
+            try await log.prepare()
+            progress = { try await log.distinctJobs() }
+        } else {
+            let durable = store.durable
+            try await durable.prepare()
+            progress = { try await durable.handledCount(endpoint: WorkerModule.endpoint) }
+        }
         let settings = WorkerSettings(
             pid: ProcessInfo.processInfo.processIdentifier, handlerDelay: options.handlerDelay, handled: HandledCounter())
-        let module = WorkerModule(durableStore: store.durable, storeProviders: store.providers, settings: settings, options: options)
+        let module = WorkerModule(
+            durableStore: store.durable, storeProviders: store.providers(jobLog: options.jobLog), settings: settings, options: options)
         let app = try await WakuFactory(module, logger: logger).create()
 
         var services = [ServiceGroupConfiguration.ServiceConfiguration(service: app)]
         if let target = options.untilHandled {
             // Finishing successfully shuts the whole group down gracefully: the app drains and
             // releases its leases.
-            services.append(.init(service: UntilHandled(log: log, target: target, logger: logger),
+            services.append(.init(service: UntilHandled(progress: progress, target: target, logger: logger),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
         }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = [.sigterm, .sigint]
         let group = ServiceGroup(configuration: configuration)
 
-        let until = options.untilHandled.map { " until \($0) job(s) are logged" } ?? " until SIGTERM/SIGINT"
+        let until = options.untilHandled.map {
+            options.jobLog ? " until \($0) job(s) are logged" : " until the store holds \($0) handled deliveries (no job log)"
+        } ?? " until SIGTERM/SIGINT"
         say("waku-worker \(settings.pid): consuming '\(WorkerModule.endpoint)' on \(store.displayName) with concurrency \(options.concurrency)\(until)")
         let started = ContinuousClock.now
         try await group.run()
@@ -86,18 +100,21 @@ enum WorkerCommands {
     }
 }
 
-/// Ends (successfully) once the job log holds `target` distinct jobs, or at graceful shutdown.
+/// Ends (successfully) once `progress` (distinct jobs logged, or deliveries the store marked
+/// handled) reaches `target`, or at graceful shutdown.
 struct UntilHandled: Service {
-    let log: any JobLog
+    typealias Progress = @Sendable () async throws -> Int
+
+    let progress: Progress
     let target: Int
     let logger: Logger
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                if try await log.distinctJobs() >= target { return }
+                if try await progress() >= target { return }
             } catch {
-                logger.warning("Could not read the job log; retrying", metadata: ["error": "\(error)"])
+                logger.warning("Could not read how many jobs were handled; retrying", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: .milliseconds(200))
         }

@@ -2,7 +2,8 @@ import Waku
 import WakuMessaging
 
 /// The worker application: one durable endpoint, "jobs", partitioned by the job's group, and
-/// the handler that logs each job in the unit of work `TransactionalBehavior` commits.
+/// the handler that logs each job in the unit of work `TransactionalBehavior` commits (with
+/// `--no-job-log`, no behavior opens a unit of work and the handler only counts jobs).
 struct WorkerModule: Module {
     static let endpoint = "jobs"
 
@@ -14,7 +15,7 @@ struct WorkerModule: Module {
     var imports: [any Module] {
         [
             MessagingModule.register(MessagingConfig(
-                pipelineBehaviors: [TransactionalBehavior.self],
+                pipelineBehaviors: options.jobLog ? [TransactionalBehavior.self] : [],
                 endpoints: [
                     .durable(
                         Self.endpoint, concurrency: options.concurrency,

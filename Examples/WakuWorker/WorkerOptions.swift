@@ -14,6 +14,9 @@ struct WorkerOptions: Sendable {
     var firstId = 0
     var producers = 1
     var untilHandled: Int?
+    /// Whether the handler logs each job in `waku_worker_log` (in a transaction of its own).
+    /// `--no-job-log` turns it off: the handler then only counts jobs in memory.
+    var jobLog = true
     var concurrency = 4
     var handlerDelay: Duration = .zero
     var lease: Duration = .seconds(30)
@@ -33,10 +36,16 @@ struct WorkerOptions: Sendable {
                                  belongs to group "g<i mod G>" and is processed in order within it;
                                  with P > 1, P concurrent tasks publish (each its own scope), and
                                  the store commits their concurrent inserts together
-          --consume [--until-handled N] [--concurrency C] [--handler-delay-ms D]
-                    [--lease-ms L] [--batch-size B] [--acquire-timeout-ms T]
+          --consume [--until-handled N] [--no-job-log] [--concurrency C]
+                    [--handler-delay-ms D] [--lease-ms L] [--batch-size B]
+                    [--acquire-timeout-ms T]
                                  handle jobs until SIGTERM/SIGINT, or until the log holds N
-                                 distinct jobs; every handled job is logged with this pid
+                                 distinct jobs; every handled job is logged with this pid, in
+                                 a transaction of its own. With --no-job-log the handler does
+                                 no database work (it only counts the jobs it handled), and N
+                                 counts the deliveries the store marked handled instead.
+                                 The last line printed reads
+                                 "waku-worker PID: stopped; handled COUNT job(s) in SECONDSs"
           --report               print handled, duplicate and pending counts
 
           --acquire-timeout-ms T how long a PostgreSQL operation waits for a connection before
@@ -74,6 +83,7 @@ struct WorkerOptions: Sendable {
             case "--first-id": options.firstId = try number(flag, minimum: 0)
             case "--producers": options.producers = try number(flag, minimum: 1)
             case "--until-handled": options.untilHandled = try number(flag, minimum: 0)
+            case "--no-job-log": options.jobLog = false
             case "--concurrency": options.concurrency = try number(flag, minimum: 1)
             case "--handler-delay-ms": options.handlerDelay = .milliseconds(try number(flag, minimum: 0))
             case "--lease-ms": options.lease = .milliseconds(try number(flag, minimum: 1))
@@ -91,6 +101,7 @@ struct WorkerOptions: Sendable {
         guard modes.count == 1, let mode = modes.first else {
             throw UsageError(message: "choose exactly one of --produce N, --consume, --report")
         }
+        guard options.jobLog || mode == .consume else { throw UsageError(message: "--no-job-log applies to --consume only") }
         options.mode = mode
         return options
     }

@@ -43,19 +43,22 @@ enum WorkerStore {
         }
     }
 
-    /// The request-scoped unit of work, and the job recorder that writes through it.
-    var providers: [Provider] {
+    /// The request-scoped unit of work, and the job recorder: one that writes through that unit
+    /// of work, or with `jobLog` false one that records nothing.
+    func providers(jobLog: Bool) -> [Provider] {
+        let noJobLog = object(NoJobRecorder() as any JobRecorder)
         switch self {
         case .postgres(let store):
             let table = PostgresJobLog(store: store).table
             return store.unitOfWorkProviders() + [
-                scoped((any JobRecorder).self) { (unitOfWork: PostgresUnitOfWork) in
+                jobLog ? scoped((any JobRecorder).self) { (unitOfWork: PostgresUnitOfWork) in
                     PostgresJobRecorder(unitOfWork: unitOfWork, table: table)
-                },
+                } : noJobLog,
             ]
         case .sqlite(let store):
             return store.unitOfWorkProviders() + [
-                scoped((any JobRecorder).self) { (unitOfWork: SQLiteUnitOfWork) in SQLiteJobRecorder(unitOfWork: unitOfWork) },
+                jobLog ? scoped((any JobRecorder).self) { (unitOfWork: SQLiteUnitOfWork) in SQLiteJobRecorder(unitOfWork: unitOfWork) }
+                    : noJobLog,
             ]
         }
     }

@@ -145,6 +145,35 @@ extension PostgresDurableTests {
         await store.dropSchemaAndShutdown()
     }
 
+    @Test("two worker processes without the job log: every job handled exactly once, no log written")
+    func exactlyOnceWithoutJobLog() async throws {
+        let (store, url) = try await freshStore()
+        let jobs = 1_000
+        _ = try await WorkerProcess.run("nolog-produce", ["--store", url, "--produce", "\(jobs)"])
+        let options = ["--until-handled", "\(jobs)", "--concurrency", "4", "--no-job-log"]
+        let a = try consumer("nolog-a", url, options)
+        let b = try consumer("nolog-b", url, options)
+        do {
+            let statusA = await a.waitForExit(timeout: .seconds(180))
+            let statusB = await b.waitForExit(timeout: .seconds(180))
+            #expect(statusA == 0, "\(a.output)")
+            #expect(statusB == 0, "\(b.output)")
+            // The in-memory counts the workers print are the only record of what their handlers ran.
+            let counts = [a.handledCount, b.handledCount]
+            #expect(counts.allSatisfy { $0 != nil }, "both printed a handled count:\n\(a.output)\n\(b.output)")
+            #expect(counts.reduce(0) { $0 + ($1 ?? 0) } == jobs, "crash-free, so each job ran once: \(counts)")
+            #expect(try await store.handledCount(endpoint: "jobs") == jobs)
+            #expect(try await store.pendingCount(endpoint: "jobs") == 0)
+            // The producer creates the log table; the consumers write nothing to it.
+            #expect(try await WorkerLog(store: store).rows() == 0, "--no-job-log logs no job")
+        } catch {
+            await cleanUp([a, b])
+            throw error
+        }
+        await cleanUp([a, b])
+        await store.dropSchemaAndShutdown()
+    }
+
     @Test("a worker killed with SIGKILL mid-run loses nothing: a new one handles everything at least once")
     func crashRecovery() async throws {
         let (store, url) = try await freshStore()

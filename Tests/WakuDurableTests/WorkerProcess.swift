@@ -40,6 +40,15 @@ final class WorkerProcess: Sendable {
         await child.waitForExit(timeout: timeout)
     }
 
+    /// The count `--consume` prints as it stops ("waku-worker PID: stopped; handled COUNT job(s)
+    /// in …"): the jobs its handler ran. Nil until that line is out.
+    var handledCount: Int? {
+        let marker = ": stopped; handled "
+        guard let line = output.split(separator: "\n").last(where: { $0.contains(marker) }),
+              let range = line.range(of: marker) else { return nil }
+        return Int(line[range.upperBound...].prefix(while: \.isNumber))
+    }
+
     /// Waits until the output contains `text`.
     func waitForOutput(_ text: String, timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now + timeout
