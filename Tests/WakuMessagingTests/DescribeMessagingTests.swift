@@ -124,7 +124,8 @@ private func splitLines(_ text: String) -> [String] {
         #expect(messaging.isGlobal && messaging.isDynamic)
         #expect(messaging.exports.map(\.name).contains("IPublisher"))
         #expect(messaging.providers.contains(.init(type: "MessageRegistry", lifetime: .object)))
-        #expect(messaging.providers.contains(.init(type: "IPublisher", lifetime: .scoped)))
+        #expect(messaging.providers.contains(.init(type: "MessageBus", lifetime: .scoped)))
+        #expect(messaging.providers.contains(.init(type: "IPublisher", lifetime: .transient)))
         // The handlers registered on the modules' behalf are request-scoped providers there.
         let billing = try #require(app.describe().modules.first { $0.name == "BillingModule" })
         #expect(billing.providers.map(\.description) == ["scoped PicPostToLedger"])

@@ -287,25 +287,27 @@ struct RegistrationTests {
     @Test("IMessageBus, ISender and IPublisher are one instance within a scope and differ across scopes")
     func busInstancesPerScope() async throws {
         let probe = Probe()
-        let (first, second) = try await withApp([OrdersModule()], probe: probe) { app in
-            let first = try await app.withContainer { container -> [ObjectIdentifier] in
-                [
+        // Each scope hands back its bus, so the first stays alive and the second scope's cannot
+        // reuse its address.
+        let (first, firstBus, secondBus) = try await withApp([OrdersModule()], probe: probe) { app in
+            let (first, firstBus) = try await app.withContainer { container -> ([ObjectIdentifier], MessageBus) in
+                let ids = [
                     ObjectIdentifier(try await container.get((any IMessageBus).self) as AnyObject),
                     ObjectIdentifier(try await container.get((any ISender).self) as AnyObject),
                     ObjectIdentifier(try await container.get((any IPublisher).self) as AnyObject),
                     ObjectIdentifier(try await container.get(MessageBus.self)),
                     ObjectIdentifier(try await container.get((any IMessageBus).self) as AnyObject),
                 ]
+                return (ids, try await container.get(MessageBus.self))
             }
-            let second = try await app.withContainer { container in
-                ObjectIdentifier(try await container.get((any ISender).self) as AnyObject)
-            }
-            return (first, second)
+            let secondBus = try await app.withContainer { try await $0.get((any ISender).self) as AnyObject }
+            return (first, firstBus, secondBus)
         }
         // `===` on the instances, through their identities.
         #expect(Set(first).count == 1)
         #expect(first.count == 5)
-        #expect(second != first[0])
+        #expect(first[0] == ObjectIdentifier(firstBus))
+        #expect(ObjectIdentifier(secondBus) != ObjectIdentifier(firstBus))
     }
 
     @Test("MessageContext is injectable into a handler during dispatch, and unavailable outside one")

@@ -41,6 +41,8 @@ public final class Container: Sendable {
         var finalizers: [Finalizer] = []
         /// Set when close takes the finalizers; the lock-free closed flag is in the storage.
         var closed = false
+        /// Set when a closed scope dropped its cached values; nothing is cached after that.
+        var released = false
     }
 
     enum CellState {
@@ -97,17 +99,67 @@ public final class Container: Sendable {
     /// specialized factory.
     @inlinable
     public func get<T>(_ type: T.Type = T.self) async throws -> T {
-        if let box = cachedBox(for: ObjectIdentifier(type)) {
-            // Every box of a slot keyed by `T` holds a `T` (see `Box`).
+        // Every box of a slot keyed by `T` holds a `T` (see `Box`).
+        switch cachedLookup(ObjectIdentifier(type)) {
+        case .app(let box):
             return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
+        case .scoped(let box):
+            // The lookup entered a resolution, so the box outlives this read.
+            defer { leaveResolution() }
+            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
+        case .notCached(let slot):
+            return try await resolveNotCached(type, slot: slot)
         }
-        return try await resolveNotCached(type)
     }
 
+    /// What ``get(_:)`` found without creating anything.
+    @usableFromInline
+    enum CachedLookup {
+        /// An instance or a created singleton: app-wide, never dropped while the app runs.
+        case app(Unmanaged<AnyBox>)
+        /// A scoped value of this scope; the lookup entered a resolution, which the caller leaves
+        /// once it has copied the value out.
+        case scoped(Unmanaged<AnyBox>)
+        /// Anything else, with the type's slot (`-1` if it has none).
+        case notCached(Int)
+    }
+
+    /// The cached box for type `id`, if there is one; no reference is taken. One hash lookup,
+    /// whose slot the resolver reuses.
+    @usableFromInline
+    func cachedLookup(_ id: ObjectIdentifier) -> CachedLookup {
+        // The app container keeps every graph it installed alive, so no reference is needed.
+        guard let reference = fixedGraphReference ?? currentGraph?.unmanaged else { return .notCached(-1) }
+        return reference._withUnsafeGuaranteedRef { graph in
+            guard let slot = graph.lookup[id] else { return .notCached(-1) }
+            guard slot >= 0, slot < graph.slotCount, !state.isClosed else { return .notCached(slot) }
+            if let box = graph.publishedBox(slot) { return .app(box) }
+            let hot = graph.hot[slot]
+            guard hot.kind == .scoped, scope == .request, state.enter() else { return .notCached(slot) }
+            guard let box = state.publishedBox(hot.cacheIndex) else {
+                state.leave()
+                return .notCached(slot)
+            }
+            return .scoped(box)
+        }
+    }
+
+    /// Ends a resolution that ``cachedLookup(_:)`` or ``resolveNotCached(_:slot:)`` entered.
+    @usableFromInline
+    func leaveResolution() { state.leave() }
+
+    /// Starts a resolution: the scope's cached values stay alive until it is left; `false` once
+    /// the scope is closed.
+    @usableFromInline
+    func enterResolution() -> Bool { state.enter() }
+
     @inlinable
-    func resolveNotCached<T>(_ type: T.Type) async throws -> T {
+    func resolveNotCached<T>(_ type: T.Type, slot: Int) async throws -> T {
+        // Closed: the generic resolver reports it.
+        guard enterResolution() else { return try await resolveUncached(type) }
+        defer { leaveResolution() }
         let graph = self.graph
-        guard !isClosed, let slot = graph.lookup[ObjectIdentifier(type)] else {
+        guard slot >= 0 else {
             return try await resolveUncached(type)
         }
         if let factory = transientFactory(slot: slot, in: graph) {
@@ -124,17 +176,6 @@ public final class Container: Sendable {
     /// Whether `close()` has started; nothing is handed out after that.
     @usableFromInline
     var isClosed: Bool { state.isClosed }
-
-    /// The cached box for type `id`, if there is one; no reference is taken.
-    @usableFromInline
-    func cachedBox(for id: ObjectIdentifier) -> Unmanaged<AnyBox>? {
-        // The app container keeps every graph it installed alive, so no reference is needed.
-        guard let reference = fixedGraphReference ?? currentGraph?.unmanaged else { return nil }
-        return reference._withUnsafeGuaranteedRef { graph in
-            guard let slot = graph.lookup[id] else { return nil }
-            return cachedBox(slot: slot, in: graph)
-        }
-    }
 
     /// The box of slot `slot` if its value is ready for this container without creating it: an
     /// instance, a created singleton, or a scoped value created in this request scope. `nil`
@@ -279,6 +320,7 @@ public final class Container: Sendable {
     /// creator, or the right to create it (the cell is then pending).
     private func claimCell(_ cacheIndex: Int, graph: CompiledGraph) -> CacheAction {
         state.withLock { state in
+            if state.released { return .closed }
             if state.cells.count <= cacheIndex {
                 let needed = max(cacheIndex + 1, scope == .app ? graph.singletonCount : graph.scopedCount)
                 state.cells.append(contentsOf: repeatElement(.empty, count: needed - state.cells.count))
@@ -294,19 +336,34 @@ public final class Container: Sendable {
         }
     }
 
-    /// Stores a created value in its claimed cell, publishes it and wakes the waiters.
+    /// Stores a created value in its claimed cell, publishes it and wakes the waiters. If the
+    /// scope closed while the value was being created and it has a cleanup, its cleanup runs now
+    /// (the scope's cleanups already ran) and the resolution fails with `scopeClosed`.
     private func completeCell(
         _ cacheIndex: Int, slot index: Int, box: AnyBox, cleanup: Cleanup?, graph: CompiledGraph
-    ) -> AnyBox {
-        let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
+    ) throws -> AnyBox {
+        let storage = state
+        let key = graph.slots[index].key
+        let (waiters, accepted): ([CheckedContinuation<AnyBox?, any Error>], Bool) = storage.withLock { state in
             var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
+            guard cacheIndex < state.cells.count else { return (waiters, false) }
             if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
-            state.cells[cacheIndex] = .ready(box)
             if let cleanup {
-                self.state.noteCleanup()
-                state.finalizers.append(Finalizer(key: graph.slots[index].key, run: cleanup))
+                storage.noteCleanup()
+                guard !state.closed, !storage.isClosedForCleanups else {
+                    state.cells[cacheIndex] = .empty
+                    return (waiters, false)
+                }
+                state.finalizers.append(Finalizer(key: key, run: cleanup))
             }
-            return waiters
+            state.cells[cacheIndex] = .ready(box)
+            return (waiters, true)
+        }
+        guard accepted else {
+            let error = ResolutionError(type: key.name, reason: .scopeClosed)
+            for waiter in waiters { waiter.resume(throwing: error) }
+            if let cleanup { Task { try? await cleanup() } }
+            throw error
         }
         if scope == .app {
             graph.publish(graph.singletonCells[cacheIndex].storeIfNilThenLoad(box), slot: index)
@@ -321,6 +378,7 @@ public final class Container: Sendable {
     private func failCell(_ cacheIndex: Int, error: any Error) {
         let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
             var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
+            guard cacheIndex < state.cells.count else { return waiters }
             if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
             state.cells[cacheIndex] = .empty
             return waiters
@@ -368,7 +426,7 @@ public final class Container: Sendable {
             do {
                 var cursor = DependencyCursor(container: owner, graph: graph, slot: index)
                 let box = try factory._withUnsafeGuaranteedRef { try $0.buildBoxSync(&cursor) }
-                return owner.completeCell(hot.cacheIndex, slot: index, box: box, cleanup: cursor.cleanup, graph: graph)
+                return try owner.completeCell(hot.cacheIndex, slot: index, box: box, cleanup: cursor.cleanup, graph: graph)
             } catch {
                 owner.failCell(hot.cacheIndex, error: error)
                 throw error
@@ -390,6 +448,8 @@ public final class Container: Sendable {
             case .wait:
                 let box: AnyBox? = try await withCheckedThrowingContinuation { continuation in
                     let immediate: AnyBox?? = state.withLock { state in
+                        // Dropped by a closed scope: claiming again reports it closed.
+                        guard cacheIndex < state.cells.count else { return .some(nil) }
                         switch state.cells[cacheIndex] {
                         case .ready(let box): return .some(box)
                         case .pending(var waiters):
@@ -411,7 +471,7 @@ public final class Container: Sendable {
                     } else {
                         box = Box(try await unsafeDowncast(factory, to: TypedFactory<T>.self).body(&cursor))
                     }
-                    return completeCell(cacheIndex, slot: index, box: box, cleanup: cursor.cleanup, graph: graph)
+                    return try completeCell(cacheIndex, slot: index, box: box, cleanup: cursor.cleanup, graph: graph)
                 } catch {
                     failCell(cacheIndex, error: error)
                     throw error
@@ -446,8 +506,16 @@ public final class Container: Sendable {
     @usableFromInline @discardableResult
     func close() async -> [any Error] {
         let finalizers = takeFinalizersForClose()
-        guard !finalizers.isEmpty else { return [] }
-        return await run(finalizers)
+        let errors = finalizers.isEmpty ? [] : await run(finalizers)
+        releaseCachedValues()
+        return errors
+    }
+
+    /// Drops a closed request scope's cached values once no resolution is in progress, which
+    /// breaks the cycle of a cached value that holds this container. The app container keeps
+    /// its singletons: request scopes read them without a reference for as long as the app runs.
+    func releaseCachedValues() {
+        if scope == .request { state.requestRelease() }
     }
 
     /// Closes the scope if it registered no cleanups; returns whether it did. Synchronous, so a
@@ -457,7 +525,9 @@ public final class Container: Sendable {
         // No lock: a cleanup registered concurrently either is seen here (then `close()` runs
         // it) or sees the closed flag and is refused (see `ScopeStorage.markClosed()`).
         state.markClosed()
-        return !state.hasCleanups
+        guard !state.hasCleanups else { return false }
+        releaseCachedValues()
+        return true
     }
 
     /// Closes the scope, running its cleanups; throws the first error a cleanup threw (every

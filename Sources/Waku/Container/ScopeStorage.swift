@@ -13,10 +13,16 @@ import Darwin
 ///
 /// A request scope is opened per message or HTTP request, so what it allocates is paid on every
 /// one. The header holds the mutex and the state it guards. The tail holds atomic words: word 0
-/// is the closed flag, read without the lock on every resolution; word 1 records that a cleanup
-/// was ever registered, so a scope without cleanups closes without the lock; word `2 + i` is the
-/// address of scoped cache cell `i`'s box once it is ready, so a cached scoped value is read
-/// without the lock. `ManagedBuffer` cannot be `Sendable`, so holders store it `nonisolated(unsafe)`: the
+/// holds the closed flag (bit 0), the release request (bit 1) and the number of resolutions in
+/// progress (the rest, in steps of 4), read without the lock on every resolution; word 1 records
+/// that a cleanup was ever registered, so a scope without cleanups closes without the lock; word
+/// `2 + i` is the address of scoped cache cell `i`'s box once it is ready, so a cached scoped
+/// value is read without the lock.
+///
+/// A closed request scope drops its cached values, because a cached value may hold the scope
+/// (a bus or any service that keeps the `Container`), and that cycle would otherwise keep the
+/// whole scope alive forever. Cached values are read without a reference, so they are dropped
+/// only once no resolution is in progress: the last one to leave a closed scope drops them. `ManagedBuffer` cannot be `Sendable`, so holders store it `nonisolated(unsafe)`: the
 /// header is only touched inside `withLock`, the tail only through atomic operations.
 final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.Storage> {
     struct Header {
@@ -61,22 +67,73 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
         }
     }
 
+    private static let closedBit: UInt = 1
+    private static let releaseBit: UInt = 2
+    private static let user: UInt = 4
+
+    @inline(__always)
+    private var word0: UnsafeAtomic<UInt> {
+        withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0) }
+    }
+
     var isClosed: Bool {
-        @inline(__always) get {
-            withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0).load(ordering: .acquiring) != 0 }
+        @inline(__always) get { word0.load(ordering: .acquiring) & Self.closedBit != 0 }
+    }
+
+    /// Starts a resolution that may read published cells without a reference; `false` once the
+    /// scope is closed. Every `true` must be matched by ``leave()``.
+    @inline(__always)
+    func enter() -> Bool {
+        let old = word0.loadThenWrappingIncrement(by: Self.user, ordering: .acquiring)
+        guard old & Self.closedBit == 0 else {
+            leave()
+            return false
         }
+        return true
+    }
+
+    /// Ends a resolution started by ``enter()``; the last one to leave a scope whose release was
+    /// requested drops its cached values.
+    @inline(__always)
+    func leave() {
+        let old = word0.loadThenWrappingDecrement(by: Self.user, ordering: .acquiringAndReleasing)
+        if old & Self.releaseBit != 0, old / Self.user == 1 { releaseCells() }
     }
 
     /// Sets the closed flag. Sequentially consistent, like ``noteCleanup()`` and
     /// ``isClosedForCleanups``: closing stores the flag then reads ``hasCleanups``, registering a
     /// cleanup stores that flag then reads this one, so at least one side sees the other.
     func markClosed() {
-        withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0).store(1, ordering: .sequentiallyConsistent) }
+        word0.loadThenBitwiseOr(with: Self.closedBit, ordering: .sequentiallyConsistent)
+    }
+
+    /// Asks to drop the cached values of a closed scope (after its cleanups ran): now if no
+    /// resolution is in progress, or else when the last one leaves.
+    func requestRelease() {
+        let old = word0.loadThenBitwiseOr(with: Self.closedBit | Self.releaseBit, ordering: .acquiringAndReleasing)
+        if old / Self.user == 0 { releaseCells() }
+    }
+
+    /// Drops every cached value. Idempotent. The values are released outside the lock, since a
+    /// deinit may do anything.
+    private func releaseCells() {
+        let cells: [Container.CellState] = withLock { state in
+            state.released = true
+            let cells = state.cells
+            state.cells = []
+            return cells
+        }
+        withUnsafeMutablePointerToElements { words in
+            for index in 0 ..< cellCount {
+                UnsafeAtomic<UInt>(at: words + 2 + index).store(0, ordering: .releasing)
+            }
+        }
+        _ = consume cells
     }
 
     /// ``isClosed`` for a cleanup being registered (see ``markClosed()``).
     var isClosedForCleanups: Bool {
-        withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0).load(ordering: .sequentiallyConsistent) != 0 }
+        word0.load(ordering: .sequentiallyConsistent) & Self.closedBit != 0
     }
 
     /// Records that a cleanup is being registered; called before checking the closed flag.

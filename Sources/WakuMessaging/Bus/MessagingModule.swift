@@ -28,9 +28,11 @@ public struct MessagingModule: Module {
                 scoped { (container: Container, registry: MessageRegistry, runtime: MessagingRuntime) in
                     MessageBus(container: container, registry: registry, runtime: runtime)
                 },
-                scoped((any IMessageBus).self) { (bus: MessageBus) in bus },
-                scoped((any ISender).self) { (bus: MessageBus) in bus },
-                scoped((any IPublisher).self) { (bus: MessageBus) in bus },
+                // The interfaces are transient views of the one scoped bus: the same instance,
+                // without a cache cell of their own to fill in every scope.
+                transient((any IMessageBus).self) { (bus: MessageBus) in bus },
+                transient((any ISender).self) { (bus: MessageBus) in bus },
+                transient((any IPublisher).self) { (bus: MessageBus) in bus },
                 transient { () throws -> MessageContext in try MessageContext.required() },
                 scoped { (publisher: any IPublisher) in EventDispatcher(publisher: publisher) },
             ],

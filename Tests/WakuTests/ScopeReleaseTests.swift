@@ -1,0 +1,127 @@
+import Testing
+import Waku
+
+/// A closed request scope drops its cached values, so a value that holds its own container (a
+/// message bus, a service locator) does not keep the scope alive in a reference cycle.
+@Suite("Scope release")
+struct ScopeReleaseTests {
+    /// A scoped service that keeps the container it was resolved from.
+    final class Locator: Sendable {
+        let container: Container
+        init(container: Container) { self.container = container }
+    }
+
+    final class Plain: Sendable {}
+
+    /// A scoped value whose async factory waits for `gate`, with a cleanup that fires `cleaned`.
+    final class Slow: Sendable {}
+
+    struct Weak<Object: AnyObject>: @unchecked Sendable {
+        // @unchecked: only read on the test's own task after the scope it watches has closed.
+        weak var object: Object?
+        init(_ object: Object) { self.object = object }
+    }
+
+    struct LocatorModule: Module {
+        let log: EventLog
+        var providers: [Provider] {
+            let log = log
+            return [
+                scoped(Locator.init),
+                scoped { () -> Finalized<Plain> in
+                    Finalized(Plain()) { log.record("cleanup Plain") }
+                },
+            ]
+        }
+    }
+
+    struct SlowModule: Module {
+        let started: Signal
+        let gate: Signal
+        let cleaned: Signal
+        var providers: [Provider] {
+            let (started, gate, cleaned) = (started, gate, cleaned)
+            return [
+                scoped { () async -> Finalized<Slow> in
+                    started.fire()
+                    await gate.wait()
+                    return Finalized(Slow()) { cleaned.fire() }
+                },
+            ]
+        }
+    }
+
+    @Test func aScopedValueHoldingItsContainerIsReleasedAtClose() async throws {
+        let app = try await WakuFactory(LocatorModule(log: EventLog())).create()
+        let (scope, locator) = try await app.withContainer { container in
+            let locator = try await container.get(Locator.self)
+            #expect(locator.container === container)
+            // A second resolution in the same scope reads the cached value.
+            #expect(try await container.get(Locator.self) === locator)
+            return (Weak(container), Weak(locator))
+        }
+        #expect(scope.object == nil, "the closed scope is still alive")
+        #expect(locator.object == nil, "the scoped value is still alive")
+    }
+
+    @Test func releasedAfterCleanupsRanAndWhenTheBodyThrew() async throws {
+        let log = EventLog()
+        let app = try await WakuFactory(LocatorModule(log: log)).create()
+        let (scope, plain) = try await app.withContainer { container in
+            _ = try await container.get(Locator.self)
+            return (Weak(container), Weak(try await container.get(Plain.self)))
+        }
+        #expect(log.events == ["cleanup Plain"])
+        #expect(scope.object == nil)
+        #expect(plain.object == nil)
+
+        nonisolated(unsafe) var watched: (Weak<Container>, Weak<Locator>)?
+        await #expect(throws: TestFailure(tag: "body")) {
+            try await app.withContainer { container in
+                watched = (Weak(container), Weak(try await container.get(Locator.self)))
+                throw TestFailure(tag: "body")
+            }
+        }
+        #expect(watched?.0.object == nil)
+        #expect(watched?.1.object == nil)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aValueCreatedAfterItsScopeClosedIsCleanedUpAndNotHandedOut() async throws {
+        let (started, gate, cleaned) = (Signal(), Signal(), Signal())
+        let app = try await WakuFactory(SlowModule(started: started, gate: gate, cleaned: cleaned)).create()
+        let pending = try await app.withContainer { container in
+            // Escapes the scope on purpose: the resolution is still running when it closes.
+            let task = Task { try await container.get(Slow.self) }
+            await started.wait()
+            return task
+        }
+        gate.fire()
+        let result = await pending.result
+        #expect(throws: ResolutionError(type: "Slow", reason: .scopeClosed)) { try result.get() }
+        // Its cleanup runs although the scope's cleanups already ran.
+        #expect(await cleaned.wait())
+    }
+
+    @Test func manyScopesReleaseWhileResolvingConcurrently() async throws {
+        let app = try await WakuFactory(LocatorModule(log: EventLog())).create()
+        let watched = try await withThrowingTaskGroup(of: (Weak<Container>, Weak<Locator>).self) { group in
+            for _ in 0 ..< 200 {
+                group.addTask {
+                    try await app.withContainer { container in
+                        // Concurrent first resolutions of one scoped value: one instance.
+                        let locators = try await withThrowingTaskGroup(of: Locator.self) { inner in
+                            for _ in 0 ..< 5 { inner.addTask { try await container.get(Locator.self) } }
+                            return try await inner.reduce(into: []) { $0.append($1) }
+                        }
+                        #expect(locators.allSatisfy { $0 === locators[0] })
+                        return (Weak(container), Weak(locators[0]))
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(watched.count == 200)
+        #expect(watched.allSatisfy { $0.0.object == nil && $0.1.object == nil })
+    }
+}
