@@ -125,3 +125,65 @@ struct ScopeReleaseTests {
         #expect(watched.allSatisfy { $0.0.object == nil && $0.1.object == nil })
     }
 }
+
+/// The lock-free scoped cells under contention: a creation that fails hands its error to the
+/// resolutions waiting for it, and the next resolution creates the value again, once.
+@Suite("Scoped cells under contention")
+struct ScopedCellContentionTests {
+    final class Flaky: Sendable {
+        let serial: Int
+        init(serial: Int) { self.serial = serial }
+    }
+
+    struct FlakyModule: Module {
+        let attempts: Counter
+        var providers: [Provider] {
+            let attempts = attempts
+            return [
+                scoped { () async throws -> Flaky in
+                    let attempt = attempts.next()
+                    // Yield so other resolutions find the cell claimed and park on it.
+                    for _ in 0 ..< 5 { await Task.yield() }
+                    if attempt == 1 { throw TestFailure(tag: "first attempt") }
+                    return Flaky(serial: attempt)
+                },
+            ]
+        }
+    }
+
+    @Test func aFailedCreationFailsItsWaitersAndTheNextResolutionCreatesOnce() async throws {
+        for _ in 0 ..< 20 {
+            let attempts = Counter()
+            let app = try await WakuFactory(FlakyModule(attempts: attempts)).create()
+            let results = try await app.withContainer { container in
+                await withTaskGroup(of: Result<Int, TestFailure>.self) { group in
+                    for _ in 0 ..< 200 {
+                        group.addTask {
+                            do {
+                                return .success(try await container.get(Flaky.self).serial)
+                            } catch let failure as TestFailure {
+                                return .failure(failure)
+                            } catch {
+                                return .failure(TestFailure(tag: "unexpected \(error)"))
+                            }
+                        }
+                    }
+                    return await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            let failures = results.compactMap { result -> TestFailure? in
+                if case .failure(let failure) = result { return failure }
+                return nil
+            }
+            let serials = Set(results.compactMap { try? $0.get() })
+            #expect(!failures.isEmpty)
+            #expect(failures.allSatisfy { $0 == TestFailure(tag: "first attempt") })
+            // Whoever resolved after the failure got the one value of the second attempt.
+            #expect(serials.isSubset(of: [2]))
+            let made = attempts.value
+            #expect(made <= 2)
+            // A new scope creates its own.
+            #expect(try await app.withContainer { try await $0.get(Flaky.self).serial } == made + 1)
+        }
+    }
+}

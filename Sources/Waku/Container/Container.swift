@@ -168,7 +168,7 @@ public final class Container: Sendable {
         }
         // A singleton or scoped value not created yet: in place when its factories allow.
         if let box = try createSynchronously(slot: slot, in: graph) {
-            return unsafeDowncast(box, to: Box<T>.self).value
+            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
         }
         return try await resolve(slot: slot, as: type, in: graph)
     }
@@ -249,7 +249,7 @@ public final class Container: Sendable {
                     return unsafeDowncast(box, to: Box<T>.self).value
                 }
                 if let box = try createSynchronously(slot: index, in: graph) {
-                    return unsafeDowncast(box, to: Box<T>.self).value
+                    return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
                 }
                 let owner = root ?? self
                 let box = try await owner.cached(
@@ -260,7 +260,7 @@ public final class Container: Sendable {
                 throw ResolutionError(type: slot.key.name, reason: .requestScopedFromApp)
             }
             if let box = try createSynchronously(slot: index, in: graph) {
-                return unsafeDowncast(box, to: Box<T>.self).value
+                return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
             }
             let box = try await cached(slot, index: index, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
             return unsafeDowncast(box, to: Box<T>.self).value
@@ -310,7 +310,8 @@ public final class Container: Sendable {
     }
 
     private enum CacheAction {
-        case ready(AnyBox)
+        /// Owned by the cell, which outlives the resolution (see ``ScopeStorage/enter()``).
+        case ready(Unmanaged<AnyBox>)
         case wait
         case create
         case closed
@@ -319,14 +320,22 @@ public final class Container: Sendable {
     /// Takes the first step on cache cell `cacheIndex`: its value, a note to wait for another
     /// creator, or the right to create it (the cell is then pending).
     private func claimCell(_ cacheIndex: Int, graph: CompiledGraph) -> CacheAction {
-        state.withLock { state in
+        if scope == .request {
+            switch state.claim(cacheIndex) {
+            case .ready(let box): return .ready(box)
+            case .create: return .create
+            case .wait: return .wait
+            case .closed: return .closed
+            }
+        }
+        return state.withLock { state in
             if state.released { return .closed }
             if state.cells.count <= cacheIndex {
                 let needed = max(cacheIndex + 1, scope == .app ? graph.singletonCount : graph.scopedCount)
                 state.cells.append(contentsOf: repeatElement(.empty, count: needed - state.cells.count))
             }
             switch state.cells[cacheIndex] {
-            case .ready(let box): return .ready(box)
+            case .ready(let box): return .ready(.passUnretained(box))
             case .pending: return .wait
             case .empty:
                 if state.closed || isClosed { return .closed }
@@ -344,6 +353,25 @@ public final class Container: Sendable {
     ) throws -> AnyBox {
         let storage = state
         let key = graph.slots[index].key
+        if scope == .request {
+            // A request scope's cells are lock-free; only a cleanup needs the lock.
+            if let cleanup {
+                let accepted = storage.withLock { state in
+                    storage.noteCleanup()
+                    guard !state.closed, !storage.isClosedForCleanups else { return false }
+                    state.finalizers.append(Finalizer(key: key, run: cleanup))
+                    return true
+                }
+                guard accepted else {
+                    let error = ResolutionError(type: key.name, reason: .scopeClosed)
+                    storage.fail(cacheIndex, error: error)
+                    Task { try? await cleanup() }
+                    throw error
+                }
+            }
+            storage.complete(cacheIndex, box: box)
+            return box
+        }
         let (waiters, accepted): ([CheckedContinuation<AnyBox?, any Error>], Bool) = storage.withLock { state in
             var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
             guard cacheIndex < state.cells.count else { return (waiters, false) }
@@ -365,17 +393,17 @@ public final class Container: Sendable {
             if let cleanup { Task { try? await cleanup() } }
             throw error
         }
-        if scope == .app {
-            graph.publish(graph.singletonCells[cacheIndex].storeIfNilThenLoad(box), slot: index)
-        } else {
-            state.publish(box, cell: cacheIndex)
-        }
+        graph.publish(graph.singletonCells[cacheIndex].storeIfNilThenLoad(box), slot: index)
         for waiter in waiters { waiter.resume(returning: box) }
         return box
     }
 
     /// Empties a claimed cell after its factory threw, passing the error to the waiters.
     private func failCell(_ cacheIndex: Int, error: any Error) {
+        if scope == .request {
+            state.fail(cacheIndex, error: error)
+            return
+        }
         let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
             var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
             guard cacheIndex < state.cells.count else { return waiters }
@@ -406,30 +434,40 @@ public final class Container: Sendable {
     /// caller takes the async path. The cell protocol is the async path's, so concurrent
     /// resolutions still see exactly one creation.
     @usableFromInline
-    func createSynchronously(slot index: Int, in graph: CompiledGraph) throws -> AnyBox? {
+    func createSynchronously(slot index: Int, in graph: CompiledGraph) throws -> Unmanaged<AnyBox>? {
         let hot = graph.hot[index]
         guard hot.frontierCount >= 0, let factory = hot.factory else { return nil }
-        let owner: Container
+        // Unretained: `self` is alive for this call and holds the app container.
+        let owner: Unmanaged<Container>
         switch hot.kind {
-        case .singleton: owner = root ?? self
-        case .scoped where scope == .request: owner = self
+        case .singleton:
+            if let rootObject {
+                owner = .passUnretained(unsafeDowncast(rootObject, to: Container.self))
+            } else {
+                owner = .passUnretained(self)
+            }
+        case .scoped where scope == .request: owner = .passUnretained(self)
         default: return nil
         }
-        // Its inputs first; the recursion ends because the graph is acyclic (validated).
-        guard try owner.prepareSynchronousBuild(slot: index, in: graph) else { return nil }
-        switch owner.claimCell(hot.cacheIndex, graph: graph) {
-        case .ready(let box):
-            return box
-        case .wait, .closed:
-            return nil
-        case .create:
-            do {
-                var cursor = DependencyCursor(container: owner, graph: graph, slot: index)
-                let box = try factory._withUnsafeGuaranteedRef { try $0.buildBoxSync(&cursor) }
-                return try owner.completeCell(hot.cacheIndex, slot: index, box: box, cleanup: cursor.cleanup, graph: graph)
-            } catch {
-                owner.failCell(hot.cacheIndex, error: error)
-                throw error
+        return try owner._withUnsafeGuaranteedRef { owner in
+            // Its inputs first; the recursion ends because the graph is acyclic (validated).
+            guard try owner.prepareSynchronousBuild(slot: index, in: graph) else { return nil }
+            switch owner.claimCell(hot.cacheIndex, graph: graph) {
+            case .ready(let box):
+                return box
+            case .wait, .closed:
+                return nil
+            case .create:
+                do {
+                    var cursor = DependencyCursor(container: owner, graph: graph, slot: index)
+                    let box = try factory._withUnsafeGuaranteedRef { try $0.buildBoxSync(&cursor) }
+                    // The cell now owns the box.
+                    return .passUnretained(
+                        try owner.completeCell(hot.cacheIndex, slot: index, box: box, cleanup: cursor.cleanup, graph: graph))
+                } catch {
+                    owner.failCell(hot.cacheIndex, error: error)
+                    throw error
+                }
             }
         }
     }
@@ -442,11 +480,15 @@ public final class Container: Sendable {
         while true {
             switch claimCell(cacheIndex, graph: graph) {
             case .ready(let box):
-                return box
+                return box.takeUnretainedValue()
             case .closed:
                 throw ResolutionError(type: slot.key.name, reason: .scopeClosed)
             case .wait:
                 let box: AnyBox? = try await withCheckedThrowingContinuation { continuation in
+                    if scope == .request {
+                        if let immediate = state.park(continuation, on: cacheIndex) { continuation.resume(returning: immediate) }
+                        return
+                    }
                     let immediate: AnyBox?? = state.withLock { state in
                         // Dropped by a closed scope: claiming again reports it closed.
                         guard cacheIndex < state.cells.count else { return .some(nil) }

@@ -25,9 +25,13 @@ import Darwin
 /// only once no resolution is in progress: the last one to leave a closed scope drops them. `ManagedBuffer` cannot be `Sendable`, so holders store it `nonisolated(unsafe)`: the
 /// header is only touched inside `withLock`, the tail only through atomic operations.
 final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.Storage> {
+    typealias Waiter = CheckedContinuation<AnyBox?, any Error>
+
     struct Header {
         var mutex: pthread_mutex_t
         var state: Container.ScopeState
+        /// Resolutions waiting for a scoped cell another task is creating, by cell.
+        var waiters: [Int: [Waiter]] = [:]
         /// Number of published cells; never changes after `make`, so it is read without the lock.
         let cellCount: Int
     }
@@ -52,6 +56,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     }
 
     deinit {
+        dropPublishedBoxes()
         withUnsafeMutablePointerToHeader { header in
             _ = pthread_mutex_destroy(&header.pointee.mutex)
         }
@@ -123,12 +128,124 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
             state.cells = []
             return cells
         }
+        dropPublishedBoxes()
+        _ = consume cells
+    }
+
+    /// Empties every ready published cell, releasing the reference it owned. Only called when
+    /// no resolution is in progress, so no cell is being created or read.
+    private func dropPublishedBoxes() {
         withUnsafeMutablePointerToElements { words in
             for index in 0 ..< cellCount {
-                UnsafeAtomic<UInt>(at: words + 2 + index).store(0, ordering: .releasing)
+                let address = UnsafeAtomic<UInt>(at: words + 2 + index).exchange(0, ordering: .acquiringAndReleasing)
+                if address > Self.claimedWithWaiters, let pointer = UnsafeRawPointer(bitPattern: address) {
+                    Unmanaged<AnyBox>.fromOpaque(pointer).release()
+                }
             }
         }
-        _ = consume cells
+    }
+
+    // MARK: Lock-free scoped cells
+    //
+    // A request scope's cell `i` is word `2 + i`: 0 while empty, `claimed` while its creator runs
+    // the factory, `claimedWithWaiters` once another resolution waits for it, and otherwise the
+    // address of its box, which the cell owns (one retain). Claiming and completing are one
+    // atomic operation each; the mutex is only taken to park or wake a waiter.
+
+    private static let claimed: UInt = 1
+    private static let claimedWithWaiters: UInt = 3
+
+    @inline(__always)
+    private func cell(_ index: Int) -> UnsafeAtomic<UInt> {
+        withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0 + 2 + index) }
+    }
+
+    enum Claim {
+        /// Owned by the cell; valid while the claiming resolution is in progress.
+        case ready(Unmanaged<AnyBox>)
+        case create
+        case wait
+        case closed
+    }
+
+    /// The first step on cell `index`: its value, a note to wait for its creator, or the right to
+    /// create it. Called inside a resolution (``enter()``), so a ready box cannot be dropped meanwhile.
+    func claim(_ index: Int) -> Claim {
+        guard index >= 0, index < cellCount else { return .closed }
+        let word = cell(index)
+        while true {
+            let current = word.load(ordering: .acquiring)
+            switch current {
+            case 0:
+                if isClosed { return .closed }
+                if word.compareExchange(expected: 0, desired: Self.claimed, ordering: .acquiringAndReleasing).exchanged {
+                    return .create
+                }
+            case Self.claimed, Self.claimedWithWaiters:
+                return .wait
+            default:
+                guard let pointer = UnsafeRawPointer(bitPattern: current) else { return .closed }
+                return .ready(Unmanaged<AnyBox>.fromOpaque(pointer))
+            }
+        }
+    }
+
+    /// Stores the created box in claimed cell `index` and wakes its waiters with it.
+    func complete(_ index: Int, box: AnyBox) {
+        let address = UInt(bitPattern: Unmanaged.passRetained(box).toOpaque())
+        let previous = cell(index).exchange(address, ordering: .acquiringAndReleasing)
+        if previous == Self.claimedWithWaiters {
+            for waiter in takeWaiters(index) { waiter.resume(returning: box) }
+        }
+    }
+
+    /// Empties claimed cell `index` after its factory threw, and passes `error` to its waiters.
+    func fail(_ index: Int, error: any Error) {
+        let previous = cell(index).exchange(0, ordering: .acquiringAndReleasing)
+        if previous == Self.claimedWithWaiters {
+            for waiter in takeWaiters(index) { waiter.resume(throwing: error) }
+        }
+    }
+
+    /// Parks `waiter` until cell `index` is completed or failed. Returns at once, without parking,
+    /// with the box if it is ready, or `nil` if the cell is empty again (its creator failed
+    /// before the waiter parked: claim it again).
+    func park(_ waiter: Waiter, on index: Int) -> AnyBox?? {
+        let word = cell(index)
+        return withUnsafeMutablePointerToHeader { header in
+            pthread_mutex_lock(&header.pointee.mutex)
+            defer { pthread_mutex_unlock(&header.pointee.mutex) }
+            while true {
+                let current = word.load(ordering: .acquiring)
+                switch current {
+                case 0:
+                    return .some(nil)
+                case Self.claimed:
+                    // Marked under the mutex, so the completer, which takes the mutex after
+                    // seeing the mark, finds this waiter.
+                    if word.compareExchange(
+                        expected: Self.claimed, desired: Self.claimedWithWaiters, ordering: .acquiringAndReleasing
+                    ).exchanged {
+                        header.pointee.waiters[index, default: []].append(waiter)
+                        return .none
+                    }
+                case Self.claimedWithWaiters:
+                    header.pointee.waiters[index, default: []].append(waiter)
+                    return .none
+                default:
+                    guard let pointer = UnsafeRawPointer(bitPattern: current) else { return .some(nil) }
+                    return .some(Unmanaged<AnyBox>.fromOpaque(pointer).takeUnretainedValue())
+                }
+            }
+        }
+    }
+
+    private func takeWaiters(_ index: Int) -> [Waiter] {
+        withUnsafeMutablePointerToHeader { header in
+            pthread_mutex_lock(&header.pointee.mutex)
+            defer { pthread_mutex_unlock(&header.pointee.mutex) }
+            return header.pointee.waiters.removeValue(forKey: index) ?? []
+        }
     }
 
     /// ``isClosed`` for a cleanup being registered (see ``markClosed()``).
@@ -153,17 +270,8 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
         let address = withUnsafeMutablePointerToElements {
             UnsafeAtomic<UInt>(at: $0 + 2 + index).load(ordering: .acquiring)
         }
-        guard let pointer = UnsafeRawPointer(bitPattern: address) else { return nil }
+        // 0: empty; 1 and 3: being created.
+        guard address > Self.claimedWithWaiters, let pointer = UnsafeRawPointer(bitPattern: address) else { return nil }
         return Unmanaged<AnyBox>.fromOpaque(pointer)
-    }
-
-    /// Publishes a ready cell. The caller keeps `box` alive for the storage's lifetime (it is
-    /// also stored in the state's cells, which are only emptied on deinit).
-    func publish(_ box: AnyBox, cell index: Int) {
-        guard index >= 0, index < cellCount else { return }
-        let address = UInt(bitPattern: Unmanaged.passUnretained(box).toOpaque())
-        withUnsafeMutablePointerToElements {
-            UnsafeAtomic<UInt>(at: $0 + 2 + index).store(address, ordering: .releasing)
-        }
     }
 }

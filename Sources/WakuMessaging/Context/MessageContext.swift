@@ -46,6 +46,7 @@ public struct MessageContext: Sendable {
 
     /// Runs `body` with `context` as the current one; the previous context is restored afterwards,
     /// even when `body` throws.
+    @inline(__always)
     static func with<R>(_ context: MessageContext, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R) async rethrows -> R {
         try await $active.withValue(context, operation: body)
     }

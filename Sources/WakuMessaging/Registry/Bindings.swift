@@ -46,42 +46,46 @@ struct PlanContext: Sendable {
 }
 
 extension RequestBinding {
-    /// `handle`, when given, resolves the handler and calls it; callers pass one built where `H`
-    /// is concrete (the inlinable `bindRequest` overloads), so it runs specialized.
+    /// `handle` resolves the handler and calls it; callers pass one built where `H` is concrete
+    /// (the inlinable `bindRequest` overloads), so it runs specialized. Not optional: an optional
+    /// closure is stored maximally abstracted, and each dispatch would pay two more thunks.
     static func make<R: IRequest, H: RequestHandler>(
         _ request: R.Type, _ handler: H.Type, behaviors: [any IPipelineBehavior.Type], provider: Provider?,
-        handle: (@Sendable (R, Container) async throws -> R.Response)? = nil
+        handle: @escaping @Sendable (R, Container) async throws -> R.Response
     ) -> RequestBinding where H.Request == R {
         RequestBinding(
             message: TypeKey(R.self), messageName: MessageTypeName.resolve(R.self, overrides: [:]), handler: TypeKey(H.self), behaviors: behaviors.map(BehaviorReference.init),
             provider: provider ?? injectableProvider(for: H.self), isAutowired: provider != nil,
-            makePlan: { context in
-                RequestPlan<R>(
-                    handler: TypeKey(H.self), context: context,
-                    handle: handle ?? { request, container in
-                        let handler = try await container.get(H.self)
-                        return try await handler.handle(request)
-                    })
-            })
+            makePlan: { context in RequestPlan<R>(handler: TypeKey(H.self), context: context, handle: handle) })
+    }
+
+    /// A handler bound by type: resolved through the container here, generically.
+    static func make<R: IRequest, H: RequestHandler>(
+        _ request: R.Type, _ handler: H.Type, behaviors: [any IPipelineBehavior.Type], provider: Provider?
+    ) -> RequestBinding where H.Request == R {
+        make(request, handler, behaviors: behaviors, provider: provider) { request, container in
+            try await container.get(H.self).handle(request)
+        }
     }
 }
 
 extension EventHandlerBinding {
-    /// `run`, when given, resolves the handler and calls it (see `RequestBinding.make`).
+    /// `run` resolves the handler and calls it (see `RequestBinding.make`).
     static func make<E: IEvent, H: EventHandler>(
-        _ event: E.Type, _ handler: H.Type, provider: Provider?, run: (@Sendable (E, Container) async throws -> Void)? = nil
+        _ event: E.Type, _ handler: H.Type, provider: Provider?, run: @escaping @Sendable (E, Container) async throws -> Void
     ) -> EventHandlerBinding where H.Event == E {
         EventHandlerBinding(
             message: TypeKey(E.self), handler: TypeKey(H.self),
             provider: provider ?? injectableProvider(for: H.self), isAutowired: provider != nil,
-            makeEntry: { context in
-                EventHandlerEntry<E>(
-                    handler: TypeKey(H.self), context: context,
-                    run: run ?? { event, container in
-                        let handler = try await container.get(H.self)
-                        try await handler.handle(event)
-                    })
-            })
+            makeEntry: { context in EventHandlerEntry<E>(handler: TypeKey(H.self), context: context, run: run) })
+    }
+
+    /// A handler bound by type: resolved through the container here, generically.
+    static func make<E: IEvent, H: EventHandler>(_ event: E.Type, _ handler: H.Type, provider: Provider?) -> EventHandlerBinding
+    where H.Event == E {
+        make(event, handler, provider: provider) { event, container in
+            try await container.get(H.self).handle(event)
+        }
     }
 }
 
