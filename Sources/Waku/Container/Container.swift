@@ -108,7 +108,34 @@ public final class Container: Sendable {
             defer { leaveResolution() }
             return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
         case .notCached(let slot):
+            // Most values are built by synchronous initializers: then without an async call.
+            if let value = try resolveWithoutSuspendingIfPossible(type, slot: slot) { return value }
             return try await resolveNotCached(type, slot: slot)
+        }
+    }
+
+    /// The graph, unretained: the app container keeps every graph it installed alive.
+    @usableFromInline
+    var graphReference: Unmanaged<CompiledGraph>? { fixedGraphReference ?? currentGraph?.unmanaged }
+
+    /// Creates a value that is not cached yet without suspending, when its factory and those of
+    /// what it reads are synchronous and nobody else is creating it; `nil` otherwise (the async
+    /// resolver then takes over, and reports errors such as a closed scope).
+    @inlinable
+    func resolveWithoutSuspendingIfPossible<T>(_ type: T.Type, slot: Int) throws -> T? {
+        guard slot >= 0, let reference = graphReference, enterResolution() else { return nil }
+        defer { leaveResolution() }
+        return try reference._withUnsafeGuaranteedRef { graph -> T? in
+            if let factory = transientFactory(slot: slot, in: graph) {
+                let typed = factory._withUnsafeGuaranteedRef { unsafeDowncast($0, to: TypedFactory<T>.self) }
+                guard let syncBody = typed.syncBody, try prepareSynchronousBuild(slot: slot, in: graph) else { return nil }
+                var cursor = DependencyCursor(container: self, graph: graph, slot: slot)
+                let value = try syncBody(&cursor)
+                if let cleanup = cursor.cleanup { try addCleanup(cleanup, slot: slot, in: graph) }
+                return value
+            }
+            guard let box = try createSynchronously(slot: slot, in: graph) else { return nil }
+            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
         }
     }
 

@@ -104,24 +104,24 @@ public final class MessageBus: IMessageBus {
         try await runtime.telemetry.dispatch(envelope, verb: "publish") { envelope in
             let context = MessageContext(envelope: envelope)
             let isPlain = runtime.telemetry.tracer == nil && !runtime.isObserved
-            try await MessageContext.with(context) {
-                for entry in plan.inline {
-                    if isPlain, entry.behaviors.isEmpty {
-                        // Nothing to trace, observe or wrap: call the handler directly.
-                        try await entry.run(event, container)
-                        continue
-                    }
-                    try await observed(context, handler: entry.target.handlerName) {
-                        try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
+            if plan.hasInline {
+                try await MessageContext.with(context) {
+                    for entry in plan.inline {
+                        if isPlain, entry.behaviors.isEmpty {
+                            // Nothing to trace, observe or wrap: call the handler directly.
                             try await entry.run(event, container)
+                            continue
+                        }
+                        try await observed(context, handler: entry.target.handlerName) {
+                            try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
+                                try await entry.run(event, container)
+                            }
                         }
                     }
                 }
             }
-            for entry in plan.routed {
-                if let endpoint = entry.endpoint {
-                    try await runtime.enqueue(Delivery(envelope: envelope, target: entry.target, endpoint: endpoint, options: options))
-                }
+            for (endpoint, target) in plan.routed {
+                try await runtime.enqueue(Delivery(envelope: envelope, target: target, endpoint: endpoint, options: options))
             }
         }
     }

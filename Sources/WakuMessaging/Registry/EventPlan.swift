@@ -52,13 +52,18 @@ final class EventPlan<E: IEvent>: AnyEventPlan, @unchecked Sendable {
     let entries: [EventHandlerEntry<E>]
     /// Inline handlers, in registration order; they run first, sequentially.
     let inline: [EventHandlerEntry<E>]
-    /// Routed handlers; each becomes one delivery to its endpoint.
-    let routed: [EventHandlerEntry<E>]
+    /// Whether any handler runs inline. `publish` is not specialized for `E`, so touching
+    /// `inline` (even to find it empty) looks up `EventHandlerEntry<E>`'s metadata at run time.
+    let hasInline: Bool
+    /// Routed handlers, each with its endpoint; each becomes one delivery. Not generic, for the
+    /// same reason.
+    let routed: [(endpoint: String, target: DeliveryTarget)]
 
     init(entries: [EventHandlerEntry<E>], typeName: String) {
         self.entries = entries
         inline = entries.filter { $0.endpoint == nil }
-        routed = entries.filter { $0.endpoint != nil }
+        hasInline = !inline.isEmpty
+        routed = entries.compactMap { entry in entry.endpoint.map { ($0, entry.target) } }
         super.init(messageID: ObjectIdentifier(E.self), typeName: typeName)
     }
 
