@@ -21,7 +21,7 @@ final class EventHandlerEntry<E: IEvent>: Sendable {
             handler: handler, module: context.module, messageID: ObjectIdentifier(E.self), messageType: context.typeName,
             codec: MessageCodec.make(for: E.self), behaviors: context.behaviors,
             run: { message, container in
-                guard let event = message as? E else { return }
+                guard let event = exactly(message, as: E.self) else { return }
                 try await run(event, container)
             })
     }

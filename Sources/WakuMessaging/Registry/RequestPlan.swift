@@ -42,7 +42,7 @@ final class RequestPlan<R: IRequest>: AnyRequestPlan, @unchecked Sendable {
                 handler: handler, module: context.module, messageID: ObjectIdentifier(R.self), messageType: context.typeName,
                 codec: MessageCodec.make(for: R.self), behaviors: context.behaviors,
                 run: { message, container in
-                    guard let request = message as? R else { return }
+                    guard let request = exactly(message, as: R.self) else { return }
                     _ = try await handle(request, container)
                 }))
     }

@@ -67,6 +67,8 @@ final class DeliveryTarget: Sendable {
     func execute(_ envelope: MessageEnvelope, in container: Container) async throws {
         let context = MessageContext(envelope: envelope)
         try await MessageContext.with(context) {
+            // No behaviors: call the handler without the pipeline's frames.
+            if behaviors.isEmpty { return try await run(envelope.payload, container) }
             try await runPipeline(envelope.payload, context: context, container: container)
         }
     }

@@ -81,6 +81,10 @@ public final class DeliveryProcessor: Sendable {
     /// One attempt: in the handler's span (parented by the envelope's trace headers), timed for
     /// observers.
     func attempt(_ delivery: Delivery, timeout: Duration?) async throws {
+        if runtime.telemetry.tracer == nil, !runtime.isObserved {
+            // Nothing to trace or observe: skip those layers' frames and clock reads.
+            return try await attemptUntraced(delivery, timeout: timeout)
+        }
         let start = ContinuousClock.now
         do {
             try await runtime.telemetry.handler(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint) {
