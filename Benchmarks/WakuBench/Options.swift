@@ -8,9 +8,12 @@ struct Options: Sendable {
     var filter: String?
     var peers = false
     var list = false
+    /// `--loop OPERATION COUNT`: run one operation COUNT times, untimed, and exit.
+    var loop: (operation: String, count: Int)?
 
     static let usage = """
         usage: waku-bench [--quick] [--filter SUBSTRING] [--json PATH] [--markdown [PATH]] [--peers] [--list]
+               waku-bench --loop OPERATION COUNT
 
           --quick             short smoke run (seconds; numbers are indicative only)
           --filter SUBSTRING  run the scenarios whose name contains SUBSTRING, plus the baselines
@@ -24,6 +27,10 @@ struct Options: Sendable {
                               report our median against its matching scenario (peerRatio);
                               WAKU_BENCH_PYTHON_PEER=/path/to/run.sh overrides where it is found
           --list              print the scenario names and exit (with --quick: the quick run's)
+          --loop OPERATION COUNT
+                              run one operation COUNT times, untimed, and exit: for profilers and
+                              scripts/count-calls (operations: scope, bus, handler, invoke,
+                              publish, queue, queue4; see Loops.swift)
 
         environment:
           WAKU_BENCH_POSTGRES_URL  postgres://… for the durable.postgres.* scenarios (skipped without
@@ -61,6 +68,12 @@ struct Options: Sendable {
             case "--quick": options.quick = true
             case "--peers": options.peers = true
             case "--list": options.list = true
+            case "--loop":
+                let operation = try value()
+                guard let text = rest.popFirst(), let count = Int(text), count > 0 else {
+                    throw ParseError.missingValue("--loop \(operation) (a positive count)")
+                }
+                options.loop = (operation, count)
             case "--json": options.jsonPath = try value()
             case "--markdown":
                 // The path is optional: without one (or with "-") the table goes to stdout.

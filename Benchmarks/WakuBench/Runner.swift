@@ -6,6 +6,15 @@ import Foundation
 /// nonisolated async code runs anyway, so no measured call pays for a hop off the main actor.
 enum Runner {
     static func main(_ options: Options) async -> Int32 {
+        if let loop = options.loop {
+            do {
+                try await Loops.run(loop.operation, count: loop.count)
+                return 0
+            } catch {
+                log("--loop \(loop.operation): \(error)")
+                return 1
+            }
+        }
         let plans = options.quick ? Plans.smoke : Plans.full
         if options.list {
             for scenario in Catalog.all(plans) { print(scenario.name) }

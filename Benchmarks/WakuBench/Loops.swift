@@ -1,0 +1,58 @@
+import Waku
+import WakuMessaging
+
+/// `--loop OPERATION COUNT`: one operation of a scenario, COUNT times, untimed. For profilers and
+/// for `scripts/count-calls`, which counts runtime calls (retains, allocations, executor switches)
+/// per operation: unlike a time on a shared machine, a count repeats exactly.
+enum Loops {
+    /// Each operation and what one iteration does.
+    static let operations: [(name: String, summary: String)] = [
+        ("scope", "open and close an empty request scope"),
+        ("bus", "open a scope, resolve IMessageBus, close it"),
+        ("handler", "open a scope, resolve PingHandler (a singleton and a scoped dependency), close it"),
+        ("invoke", "bus.invoke.0behaviors: open a scope, resolve IMessageBus, invoke Ping, close it"),
+        ("publish", "bus.publish.2handlers: the same, publishing Pinged to two handlers"),
+        ("queue", "queue.throughput.c1: publish an event routed to a local queue with 1 worker"),
+        ("queue4", "queue.throughput.c4: the same with 4 workers"),
+    ]
+
+    static func run(_ operation: String, count: Int) async throws {
+        if operation.hasPrefix("queue") {
+            let concurrency = operation == "queue4" ? 4 : 1
+            let app = try await WakuFactory(LocalQueueAppModule.throughput(concurrency: concurrency)).create()
+            try await app.run { app in
+                let completion = try await app.container.get(Completion.self)
+                completion.reset(target: count)
+                try await app.withContainer { scope in
+                    let bus = try await scope.get((any IMessageBus).self)
+                    for i in 0 ..< count { try await bus.publish(Queued(value: i)) }
+                }
+                await completion.wait()
+                guard completion.handled == count else { throw BenchFailure("handled \(completion.handled) of \(count)") }
+            }
+            return
+        }
+        let app = try await WakuFactory(BusAppModule(behaviors: 0)).create()
+        try await app.run { app in
+            switch operation {
+            case "scope":
+                for _ in 0 ..< count { try await app.withContainer { _ in } }
+            case "bus":
+                for _ in 0 ..< count { try await app.withContainer { _ = try await $0.get((any IMessageBus).self) } }
+            case "handler":
+                for _ in 0 ..< count { try await app.withContainer { _ = try await $0.get(PingHandler.self) } }
+            case "invoke":
+                for i in 0 ..< count {
+                    let result = try await app.withContainer { try await $0.get((any IMessageBus).self).invoke(Ping(value: i)) }
+                    guard result.value == i + 1 else { throw BenchFailure("Ping(\(i)) returned \(result.value)") }
+                }
+            case "publish":
+                for i in 0 ..< count {
+                    try await app.withContainer { try await $0.get((any IMessageBus).self).publish(Pinged(value: i)) }
+                }
+            default:
+                throw BenchFailure("unknown --loop operation '\(operation)'; one of: \(operations.map(\.name).joined(separator: ", "))")
+            }
+        }
+    }
+}
