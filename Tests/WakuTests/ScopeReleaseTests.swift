@@ -187,3 +187,74 @@ struct ScopedCellContentionTests {
         }
     }
 }
+
+/// A request scope stores a scoped class instance as itself and anything else in a box; every
+/// shape must read back as the one value of the scope, directly, injected, and through the
+/// parameter-pack path (factories of more than four parameters).
+@Suite("Scoped value shapes")
+struct ScopedValueShapeTests {
+    final class Service: Sendable {}
+    struct Value: Sendable, Equatable { let id: Int }
+    protocol Greeter: Sendable { var name: String { get } }
+    protocol ClassGreeter: AnyObject, Sendable { var name: String { get } }
+    final class English: Greeter, ClassGreeter { let name = "en" }
+
+    /// Takes every shape, in a factory of six parameters (the parameter-pack path).
+    final class Consumer: Sendable {
+        let service: Service
+        let value: Value
+        let greeter: any Greeter
+        let classGreeter: any ClassGreeter
+        let optional: Service?
+        let more: Service
+        init(service: Service, value: Value, greeter: any Greeter, classGreeter: any ClassGreeter, optional: Service?, more: Service) {
+            (self.service, self.value, self.greeter, self.classGreeter, self.optional, self.more) =
+                (service, value, greeter, classGreeter, optional, more)
+        }
+    }
+
+    /// Takes two shapes, in a fixed-arity factory (the specialized path).
+    struct Pair: Sendable {
+        let service: Service
+        let classGreeter: any ClassGreeter
+    }
+
+    struct ShapesModule: Module {
+        let counter: Counter
+        var providers: [Provider] {
+            let counter = counter
+            return [
+                scoped { Service() },
+                scoped { Value(id: counter.next()) },
+                scoped((any Greeter).self) { English() },
+                scoped((any ClassGreeter).self) { English() },
+                scoped { () -> Service? in Service() },
+                transient(Consumer.init),
+                transient(Pair.init),
+            ]
+        }
+    }
+
+    @Test func everyShapeIsOneValuePerScope() async throws {
+        let app = try await WakuFactory(ShapesModule(counter: Counter())).create()
+        // Held here, so a later scope's instance cannot reuse an earlier one's address.
+        var services: [Service] = []
+        for _ in 0 ..< 2 {
+            let service = try await app.withContainer { container in
+                let consumer = try await container.get(Consumer.self)
+                let pair = try await container.get(Pair.self)
+                let service = try await container.get(Service.self)
+                #expect(consumer.service === service && consumer.more === service && pair.service === service)
+                #expect(consumer.value == (try await container.get(Value.self)))
+                #expect(consumer.greeter.name == "en")
+                #expect(consumer.classGreeter === (try await container.get((any ClassGreeter).self)))
+                #expect(pair.classGreeter === consumer.classGreeter)
+                let optional = try await container.get(Service?.self)
+                #expect(optional != nil && consumer.optional === optional)
+                return service
+            }
+            services.append(service)
+        }
+        #expect(services[0] !== services[1])
+    }
+}

@@ -47,7 +47,7 @@ public final class Container: Sendable {
 
     enum CellState {
         case empty
-        case pending([CheckedContinuation<AnyBox?, any Error>])
+        case pending([CheckedContinuation<CellValue?, any Error>])
         case ready(AnyBox)
     }
 
@@ -103,10 +103,10 @@ public final class Container: Sendable {
         switch cachedLookup(ObjectIdentifier(type)) {
         case .app(let box):
             return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
-        case .scoped(let box):
-            // The lookup entered a resolution, so the box outlives this read.
+        case .scoped(let value):
+            // The lookup entered a resolution, so the value outlives this read.
             defer { leaveResolution() }
-            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
+            return value.read(as: T.self)
         case .notCached(let slot):
             // Most values are built by synchronous initializers: then without an async call.
             if let value = try resolveWithoutSuspendingIfPossible(type, slot: slot) { return value }
@@ -134,8 +134,8 @@ public final class Container: Sendable {
                 if let cleanup = cursor.cleanup { try addCleanup(cleanup, slot: slot, in: graph) }
                 return value
             }
-            guard let box = try createSynchronously(slot: slot, in: graph) else { return nil }
-            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
+            guard let value = try createSynchronously(slot: slot, in: graph) else { return nil }
+            return value.read(as: T.self)
         }
     }
 
@@ -146,7 +146,7 @@ public final class Container: Sendable {
         case app(Unmanaged<AnyBox>)
         /// A scoped value of this scope; the lookup entered a resolution, which the caller leaves
         /// once it has copied the value out.
-        case scoped(Unmanaged<AnyBox>)
+        case scoped(CellValue)
         /// Anything else, with the type's slot (`-1` if it has none).
         case notCached(Int)
     }
@@ -163,11 +163,11 @@ public final class Container: Sendable {
             if let box = graph.publishedBox(slot) { return .app(box) }
             let hot = graph.hot[slot]
             guard hot.kind == .scoped, scope == .request, state.enter() else { return .notCached(slot) }
-            guard let box = state.publishedBox(hot.cacheIndex) else {
+            guard let value = state.publishedValue(hot.cacheIndex) else {
                 state.leave()
                 return .notCached(slot)
             }
-            return .scoped(box)
+            return .scoped(value)
         }
     }
 
@@ -194,8 +194,8 @@ public final class Container: Sendable {
                 unsafeDowncast(factory.takeUnretainedValue(), to: TypedFactory<T>.self), slot: slot, in: graph)
         }
         // A singleton or scoped value not created yet: in place when its factories allow.
-        if let box = try createSynchronously(slot: slot, in: graph) {
-            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
+        if let value = try createSynchronously(slot: slot, in: graph) {
+            return value.read(as: T.self)
         }
         return try await resolve(slot: slot, as: type, in: graph)
     }
@@ -204,16 +204,16 @@ public final class Container: Sendable {
     @usableFromInline
     var isClosed: Bool { state.isClosed }
 
-    /// The box of slot `slot` if its value is ready for this container without creating it: an
-    /// instance, a created singleton, or a scoped value created in this request scope. `nil`
-    /// once the container is closed.
+    /// Slot `slot`'s value if it is ready for this container without creating it: an instance,
+    /// a created singleton, or a scoped value created in this request scope. `nil` once the
+    /// container is closed. Only called inside a resolution, which keeps a scoped value alive.
     @usableFromInline
-    func cachedBox(slot: Int, in graph: CompiledGraph) -> Unmanaged<AnyBox>? {
+    func cachedValue(slot: Int, in graph: CompiledGraph) -> CellValue? {
         guard slot >= 0, slot < graph.slotCount, !state.isClosed else { return nil }
-        if let box = graph.publishedBox(slot) { return box }
+        if let box = graph.publishedBox(slot) { return CellValue(box: box) }
         let hot = graph.hot[slot]
         guard hot.kind == .scoped, scope == .request else { return nil }
-        return state.publishedBox(hot.cacheIndex)
+        return state.publishedValue(hot.cacheIndex)
     }
 
     /// The factory of slot `slot` if it is a transient provider; no reference is taken.
@@ -275,22 +275,22 @@ public final class Container: Sendable {
                     graph.publish(box, slot: index)
                     return unsafeDowncast(box, to: Box<T>.self).value
                 }
-                if let box = try createSynchronously(slot: index, in: graph) {
-                    return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
+                if let value = try createSynchronously(slot: index, in: graph) {
+                    return value.read(as: T.self)
                 }
                 let owner = root ?? self
-                let box = try await owner.cached(
+                let value = try await owner.cached(
                     slot, index: index, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
-                return unsafeDowncast(box, to: Box<T>.self).value
+                return value.read(as: T.self)
             }
             guard scope == .request else {
                 throw ResolutionError(type: slot.key.name, reason: .requestScopedFromApp)
             }
-            if let box = try createSynchronously(slot: index, in: graph) {
-                return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
+            if let value = try createSynchronously(slot: index, in: graph) {
+                return value.read(as: T.self)
             }
-            let box = try await cached(slot, index: index, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
-            return unsafeDowncast(box, to: Box<T>.self).value
+            let value = try await cached(slot, index: index, cacheIndex: cacheIndex, factory: factory, as: type, graph: graph)
+            return value.read(as: T.self)
         }
     }
 
@@ -338,7 +338,7 @@ public final class Container: Sendable {
 
     private enum CacheAction {
         /// Owned by the cell, which outlives the resolution (see ``ScopeStorage/enter()``).
-        case ready(Unmanaged<AnyBox>)
+        case ready(CellValue)
         case wait
         case create
         case closed
@@ -362,7 +362,7 @@ public final class Container: Sendable {
                 state.cells.append(contentsOf: repeatElement(.empty, count: needed - state.cells.count))
             }
             switch state.cells[cacheIndex] {
-            case .ready(let box): return .ready(.passUnretained(box))
+            case .ready(let box): return .ready(CellValue(box: .passUnretained(box)))
             case .pending: return .wait
             case .empty:
                 if state.closed || isClosed { return .closed }
@@ -376,8 +376,8 @@ public final class Container: Sendable {
     /// scope closed while the value was being created and it has a cleanup, its cleanup runs now
     /// (the scope's cleanups already ran) and the resolution fails with `scopeClosed`.
     private func completeCell(
-        _ cacheIndex: Int, slot index: Int, box: AnyBox, cleanup: Cleanup?, graph: CompiledGraph
-    ) throws -> AnyBox {
+        _ cacheIndex: Int, slot index: Int, created: CreatedValue, cleanup: Cleanup?, graph: CompiledGraph
+    ) throws -> CellValue {
         let storage = state
         let key = graph.slots[index].key
         if scope == .request {
@@ -396,11 +396,18 @@ public final class Container: Sendable {
                     throw error
                 }
             }
-            storage.complete(cacheIndex, box: box)
-            return box
+            return storage.complete(cacheIndex, created)
         }
-        let (waiters, accepted): ([CheckedContinuation<AnyBox?, any Error>], Bool) = storage.withLock { state in
-            var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
+        // The app container's cells (singletons) always hold boxes: request scopes read them
+        // from the graph, which only publishes boxes. Only scoped values, which the app container
+        // never creates, are built as objects, so `.object` does not reach here.
+        let box: AnyBox
+        switch created {
+        case .box(let created): box = created
+        case .object: throw ResolutionError(type: key.name, reason: .requestScopedFromApp)
+        }
+        let (waiters, accepted): ([CheckedContinuation<CellValue?, any Error>], Bool) = storage.withLock { state in
+            var waiters: [CheckedContinuation<CellValue?, any Error>] = []
             guard cacheIndex < state.cells.count else { return (waiters, false) }
             if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
             if let cleanup {
@@ -421,8 +428,10 @@ public final class Container: Sendable {
             throw error
         }
         graph.publish(graph.singletonCells[cacheIndex].storeIfNilThenLoad(box), slot: index)
-        for waiter in waiters { waiter.resume(returning: box) }
-        return box
+        // The cell array keeps the box alive for as long as the app container.
+        let value = CellValue(box: .passUnretained(box))
+        for waiter in waiters { waiter.resume(returning: value) }
+        return value
     }
 
     /// Empties a claimed cell after its factory threw, passing the error to the waiters.
@@ -431,8 +440,8 @@ public final class Container: Sendable {
             state.fail(cacheIndex, error: error)
             return
         }
-        let waiters: [CheckedContinuation<AnyBox?, any Error>] = state.withLock { state in
-            var waiters: [CheckedContinuation<AnyBox?, any Error>] = []
+        let waiters: [CheckedContinuation<CellValue?, any Error>] = state.withLock { state in
+            var waiters: [CheckedContinuation<CellValue?, any Error>] = []
             guard cacheIndex < state.cells.count else { return waiters }
             if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
             state.cells[cacheIndex] = .empty
@@ -450,7 +459,7 @@ public final class Container: Sendable {
         guard hot.frontierCount >= 0 else { return false }
         for offset in 0 ..< hot.frontierCount {
             let input = graph.slotLists[hot.frontier + offset]
-            if cachedBox(slot: input, in: graph) != nil { continue }
+            if cachedValue(slot: input, in: graph) != nil { continue }
             guard try createSynchronously(slot: input, in: graph) != nil else { return false }
         }
         return true
@@ -461,7 +470,7 @@ public final class Container: Sendable {
     /// caller takes the async path. The cell protocol is the async path's, so concurrent
     /// resolutions still see exactly one creation.
     @usableFromInline
-    func createSynchronously(slot index: Int, in graph: CompiledGraph) throws -> Unmanaged<AnyBox>? {
+    func createSynchronously(slot index: Int, in graph: CompiledGraph) throws -> CellValue? {
         let hot = graph.hot[index]
         guard hot.frontierCount >= 0, let factory = hot.factory else { return nil }
         // Unretained: `self` is alive for this call and holds the app container.
@@ -480,17 +489,20 @@ public final class Container: Sendable {
             // Its inputs first; the recursion ends because the graph is acyclic (validated).
             guard try owner.prepareSynchronousBuild(slot: index, in: graph) else { return nil }
             switch owner.claimCell(hot.cacheIndex, graph: graph) {
-            case .ready(let box):
-                return box
+            case .ready(let value):
+                return value
             case .wait, .closed:
                 return nil
             case .create:
                 do {
                     var cursor = DependencyCursor(container: owner, graph: graph, slot: index)
-                    let box = try factory._withUnsafeGuaranteedRef { try $0.buildBoxSync(&cursor) }
-                    // The cell now owns the box.
-                    return .passUnretained(
-                        try owner.completeCell(hot.cacheIndex, slot: index, box: box, cleanup: cursor.cleanup, graph: graph))
+                    // A request scope keeps a class instance as itself: no box to allocate.
+                    let created = try factory._withUnsafeGuaranteedRef { factory -> CreatedValue in
+                        if hot.kind == .scoped, factory.buildsObject { return .object(try factory.buildObjectSync(&cursor)) }
+                        return .box(try factory.buildBoxSync(&cursor))
+                    }
+                    // The cell now owns the value.
+                    return try owner.completeCell(hot.cacheIndex, slot: index, created: created, cleanup: cursor.cleanup, graph: graph)
                 } catch {
                     owner.failCell(hot.cacheIndex, error: error)
                     throw error
@@ -503,24 +515,24 @@ public final class Container: Sendable {
     /// resolutions wait for the creator instead of running the factory again.
     private func cached<T>(
         _ slot: Slot, index: Int, cacheIndex: Int, factory: AnyFactory, as type: T.Type, graph: CompiledGraph
-    ) async throws -> AnyBox {
+    ) async throws -> CellValue {
         while true {
             switch claimCell(cacheIndex, graph: graph) {
-            case .ready(let box):
-                return box.takeUnretainedValue()
+            case .ready(let value):
+                return value
             case .closed:
                 throw ResolutionError(type: slot.key.name, reason: .scopeClosed)
             case .wait:
-                let box: AnyBox? = try await withCheckedThrowingContinuation { continuation in
+                let value: CellValue? = try await withCheckedThrowingContinuation { continuation in
                     if scope == .request {
                         if let immediate = state.park(continuation, on: cacheIndex) { continuation.resume(returning: immediate) }
                         return
                     }
-                    let immediate: AnyBox?? = state.withLock { state in
+                    let immediate: CellValue?? = state.withLock { state in
                         // Dropped by a closed scope: claiming again reports it closed.
                         guard cacheIndex < state.cells.count else { return .some(nil) }
                         switch state.cells[cacheIndex] {
-                        case .ready(let box): return .some(box)
+                        case .ready(let box): return .some(CellValue(box: .passUnretained(box)))
                         case .pending(var waiters):
                             waiters.append(continuation)
                             state.cells[cacheIndex] = .pending(waiters)
@@ -530,7 +542,7 @@ public final class Container: Sendable {
                     }
                     if let immediate { continuation.resume(returning: immediate) }
                 }
-                if let box { return box }
+                if let value { return value }
             case .create:
                 do {
                     var cursor = DependencyCursor(container: self, graph: graph, slot: index)
@@ -540,7 +552,7 @@ public final class Container: Sendable {
                     } else {
                         box = Box(try await unsafeDowncast(factory, to: TypedFactory<T>.self).body(&cursor))
                     }
-                    return try completeCell(cacheIndex, slot: index, box: box, cleanup: cursor.cleanup, graph: graph)
+                    return try completeCell(cacheIndex, slot: index, created: .box(box), cleanup: cursor.cleanup, graph: graph)
                 } catch {
                     failCell(cacheIndex, error: error)
                     throw error

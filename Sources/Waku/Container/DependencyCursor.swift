@@ -38,7 +38,7 @@ package struct DependencyCursor {
     @usableFromInline
     enum Probe {
         /// Its value exists: an instance, a created singleton, a scoped value of this scope.
-        case cached(Unmanaged<AnyBox>)
+        case cached(CellValue)
         /// A transient provider, and whether it can be built without suspending.
         case transient(Unmanaged<AnyFactory>, synchronous: Bool)
         /// The resolving container itself.
@@ -57,7 +57,7 @@ package struct DependencyCursor {
         position += 1
         return try containerReference._withUnsafeGuaranteedRef { container in
             try graphReference._withUnsafeGuaranteedRef { graph in
-                if let box = container.cachedBox(slot: slot, in: graph) { return (slot, .cached(box)) }
+                if let value = container.cachedValue(slot: slot, in: graph) { return (slot, .cached(value)) }
                 if slot >= 0, slot < graph.slotCount, graph.hot[slot].kind == .container { return (slot, .container) }
                 if let factory = container.transientFactory(slot: slot, in: graph) {
                     let synchronous = try checkingSynchronous && container.prepareSynchronousBuild(slot: slot, in: graph)
@@ -76,8 +76,8 @@ package struct DependencyCursor {
     mutating func next<D>(_ type: D.Type) async throws -> D {
         let (slot, probe) = try advance(checkingSynchronous: true)
         switch probe {
-        case .cached(let box):
-            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<D>.self).value }
+        case .cached(let value):
+            return value.read(as: D.self)
         case .transient(let factory, let synchronous):
             let typed = factory._withUnsafeGuaranteedRef { unsafeDowncast($0, to: TypedFactory<D>.self) }
             if synchronous, let syncBody = typed.syncBody { return try buildNested(syncBody, slot: slot) }
@@ -96,8 +96,8 @@ package struct DependencyCursor {
     mutating func nextSync<D>(_ type: D.Type) throws -> D {
         let (slot, probe) = try advance(checkingSynchronous: false)
         switch probe {
-        case .cached(let box):
-            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<D>.self).value }
+        case .cached(let value):
+            return value.read(as: D.self)
         case .transient(let factory, _):
             let typed = factory._withUnsafeGuaranteedRef { unsafeDowncast($0, to: TypedFactory<D>.self) }
             guard let syncBody = typed.syncBody else { return try resolveWithoutSuspending(slot: slot, as: type) }
@@ -117,8 +117,8 @@ package struct DependencyCursor {
     mutating func nextElement<D>(_ type: D.Type) async throws -> D {
         let (slot, probe) = try advance(checkingSynchronous: true)
         switch probe {
-        case .cached(let box):
-            return box._withUnsafeGuaranteedRef { $0.read(as: D.self) }
+        case .cached(let value):
+            return value.readElement(as: D.self)
         case .transient(let factory, synchronous: true):
             return try buildNestedElement(factory, slot: slot, as: D.self)
         case .transient(let factory, synchronous: false):
@@ -137,8 +137,8 @@ package struct DependencyCursor {
     mutating func nextSyncElement<D>(_ type: D.Type) throws -> D {
         let (slot, probe) = try advance(checkingSynchronous: false)
         switch probe {
-        case .cached(let box):
-            return box._withUnsafeGuaranteedRef { $0.read(as: D.self) }
+        case .cached(let value):
+            return value.readElement(as: D.self)
         case .transient(let factory, _):
             return try buildNestedElement(factory, slot: slot, as: D.self)
         case .container:

@@ -25,7 +25,7 @@ import Darwin
 /// only once no resolution is in progress: the last one to leave a closed scope drops them. `ManagedBuffer` cannot be `Sendable`, so holders store it `nonisolated(unsafe)`: the
 /// header is only touched inside `withLock`, the tail only through atomic operations.
 final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.Storage> {
-    typealias Waiter = CheckedContinuation<AnyBox?, any Error>
+    typealias Waiter = CheckedContinuation<CellValue?, any Error>
 
     struct Header {
         var mutex: pthread_mutex_t
@@ -137,9 +137,10 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     private func dropPublishedBoxes() {
         withUnsafeMutablePointerToElements { words in
             for index in 0 ..< cellCount {
-                let address = UnsafeAtomic<UInt>(at: words + 2 + index).exchange(0, ordering: .acquiringAndReleasing)
-                if address > Self.claimedWithWaiters, let pointer = UnsafeRawPointer(bitPattern: address) {
-                    Unmanaged<AnyBox>.fromOpaque(pointer).release()
+                let word = UnsafeAtomic<UInt>(at: words + 2 + index).exchange(0, ordering: .acquiringAndReleasing)
+                // A box or an object stored directly: either way one reference the cell owned.
+                if word > Self.claimedWithWaiters {
+                    Unmanaged<AnyObject>.fromOpaque(CellValue(word: word).pointer).release()
                 }
             }
         }
@@ -148,8 +149,9 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     // MARK: Lock-free scoped cells
     //
     // A request scope's cell `i` is word `2 + i`: 0 while empty, `claimed` while its creator runs
-    // the factory, `claimedWithWaiters` once another resolution waits for it, and otherwise the
-    // address of its box, which the cell owns (one retain). Claiming and completing are one
+    // the factory, `claimedWithWaiters` once another resolution waits for it, and otherwise a
+    // `CellValue` word (its box, or a class instance itself, tagged), which the cell owns (one
+    // retain). Claiming and completing are one
     // atomic operation each; the mutex is only taken to park or wake a waiter.
 
     private static let claimed: UInt = 1
@@ -162,7 +164,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
 
     enum Claim {
         /// Owned by the cell; valid while the claiming resolution is in progress.
-        case ready(Unmanaged<AnyBox>)
+        case ready(CellValue)
         case create
         case wait
         case closed
@@ -184,19 +186,24 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
             case Self.claimed, Self.claimedWithWaiters:
                 return .wait
             default:
-                guard let pointer = UnsafeRawPointer(bitPattern: current) else { return .closed }
-                return .ready(Unmanaged<AnyBox>.fromOpaque(pointer))
+                return .ready(CellValue(word: current))
             }
         }
     }
 
-    /// Stores the created box in claimed cell `index` and wakes its waiters with it.
-    func complete(_ index: Int, box: AnyBox) {
-        let address = UInt(bitPattern: Unmanaged.passRetained(box).toOpaque())
-        let previous = cell(index).exchange(address, ordering: .acquiringAndReleasing)
-        if previous == Self.claimedWithWaiters {
-            for waiter in takeWaiters(index) { waiter.resume(returning: box) }
+    /// Stores the created value in claimed cell `index`, which takes one reference to it, and
+    /// wakes its waiters with it.
+    func complete(_ index: Int, _ created: CreatedValue) -> CellValue {
+        let value = switch created {
+        case .box(let box): CellValue(word: UInt(bitPattern: Unmanaged.passRetained(box).toOpaque()))
+        case .object(let object):
+            CellValue(word: UInt(bitPattern: Unmanaged.passRetained(object).toOpaque()) | CellValue.directTag)
         }
+        let previous = cell(index).exchange(value.word, ordering: .acquiringAndReleasing)
+        if previous == Self.claimedWithWaiters {
+            for waiter in takeWaiters(index) { waiter.resume(returning: value) }
+        }
+        return value
     }
 
     /// Empties claimed cell `index` after its factory threw, and passes `error` to its waiters.
@@ -210,7 +217,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     /// Parks `waiter` until cell `index` is completed or failed. Returns at once, without parking,
     /// with the box if it is ready, or `nil` if the cell is empty again (its creator failed
     /// before the waiter parked: claim it again).
-    func park(_ waiter: Waiter, on index: Int) -> AnyBox?? {
+    func park(_ waiter: Waiter, on index: Int) -> CellValue?? {
         let word = cell(index)
         return withUnsafeMutablePointerToHeader { header in
             pthread_mutex_lock(&header.pointee.mutex)
@@ -233,8 +240,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
                     header.pointee.waiters[index, default: []].append(waiter)
                     return .none
                 default:
-                    guard let pointer = UnsafeRawPointer(bitPattern: current) else { return .some(nil) }
-                    return .some(Unmanaged<AnyBox>.fromOpaque(pointer).takeUnretainedValue())
+                    return .some(CellValue(word: current))
                 }
             }
         }
@@ -263,15 +269,15 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
         withUnsafeMutablePointerToElements { UnsafeAtomic<UInt>(at: $0 + 1).load(ordering: .sequentiallyConsistent) != 0 }
     }
 
-    /// The box of scoped cell `index` once it is ready; no reference is taken.
+    /// The value of scoped cell `index` once it is ready; no reference is taken.
     @inline(__always)
-    func publishedBox(_ index: Int) -> Unmanaged<AnyBox>? {
+    func publishedValue(_ index: Int) -> CellValue? {
         guard index >= 0, index < cellCount else { return nil }
         let address = withUnsafeMutablePointerToElements {
             UnsafeAtomic<UInt>(at: $0 + 2 + index).load(ordering: .acquiring)
         }
         // 0: empty; 1 and 3: being created.
-        guard address > Self.claimedWithWaiters, let pointer = UnsafeRawPointer(bitPattern: address) else { return nil }
-        return Unmanaged<AnyBox>.fromOpaque(pointer)
+        guard address > Self.claimedWithWaiters else { return nil }
+        return CellValue(word: address)
     }
 }

@@ -21,6 +21,15 @@ package class AnyFactory: @unchecked Sendable {
     @usableFromInline func buildBoxSync(_ cursor: inout DependencyCursor) throws -> AnyBox {
         throw ResolutionError(type: "a value", reason: .scopeClosed)
     }
+
+    /// Whether the value is a class instance that a cache cell can hold without a box.
+    @usableFromInline var buildsObject: Bool { false }
+
+    /// Builds the value without suspending, as the object itself; only when ``buildsObject``,
+    /// under the conditions of ``buildSync(_:as:)``.
+    @usableFromInline func buildObjectSync(_ cursor: inout DependencyCursor) throws -> AnyObject {
+        throw ResolutionError(type: "a value", reason: .scopeClosed)
+    }
 }
 
 /// The cleanup registered with a scope for a value it created.
@@ -43,11 +52,15 @@ package final class TypedFactory<Value>: AnyFactory, @unchecked Sendable {
     /// where `Value` is concrete, because boxing in `TypedFactory`'s own (unspecialized) methods
     /// would look up `Box<Value>`'s metadata at run time on every creation.
     @usableFromInline let syncBoxBody: (@Sendable (inout DependencyCursor) throws -> AnyBox)?
+    /// `syncBody` for a class type, its value as `AnyObject`, for a scoped cell that stores it
+    /// without a box; `nil` for other types. Built here for the same reason as `syncBoxBody`.
+    @usableFromInline let syncObjectBody: (@Sendable (inout DependencyCursor) throws -> AnyObject)?
 
     @inlinable init(_ body: @escaping Body) {
         self.body = body
         syncBody = nil
         syncBoxBody = nil
+        syncObjectBody = nil
         super.init()
     }
 
@@ -56,7 +69,23 @@ package final class TypedFactory<Value>: AnyFactory, @unchecked Sendable {
         self.body = body
         self.syncBody = syncBody
         syncBoxBody = { cursor in Box(try syncBody(&cursor)) }
+        // A class instance is one reference, the same bits as `AnyObject`; class-bound
+        // existentials (which carry witness tables) and optionals are boxed.
+        if Value.self is AnyObject.Type, MemoryLayout<Value>.size == MemoryLayout<AnyObject>.size {
+            syncObjectBody = { cursor in unsafeBitCast(try syncBody(&cursor), to: AnyObject.self) }
+        } else {
+            syncObjectBody = nil
+        }
         super.init(isSynchronous: true)
+    }
+
+    @usableFromInline
+    override var buildsObject: Bool { syncObjectBody != nil }
+
+    @usableFromInline
+    override func buildObjectSync(_ cursor: inout DependencyCursor) throws -> AnyObject {
+        guard let syncObjectBody else { throw ResolutionError(type: typeName(Value.self), reason: .scopeClosed) }
+        return try syncObjectBody(&cursor)
     }
 
     @usableFromInline
