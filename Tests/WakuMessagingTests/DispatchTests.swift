@@ -129,6 +129,26 @@ private func dispatchModule() -> OrdersModule {
 
 @Suite("Dispatch")
 struct DispatchTests {
+    /// The per-scope bus holds its scope's container, and the handler holds the bus: a cycle
+    /// through the scope's cache, which closing the scope must break.
+    @Test("a request scope, its bus and its handlers are freed once the scope closes")
+    func scopeAndBusAreFreedAfterDispatch() async throws {
+        struct Weak: @unchecked Sendable {
+            // @unchecked: written inside the scope and read after it closed, on the same task.
+            weak var container: Container?
+            weak var bus: MessageBus?
+        }
+        try await withApp([dispatchModule()], probe: Probe()) { app in
+            let watched = try await app.withContainer { container in
+                let bus = try await container.get((any IMessageBus).self)
+                #expect(try await bus.invoke(Checkout()) == "checked out: done pack")
+                return Weak(container: container, bus: try await container.get(MessageBus.self))
+            }
+            #expect(watched.container == nil, "the closed scope is still alive")
+            #expect(watched.bus == nil, "the scope's bus is still alive")
+        }
+    }
+
     @Test("invoke and send of a request with no handler throw RequestHandlerNotFound naming the type")
     func invokeWithoutHandler() async throws {
         try await withApp([dispatchModule()], probe: Probe()) { app in
