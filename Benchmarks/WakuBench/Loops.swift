@@ -7,6 +7,8 @@ import WakuMessaging
 enum Loops {
     /// Each operation and what one iteration does.
     static let operations: [(name: String, summary: String)] = [
+        ("singleton", "di.singleton: resolve a cached singleton from the app container"),
+        ("scoped", "di.scoped: resolve a scoped value already cached in the open request scope"),
         ("scope", "open and close an empty request scope"),
         ("bus", "open a scope, resolve IMessageBus, close it"),
         ("handler", "open a scope, resolve PingHandler (a singleton and a scoped dependency), close it"),
@@ -35,6 +37,13 @@ enum Loops {
         let app = try await WakuFactory(BusAppModule(behaviors: 0)).create()
         try await app.run { app in
             switch operation {
+            case "singleton":
+                let container = app.container
+                for _ in 0 ..< count { _ = try await container.get(ClockService.self) }
+            case "scoped":
+                try await app.withContainer { scope in
+                    for _ in 0 ..< count { _ = try await scope.get(Repository.self) }
+                }
             case "scope":
                 for _ in 0 ..< count { try await app.withContainer { _ in } }
             case "bus":

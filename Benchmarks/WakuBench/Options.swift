@@ -29,7 +29,7 @@ struct Options: Sendable {
           --list              print the scenario names and exit (with --quick: the quick run's)
           --loop OPERATION COUNT
                               run one operation COUNT times, untimed, and exit: for profilers and
-                              scripts/count-calls (operations: scope, bus, handler, invoke,
+                              scripts/count-calls (operations: singleton, scoped, scope, bus, handler, invoke,
                               publish, queue, queue4; see Loops.swift)
 
         environment:

@@ -41,8 +41,6 @@ public final class Container: Sendable {
         var finalizers: [Finalizer] = []
         /// Set when close takes the finalizers; the lock-free closed flag is in the storage.
         var closed = false
-        /// Set when a closed scope dropped its cached values; nothing is cached after that.
-        var released = false
     }
 
     enum CellState {
@@ -99,33 +97,44 @@ public final class Container: Sendable {
     /// specialized factory.
     @inlinable
     public func get<T>(_ type: T.Type = T.self) async throws -> T {
-        // Every box of a slot keyed by `T` holds a `T` (see `Box`).
-        switch cachedLookup(ObjectIdentifier(type)) {
-        case .app(let box):
+        var slot = -1
+        if let box = appCachedBox(ObjectIdentifier(type), slot: &slot) {
+            // Every box of a slot keyed by `T` holds a `T` (see `Box`).
             return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
-        case .scoped(let value):
-            // The lookup entered a resolution, so the value outlives this read.
-            defer { leaveResolution() }
-            return value.read(as: T.self)
-        case .notCached(let slot):
-            // Most values are built by synchronous initializers: then without an async call.
-            if let value = try resolveWithoutSuspendingIfPossible(type, slot: slot) { return value }
-            return try await resolveNotCached(type, slot: slot)
         }
+        // A scoped value of this scope, or one built by synchronous factories: no async call.
+        if let value = try resolveWithoutSuspendingIfPossible(type, slot: slot) { return value }
+        return try await resolveNotCached(type, slot: slot)
     }
 
     /// The graph, unretained: the app container keeps every graph it installed alive.
     @usableFromInline
     var graphReference: Unmanaged<CompiledGraph>? { fixedGraphReference ?? currentGraph?.unmanaged }
 
-    /// Creates a value that is not cached yet without suspending, when its factory and those of
-    /// what it reads are synchronous and nobody else is creating it; `nil` otherwise (the async
-    /// resolver then takes over, and reports errors such as a closed scope).
-    @inlinable
+    /// The box of type `id` if its value is app-wide and ready (an instance, a created
+    /// singleton), without a reference; `slot` is set to the type's slot (`-1` if it has none), so
+    /// the resolver does not hash the type again.
+    @usableFromInline
+    func appCachedBox(_ id: ObjectIdentifier, slot: inout Int) -> Unmanaged<AnyBox>? {
+        guard let reference = graphReference else { return nil }
+        return reference._withUnsafeGuaranteedRef { graph in
+            guard let found = graph.lookup[id] else { return nil }
+            slot = found
+            guard found >= 0, found < graph.slotCount, !state.isClosed else { return nil }
+            return graph.publishedBox(found)
+        }
+    }
+
+    /// A scoped value this scope already holds, or a value created without suspending when its
+    /// factory and those of what it reads are synchronous and nobody else is creating it; `nil`
+    /// otherwise (the async resolver then takes over, and reports errors such as a closed
+    /// scope). Specialized in the caller but not inlined, so `get` stays small.
+    @inlinable @inline(never)
     func resolveWithoutSuspendingIfPossible<T>(_ type: T.Type, slot: Int) throws -> T? {
         guard slot >= 0, let reference = graphReference, enterResolution() else { return nil }
         defer { leaveResolution() }
         return try reference._withUnsafeGuaranteedRef { graph -> T? in
+            if let value = cachedValue(slot: slot, in: graph) { return value.read(as: T.self) }
             if let factory = transientFactory(slot: slot, in: graph) {
                 let typed = factory._withUnsafeGuaranteedRef { unsafeDowncast($0, to: TypedFactory<T>.self) }
                 guard let syncBody = typed.syncBody, try prepareSynchronousBuild(slot: slot, in: graph) else { return nil }
@@ -139,39 +148,8 @@ public final class Container: Sendable {
         }
     }
 
-    /// What ``get(_:)`` found without creating anything.
-    @usableFromInline
-    enum CachedLookup {
-        /// An instance or a created singleton: app-wide, never dropped while the app runs.
-        case app(Unmanaged<AnyBox>)
-        /// A scoped value of this scope; the lookup entered a resolution, which the caller leaves
-        /// once it has copied the value out.
-        case scoped(CellValue)
-        /// Anything else, with the type's slot (`-1` if it has none).
-        case notCached(Int)
-    }
-
-    /// The cached box for type `id`, if there is one; no reference is taken. One hash lookup,
-    /// whose slot the resolver reuses.
-    @usableFromInline
-    func cachedLookup(_ id: ObjectIdentifier) -> CachedLookup {
-        // The app container keeps every graph it installed alive, so no reference is needed.
-        guard let reference = fixedGraphReference ?? currentGraph?.unmanaged else { return .notCached(-1) }
-        return reference._withUnsafeGuaranteedRef { graph in
-            guard let slot = graph.lookup[id] else { return .notCached(-1) }
-            guard slot >= 0, slot < graph.slotCount, !state.isClosed else { return .notCached(slot) }
-            if let box = graph.publishedBox(slot) { return .app(box) }
-            let hot = graph.hot[slot]
-            guard hot.kind == .scoped, scope == .request, state.enter() else { return .notCached(slot) }
-            guard let value = state.publishedValue(hot.cacheIndex) else {
-                state.leave()
-                return .notCached(slot)
-            }
-            return .scoped(value)
-        }
-    }
-
-    /// Ends a resolution that ``cachedLookup(_:)`` or ``resolveNotCached(_:slot:)`` entered.
+    /// Ends a resolution that ``resolveWithoutSuspendingIfPossible(_:slot:)`` or
+    /// ``resolveNotCached(_:slot:)`` entered.
     @usableFromInline
     func leaveResolution() { state.leave() }
 
@@ -180,7 +158,7 @@ public final class Container: Sendable {
     @usableFromInline
     func enterResolution() -> Bool { state.enter() }
 
-    @inlinable
+    @inlinable @inline(never)
     func resolveNotCached<T>(_ type: T.Type, slot: Int) async throws -> T {
         // Closed: the generic resolver reports it.
         guard enterResolution() else { return try await resolveUncached(type) }
@@ -356,7 +334,6 @@ public final class Container: Sendable {
             }
         }
         return state.withLock { state in
-            if state.released { return .closed }
             if state.cells.count <= cacheIndex {
                 let needed = max(cacheIndex + 1, scope == .app ? graph.singletonCount : graph.scopedCount)
                 state.cells.append(contentsOf: repeatElement(.empty, count: needed - state.cells.count))

@@ -119,17 +119,12 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
         if old / Self.user == 0 { releaseCells() }
     }
 
-    /// Drops every cached value. Idempotent. The values are released outside the lock, since a
-    /// deinit may do anything.
+    /// Drops every cached value. Idempotent, and called with no resolution in progress; the
+    /// values' deinits run here, outside any lock.
     private func releaseCells() {
-        let cells: [Container.CellState] = withLock { state in
-            state.released = true
-            let cells = state.cells
-            state.cells = []
-            return cells
-        }
+        // Only request scopes release, and their cells are the lock-free words: the locked
+        // cell array (the app container's) is empty here, so no lock is needed.
         dropPublishedBoxes()
-        _ = consume cells
     }
 
     /// Empties every ready published cell, releasing the reference it owned. Only called when
@@ -137,7 +132,10 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     private func dropPublishedBoxes() {
         withUnsafeMutablePointerToElements { words in
             for index in 0 ..< cellCount {
-                let word = UnsafeAtomic<UInt>(at: words + 2 + index).exchange(0, ordering: .acquiringAndReleasing)
+                let cell = UnsafeAtomic<UInt>(at: words + 2 + index)
+                // Most cells of a scope stay empty: a load is cheaper than an exchange.
+                guard cell.load(ordering: .acquiring) != 0 else { continue }
+                let word = cell.exchange(0, ordering: .acquiringAndReleasing)
                 // A box or an object stored directly: either way one reference the cell owned.
                 if word > Self.claimedWithWaiters {
                     Unmanaged<AnyObject>.fromOpaque(CellValue(word: word).pointer).release()
