@@ -1,3 +1,5 @@
+public import Waku
+
 /// Handles one event type. Dependencies come through the initializer; handlers are resolved
 /// from the dispatch's request scope, so each scope gets its own instances.
 ///
@@ -11,4 +13,16 @@
 public protocol EventHandler<Event>: Sendable {
     associatedtype Event: IEvent
     func handle(_ event: Event) async throws
+
+    /// Resolves this handler from `container` and runs it. Not for implementing: the default is
+    /// inlinable, so its witness is specialized where the handler is declared, and a handler
+    /// bound by type (`bindEvent(E.self, [H.self])`) is resolved without generic code.
+    static func _resolveAndHandle(_ event: Event, in container: Container) async throws
+}
+
+extension EventHandler {
+    @inlinable
+    public static func _resolveAndHandle(_ event: Event, in container: Container) async throws {
+        try await container.get(Self.self).handle(event)
+    }
 }

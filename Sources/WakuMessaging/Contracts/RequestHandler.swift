@@ -1,5 +1,19 @@
+public import Waku
+
 /// Handles one request type and returns its statically typed response.
 public protocol RequestHandler<Request>: Sendable {
     associatedtype Request: IRequest
     func handle(_ request: Request) async throws -> Request.Response
+
+    /// Resolves this handler from `container` and runs it. Not for implementing: the default is
+    /// inlinable, so its witness is specialized where the handler is declared, and a handler
+    /// bound by type (`bindRequest(R.self, H.self)`) is resolved without generic code.
+    static func _resolveAndHandle(_ request: Request, in container: Container) async throws -> Request.Response
+}
+
+extension RequestHandler {
+    @inlinable
+    public static func _resolveAndHandle(_ request: Request, in container: Container) async throws -> Request.Response {
+        try await container.get(Self.self).handle(request)
+    }
 }

@@ -64,7 +64,7 @@ extension RequestBinding {
         _ request: R.Type, _ handler: H.Type, behaviors: [any IPipelineBehavior.Type], provider: Provider?
     ) -> RequestBinding where H.Request == R {
         make(request, handler, behaviors: behaviors, provider: provider) { request, container in
-            try await container.get(H.self).handle(request)
+            try await H._resolveAndHandle(request, in: container)
         }
     }
 }
@@ -84,7 +84,7 @@ extension EventHandlerBinding {
     static func make<E: IEvent, H: EventHandler>(_ event: E.Type, _ handler: H.Type, provider: Provider?) -> EventHandlerBinding
     where H.Event == E {
         make(event, handler, provider: provider) { event, container in
-            try await container.get(H.self).handle(event)
+            try await H._resolveAndHandle(event, in: container)
         }
     }
 }
