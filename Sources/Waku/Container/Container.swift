@@ -358,18 +358,13 @@ public final class Container: Sendable {
         let storage = state
         let key = graph.slots[index].key
         if scope == .request {
-            // A request scope's cells are lock-free; only a cleanup needs the lock.
+            // A request scope's cells are lock-free; only registering a cleanup takes the lock
+            // (refused, and run at once, if the scope closed meanwhile).
             if let cleanup {
-                let accepted = storage.withLock { state in
-                    storage.noteCleanup()
-                    guard !state.closed, !storage.isClosedForCleanups else { return false }
-                    state.finalizers.append(Finalizer(key: key, run: cleanup))
-                    return true
-                }
-                guard accepted else {
-                    let error = ResolutionError(type: key.name, reason: .scopeClosed)
+                do {
+                    try addCleanup(cleanup, key: key)
+                } catch {
                     storage.fail(cacheIndex, error: error)
-                    Task { try? await cleanup() }
                     throw error
                 }
             }
@@ -385,7 +380,6 @@ public final class Container: Sendable {
         }
         let (waiters, accepted): ([CheckedContinuation<CellValue?, any Error>], Bool) = storage.withLock { state in
             var waiters: [CheckedContinuation<CellValue?, any Error>] = []
-            guard cacheIndex < state.cells.count else { return (waiters, false) }
             if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
             if let cleanup {
                 storage.noteCleanup()
@@ -419,7 +413,6 @@ public final class Container: Sendable {
         }
         let waiters: [CheckedContinuation<CellValue?, any Error>] = state.withLock { state in
             var waiters: [CheckedContinuation<CellValue?, any Error>] = []
-            guard cacheIndex < state.cells.count else { return waiters }
             if case .pending(let pending) = state.cells[cacheIndex] { waiters = pending }
             state.cells[cacheIndex] = .empty
             return waiters
@@ -506,8 +499,6 @@ public final class Container: Sendable {
                         return
                     }
                     let immediate: CellValue?? = state.withLock { state in
-                        // Dropped by a closed scope: claiming again reports it closed.
-                        guard cacheIndex < state.cells.count else { return .some(nil) }
                         switch state.cells[cacheIndex] {
                         case .ready(let box): return .some(CellValue(box: .passUnretained(box)))
                         case .pending(var waiters):

@@ -56,7 +56,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     }
 
     deinit {
-        dropPublishedBoxes()
+        releaseCells()
         withUnsafeMutablePointerToHeader { header in
             _ = pthread_mutex_destroy(&header.pointee.mutex)
         }
@@ -119,17 +119,11 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
         if old / Self.user == 0 { releaseCells() }
     }
 
-    /// Drops every cached value. Idempotent, and called with no resolution in progress; the
-    /// values' deinits run here, outside any lock.
+    /// Drops every cached value: empties each ready cell, releasing the reference it owned.
+    /// Idempotent, and only called when no resolution is in progress, so no cell is being created
+    /// or read; the values' deinits run here, outside any lock. Only request scopes release, and
+    /// their cells are these lock-free words (the locked cell array is the app container's).
     private func releaseCells() {
-        // Only request scopes release, and their cells are the lock-free words: the locked
-        // cell array (the app container's) is empty here, so no lock is needed.
-        dropPublishedBoxes()
-    }
-
-    /// Empties every ready published cell, releasing the reference it owned. Only called when
-    /// no resolution is in progress, so no cell is being created or read.
-    private func dropPublishedBoxes() {
         withUnsafeMutablePointerToElements { words in
             for index in 0 ..< cellCount {
                 let cell = UnsafeAtomic<UInt>(at: words + 2 + index)
