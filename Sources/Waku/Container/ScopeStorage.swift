@@ -8,7 +8,7 @@ import Musl
 import Darwin
 #endif
 
-/// A container's mutable state, its mutex, its closed flag and its published cache cells in one
+/// A container's mutable state, its mutex, its closed flag and its scoped cache cells in one
 /// allocation.
 ///
 /// A request scope is opened per message or HTTP request, so what it allocates is paid on every
@@ -16,14 +16,16 @@ import Darwin
 /// holds the closed flag (bit 0), the release request (bit 1) and the number of resolutions in
 /// progress (the rest, in steps of 4), read without the lock on every resolution; word 1 records
 /// that a cleanup was ever registered, so a scope without cleanups closes without the lock; word
-/// `2 + i` is the address of scoped cache cell `i`'s box once it is ready, so a cached scoped
-/// value is read without the lock.
+/// `2 + i` is scoped cache cell `i` (see "Lock-free scoped cells" below), so a cached scoped value
+/// is read, claimed and completed without the lock.
 ///
 /// A closed request scope drops its cached values, because a cached value may hold the scope
 /// (a bus or any service that keeps the `Container`), and that cycle would otherwise keep the
 /// whole scope alive forever. Cached values are read without a reference, so they are dropped
-/// only once no resolution is in progress: the last one to leave a closed scope drops them. `ManagedBuffer` cannot be `Sendable`, so holders store it `nonisolated(unsafe)`: the
-/// header is only touched inside `withLock`, the tail only through atomic operations.
+/// only once no resolution is in progress: the last one to leave a closed scope drops them.
+///
+/// `ManagedBuffer` cannot be `Sendable`, so holders store it `nonisolated(unsafe)`: the header is
+/// only touched inside `withLock`, the tail only through atomic operations.
 final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.Storage> {
     typealias Waiter = CheckedContinuation<CellValue?, any Error>
 
@@ -143,8 +145,8 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     // A request scope's cell `i` is word `2 + i`: 0 while empty, `claimed` while its creator runs
     // the factory, `claimedWithWaiters` once another resolution waits for it, and otherwise a
     // `CellValue` word (its box, or a class instance itself, tagged), which the cell owns (one
-    // retain). Claiming and completing are one
-    // atomic operation each; the mutex is only taken to park or wake a waiter.
+    // retain). Claiming and completing are one atomic operation each; the mutex is only taken to
+    // park or wake a waiter.
 
     private static let claimed: UInt = 1
     private static let claimedWithWaiters: UInt = 3
