@@ -125,4 +125,29 @@ struct ManyAndConditionTests {
         // Conditional alternatives that clash are not reported as plain duplicates too.
         #expect(error.issues.count == 1)
     }
+
+    struct Mailer: Sendable { let name: String }
+    struct Queue: Sendable { let name: String }
+    /// Three types, each with two alternatives whose conditions are all false, declared in the
+    /// order Queue, Cache, Mailer.
+    struct NothingActiveModule: Module {
+        var providers: [Provider] {
+            [
+                singleton({ Queue(name: "sqs") }, when: .flag(false)),
+                singleton((any Cache).self, RedisCache.init, when: .flag(false)),
+                singleton({ Mailer(name: "smtp") }, when: .flag(false)),
+                singleton({ Queue(name: "kafka") }, when: .flag(false)),
+                singleton((any Cache).self, MemoryCache.init, when: .flag(false)),
+                singleton({ Mailer(name: "ses") }, when: .flag(false)),
+            ]
+        }
+    }
+
+    @Test func inactiveAlternativesAreReportedInDeclarationOrder() async throws {
+        // Every problem is reported, and in a stable order: the order the types were first declared.
+        let error = try await startupError(NothingActiveModule())
+        let subjects = error.issues.filter { $0.kind == .conditionalProviders }.map(\.subject)
+        #expect(subjects == [TypeKey(Queue.self).name, TypeKey((any Cache).self).name, TypeKey(Mailer.self).name])
+        #expect(error.issues.count == 3)
+    }
 }

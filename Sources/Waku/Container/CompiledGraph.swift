@@ -13,8 +13,7 @@ final class CompiledGraph: @unchecked Sendable {
     let slots: [Slot]
     /// `slots.count`, read on the hot path without touching the array.
     @usableFromInline let slotCount: Int
-    let index: [ObjectIdentifier: Int]
-    /// The same mapping as `index`, for the resolution hot path.
+    /// The slot of each provided type.
     @usableFromInline let lookup: TypeIndex
     /// Number of app-scope cache cells (singletons).
     let singletonCount: Int
@@ -31,12 +30,11 @@ final class CompiledGraph: @unchecked Sendable {
     @usableFromInline let slotLists: UnsafeMutablePointer<Int>
     private let slotListCount: Int
 
-    init(slots: [Slot], index: [ObjectIdentifier: Int], singletonCount: Int, scopedCount: Int,
+    init(slots: [Slot], lookup: TypeIndex, singletonCount: Int, scopedCount: Int,
          reusing previousCells: [ManagedAtomicLazyReference<AnyBox>] = []) {
         self.slots = slots
         slotCount = slots.count
-        self.index = index
-        lookup = TypeIndex(index)
+        self.lookup = lookup
         self.singletonCount = singletonCount
         self.scopedCount = scopedCount
         var cells = previousCells
@@ -96,7 +94,7 @@ final class CompiledGraph: @unchecked Sendable {
             slots[position] = makeSlot(&singletons, &scoped)
         }
         return CompiledGraph(
-            slots: slots, index: index, singletonCount: singletons, scopedCount: scoped, reusing: singletonCells)
+            slots: slots, lookup: lookup, singletonCount: singletons, scopedCount: scoped, reusing: singletonCells)
     }
 }
 
@@ -132,7 +130,8 @@ private struct HotTables {
 
     init(slots: [Slot]) {
         hot.reserveCapacity(slots.count)
-        for slot in slots {
+        var synchronous = [Bool](repeating: false, count: slots.count)
+        for (position, slot) in slots.enumerated() {
             let start = lists.count
             lists.append(contentsOf: slot.dependencySlots)
             var kind = HotSlot.Kind.transient
@@ -144,6 +143,7 @@ private struct HotTables {
             case .container: kind = .container
             case .factory(let made, let cache):
                 factory = Unmanaged.passUnretained(made)
+                synchronous[position] = made.isSynchronous
                 if let cache {
                     kind = slot.lifetime == .singleton ? .singleton : .scoped
                     cacheIndex = cache
@@ -153,10 +153,12 @@ private struct HotTables {
                 kind: kind, cacheIndex: cacheIndex, factory: factory, dependencies: start,
                 dependencyCount: slot.dependencySlots.count, frontier: 0, frontierCount: -1))
         }
-        var memo: [Int: [Int]?] = [:]
-        for position in slots.indices where slots[position].isSynchronousFactory {
-            var visiting: Set<Int> = []
-            if let frontier = Self.frontier(of: position, slots: slots, memo: &memo, visiting: &visiting) {
+        // Computed from the tables just built rather than from the slots, so it retains
+        // nothing, and memoized in arrays indexed by slot, so it stays linear.
+        var memo = [Frontier](repeating: .unknown, count: slots.count)
+        var visiting = [Bool](repeating: false, count: slots.count)
+        for position in slots.indices where synchronous[position] {
+            if let frontier = frontier(of: position, synchronous: synchronous, memo: &memo, visiting: &visiting) {
                 hot[position].frontier = lists.count
                 hot[position].frontierCount = frontier.count
                 lists.append(contentsOf: frontier)
@@ -164,32 +166,43 @@ private struct HotTables {
         }
     }
 
+    private enum Frontier {
+        case unknown
+        case none
+        case known([Int])
+    }
+
     /// The cached slots a synchronous build of `position` reads, or `nil` if it cannot be built
     /// synchronously. For a cached slot this is about building its value, not reading it.
-    private static func frontier(
-        of position: Int, slots: [Slot], memo: inout [Int: [Int]?], visiting: inout Set<Int>
+    private func frontier(
+        of position: Int, synchronous: [Bool], memo: inout [Frontier], visiting: inout [Bool]
     ) -> [Int]? {
-        if let known = memo[position] { return known }
-        guard slots[position].isSynchronousFactory, visiting.insert(position).inserted else { return nil }
-        defer { visiting.remove(position) }
+        switch memo[position] {
+        case .known(let result): return result
+        case .none: return nil
+        case .unknown: break
+        }
+        guard synchronous[position], !visiting[position] else { return nil }
+        visiting[position] = true
+        defer { visiting[position] = false }
         var result: [Int] = []
-        for dependency in slots[position].dependencySlots {
-            guard dependency >= 0, dependency < slots.count else { memo[position] = .some(nil); return nil }
-            let slot = slots[dependency]
-            switch slot.kind {
+        let first = hot[position].dependencies
+        for dependency in lists[first ..< first + hot[position].dependencyCount] {
+            guard dependency >= 0, dependency < hot.count else { memo[position] = .none; return nil }
+            switch hot[dependency].kind {
             case .instance, .context, .container:
                 continue
-            case .factory(_, _?):
+            case .singleton, .scoped:
                 if !result.contains(dependency) { result.append(dependency) }
-            case .factory(_, nil):
-                guard let nested = frontier(of: dependency, slots: slots, memo: &memo, visiting: &visiting) else {
-                    memo[position] = .some(nil)
+            case .transient:
+                guard let nested = frontier(of: dependency, synchronous: synchronous, memo: &memo, visiting: &visiting) else {
+                    memo[position] = .none
                     return nil
                 }
                 for cached in nested where !result.contains(cached) { result.append(cached) }
             }
         }
-        memo[position] = .some(result)
+        memo[position] = .known(result)
         return result
     }
 }

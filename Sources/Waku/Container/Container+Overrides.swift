@@ -10,11 +10,11 @@ extension WakuApplication {
         let original = container.graph
         var replacements: [(Int, (inout Int, inout Int) -> Slot)] = []
         for provider in providers {
-            guard let position = original.index[provider.lookupKey.id], !provider.isMultiBinding else {
+            guard let position = original.lookup[provider.lookupKey.id], !provider.isMultiBinding else {
                 throw ResolutionError(type: provider.lookupKey.name, reason: .invalidOverride)
             }
             replacements.append((position, { singletons, scoped in
-                Slot(provider: provider, index: original.index, singletons: &singletons, scoped: &scoped)
+                Slot(provider: provider, index: original.lookup, singletons: &singletons, scoped: &scoped)
             }))
         }
         container.install(original.replacing(replacements))

@@ -82,7 +82,7 @@ public final class Container: Sendable {
     var graph: CompiledGraph {
         if let fixedGraphReference { return fixedGraphReference.takeUnretainedValue() }
         // Only the app container has no fixed graph; it always has `currentGraph`.
-        return currentGraph?.graph ?? CompiledGraph(slots: [], index: [:], singletonCount: 0, scopedCount: 0)
+        return currentGraph?.graph ?? CompiledGraph(slots: [], lookup: TypeIndex([]), singletonCount: 0, scopedCount: 0)
     }
 
     func install(_ graph: CompiledGraph) {

@@ -24,9 +24,14 @@ final class Slot: Sendable {
     }
 
     /// Compiles a provider, taking the next cache index for cached lifetimes.
-    convenience init(
-        provider: Provider, index: [ObjectIdentifier: Int], singletons: inout Int, scoped: inout Int
-    ) {
+    convenience init(provider: borrowing Provider, index: TypeIndex, singletons: inout Int, scoped: inout Int) {
+        self.init(
+            provider: provider, dependencySlots: provider.dependencies.map { index[$0.id] ?? -1 },
+            singletons: &singletons, scoped: &scoped)
+    }
+
+    /// The same, with the dependencies' slots already known.
+    convenience init(provider: borrowing Provider, dependencySlots: [Int], singletons: inout Int, scoped: inout Int) {
         let kind: Kind
         switch provider.lifetime {
         case .object:
@@ -43,8 +48,7 @@ final class Slot: Sendable {
             kind = .factory(provider.factory ?? AnyFactory(), cacheIndex: nil)
         }
         self.init(
-            key: provider.key, lifetime: provider.lifetime, kind: kind,
-            dependencySlots: provider.dependencies.map { index[$0.id] ?? -1 })
+            key: provider.key, lifetime: provider.lifetime, kind: kind, dependencySlots: dependencySlots)
     }
 
     /// Whether the slot's factory can run without suspending.

@@ -10,14 +10,15 @@ struct TypeIndex: Sendable {
     private let values: [Int]
     private let mask: Int
 
-    init(_ dictionary: [ObjectIdentifier: Int]) {
+    /// A table of the given pairs; each identifier appears once.
+    init(_ pairs: [(ObjectIdentifier, Int)]) {
         // Load factor at most 1/2, so probes stay short.
         var capacity = 8
-        while capacity < dictionary.count * 2 { capacity <<= 1 }
+        while capacity < pairs.count * 2 { capacity <<= 1 }
         var keys = [UInt](repeating: 0, count: capacity)
         var values = [Int](repeating: -1, count: capacity)
         let mask = capacity - 1
-        for (id, value) in dictionary {
+        for (id, value) in pairs {
             let key = UInt(bitPattern: id)
             var bucket = Self.bucket(key, mask: mask)
             while keys[bucket] != 0 { bucket = (bucket + 1) & mask }
@@ -30,7 +31,7 @@ struct TypeIndex: Sendable {
     }
 
     @inline(__always)
-    private static func bucket(_ key: UInt, mask: Int) -> Int {
+    static func bucket(_ key: UInt, mask: Int) -> Int {
         // Fibonacci hashing: the high bits of the product mix every bit of the address.
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
     }

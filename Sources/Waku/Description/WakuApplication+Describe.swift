@@ -40,7 +40,7 @@ extension Container {
     /// so it works before the application is initialized. `nil` when `T` has no such provider.
     package func registeredInstance<T>(_ type: T.Type) -> T? {
         let graph = self.graph
-        guard let index = graph.index[ObjectIdentifier(type)], index >= 0, index < graph.slots.count,
+        guard let index = graph.lookup[ObjectIdentifier(type)], index >= 0, index < graph.slots.count,
               case .instance(let box) = graph.slots[index].kind
         else { return nil }
         return (box as? Box<T>)?.value

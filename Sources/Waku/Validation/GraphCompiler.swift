@@ -1,9 +1,31 @@
 /// Validates the provider graph and compiles it into slots. Every problem is collected; none
 /// stops the others from being found.
+///
+/// Each type is turned into a dense id once (``KeyTable``), and every check then reads arrays
+/// indexed by id, so the work is linear in the number of providers, dependencies and exports.
 struct GraphCompiler {
-    struct Registered {
-        let module: Int
-        let provider: Provider
+    /// What is known about one type, by its id.
+    private struct KeyInfo {
+        /// The entry chosen to provide it; -1 when none is active.
+        var chosen = -1
+        /// The first active (non-multi-binding) entry providing it; all of them are in
+        /// `duplicateCandidates` when there are several.
+        var firstActive = -1
+        var hasDuplicates = false
+        /// Its index in `collections` when it is a multi-binding collection; -1 otherwise.
+        var collection = -1
+        /// The first module declaring a provider of it, active or not; more in `extraDeclarers`.
+        var declaredBy = -1
+        var hasExtraDeclarers = false
+        /// The first module exposing it to importers; more in `extraExporters` (strict mode).
+        var exportedBy = -1
+        var hasExtraExporters = false
+        var isGlobalExport = false
+        /// Its slot in the compiled graph; -1 when it has none.
+        var position = -1
+        /// Scratch marks for the per-module set operations of `checkExports`.
+        var importMark = 0
+        var resultMark = 0
     }
 
     let modules: [ModuleMetadata]
@@ -12,22 +34,56 @@ struct GraphCompiler {
     let mode: ValidationMode
 
     private(set) var issues: [StartupIssue] = []
-    /// The provider chosen for each key (the active one; the first when there are duplicates).
-    private var chosen: [TypeKey: Registered] = [:]
-    private var chosenOrder: [TypeKey] = []
-    /// Active multi-binding contributions per collection key, in registration order.
-    private var contributions: [TypeKey: [Registered]] = [:]
-    private var contributionOrder: [TypeKey] = []
-    /// Keys with at least one conditional provider whose condition was false.
-    private var inactive: [TypeKey: [Registered]] = [:]
-    private var declaredKeys: [Set<TypeKey>] = []
-    private var exportedTypes: [Set<TypeKey>?] = []
+
+    private var table: KeyTable
+    private var info: [KeyInfo] = []
+    private let containerID: Int
+
+    /// Every provider of every module in start-up order (an "entry"): its module, its index
+    /// there, what the checks read of it, and the ids of its dependencies
+    /// (`dependencyIDs[dependencyStart[e] ..< dependencyStart[e + 1]]`). Providers themselves
+    /// are not copied: each copy retains every reference a provider holds, and at 10,000
+    /// providers those retains, on objects spread across the heap, were most of the time.
+    private var entryModule: [Int] = []
+    private var entryIndex: [Int] = []
+    private var entryLifetime: [Lifetime] = []
+    private var entryIsOverride: [Bool] = []
+    private var dependencyStart: [Int] = [0]
+    private var dependencyIDs: [Int] = []
+
+    /// Keys with a chosen provider, in the order they were first provided.
+    private var chosenOrder: [Int] = []
+    /// Multi-binding collections in the order they were first met, and each one's active
+    /// contributions in registration order.
+    private var collectionOrder: [Int] = []
+    private var collections: [[Int]] = []
+    /// The rare cases, kept out of `KeyInfo`: every active candidate of a key provided more
+    /// than once, providers whose condition was false, further declaring and exporting modules.
+    private var duplicateCandidates: [Int: [Int]] = [:]
+    private var inactive: [Int: [Int]] = [:]
+    private var extraDeclarers: [Int: [Int]] = [:]
+    private var extraExporters: [Int: [Int]] = [:]
+    /// Per module, the ids it exposes to importers (strict mode).
+    private var exported: [[Int]] = []
+    /// Per key, the chosen keys that depend on it; built when a missing dependency is reported.
+    private var dependents: [Int: [Int]]?
 
     init(modules: [ModuleMetadata], imports: [[Int]], context: ContextValues, mode: ValidationMode) {
         self.modules = modules
         self.imports = imports
         self.context = context
         self.mode = mode
+        let providerCount = modules.reduce(0) { $0 + $1.providers.count }
+        var table = KeyTable(capacity: providerCount + 1)
+        containerID = table.id(Self.containerKey)
+        self.table = table
+        info.reserveCapacity(providerCount + 1)
+        info.append(KeyInfo())
+        entryModule.reserveCapacity(providerCount)
+        entryIndex.reserveCapacity(providerCount)
+        entryLifetime.reserveCapacity(providerCount)
+        entryIsOverride.reserveCapacity(providerCount)
+        dependencyStart.reserveCapacity(providerCount + 1)
     }
 
     mutating func compile() -> CompiledGraph {
@@ -40,66 +96,139 @@ struct GraphCompiler {
         return buildGraph()
     }
 
+    // MARK: Ids
+
+    private mutating func id(_ key: TypeKey) -> Int {
+        let id = table.id(key)
+        if id == info.count { info.append(KeyInfo()) }
+        return id
+    }
+
+    private func typeKey(_ id: Int) -> TypeKey { table.keys[id] }
+
+    private func provider(_ entry: Int) -> Provider { modules[entryModule[entry]].providers[entryIndex[entry]] }
+
+    private func dependencyRange(_ entry: Int) -> Range<Int> {
+        dependencyStart[entry] ..< dependencyStart[entry + 1]
+    }
+
     // MARK: Selection, duplicates and conditions
 
     private mutating func selectProviders() {
         let activation = ActivationContext(context: context)
-        var active: [TypeKey: [Registered]] = [:]
-        var order: [TypeKey] = []
-        var conditionalKeys: [TypeKey: Int] = [:]
-        declaredKeys = Array(repeating: [], count: modules.count)
-        for (moduleIndex, module) in modules.enumerated() {
-            for provider in module.providers {
-                let key = provider.lookupKey
-                declaredKeys[moduleIndex].insert(key)
-                let registered = Registered(module: moduleIndex, provider: provider)
-                // Multi-binding contributions are not alternatives: any number may be active.
-                if provider.condition != nil, provider.multi == nil { conditionalKeys[key, default: 0] += 1 }
-                if let condition = provider.condition, !condition.predicate(activation) {
-                    inactive[key, default: []].append(registered)
-                    if provider.multi != nil, contributions[key] == nil {
-                        // Every contribution may be inactive: the collection then resolves empty.
-                        contributionOrder.append(key)
-                        contributions[key] = []
-                    }
-                    continue
+        var order: [Int] = []
+        var conditionalKeys: [Int] = []
+        var conditionalCounts: [Int: Int] = [:]
+        for moduleIndex in modules.indices {
+            let moduleProviders = modules[moduleIndex].providers
+            moduleProviders.withUnsafeBufferPointer { moduleProviders in
+                guard let base = moduleProviders.baseAddress else { return }
+                for index in moduleProviders.indices {
+                    select(
+                        base + index, module: moduleIndex, index: index, activation: activation,
+                        order: &order, conditionalKeys: &conditionalKeys, conditionalCounts: &conditionalCounts)
                 }
-                if provider.multi != nil {
-                    if contributions[key] == nil { contributionOrder.append(key) }
-                    contributions[key, default: []].append(registered)
-                    continue
-                }
-                if active[key] == nil { order.append(key) }
-                active[key, default: []].append(registered)
             }
         }
-        for key in order {
-            guard let candidates = active[key], let first = candidates.first else { continue }
-            if let override = candidates.last(where: { $0.provider.isOverride }) {
-                chosen[key] = override
-            } else {
-                chosen[key] = first
-                if candidates.count > 1 { reportDuplicates(key, candidates) }
+        for keyID in order {
+            chosenOrder.append(keyID)
+            guard info[keyID].hasDuplicates, let candidates = duplicateCandidates[keyID] else {
+                info[keyID].chosen = info[keyID].firstActive
+                continue
             }
-            chosenOrder.append(key)
+            if let override = candidates.last(where: { entryIsOverride[$0] }) {
+                info[keyID].chosen = override
+            } else {
+                info[keyID].chosen = candidates[0]
+                reportDuplicates(keyID, candidates)
+            }
         }
         guard mode == .strict else { return }
-        for (key, count) in conditionalKeys where count >= 2 && active[key] == nil && contributions[key] == nil {
-            let alternatives = inactive[key] ?? []
+        for keyID in conditionalKeys
+        where conditionalCounts[keyID, default: 0] >= 2 && info[keyID].firstActive < 0 && info[keyID].collection < 0 {
+            let key = typeKey(keyID)
+            let alternatives = inactive[keyID] ?? []
             issues.append(StartupIssue(
                 kind: .conditionalProviders,
                 message: "No conditional provider of \(key) is active: all \(alternatives.count) alternatives "
                     + "(\(alternatives.map { describe($0) }.joined(separator: ", "))) have false conditions.",
-                modules: unique(alternatives.map { modules[$0.module].name }),
+                modules: unique(alternatives.map { modules[entryModule[$0]].name }),
                 subject: key.name,
                 fix: "Make exactly one alternative's `when:` condition hold for this configuration, or add an unconditional fallback."))
         }
     }
 
-    private mutating func reportDuplicates(_ key: TypeKey, _ candidates: [Registered]) {
+    /// Records one provider as the next entry and sorts it: active, inactive, or a contribution.
+    /// `provider` points into its module's array: its fields are read in place, since copying
+    /// the provider would retain every reference it holds.
+    private mutating func select(
+        _ provider: UnsafePointer<Provider>, module moduleIndex: Int, index: Int, activation: ActivationContext,
+        order: inout [Int], conditionalKeys: inout [Int], conditionalCounts: inout [Int: Int]
+    ) {
+        let entry = entryModule.count
+        let isMulti = provider.pointee.multi != nil
+        let keyID = isMulti ? id(provider.pointee.lookupKey) : id(provider.pointee.key)
+        entryModule.append(moduleIndex)
+        entryIndex.append(index)
+        entryLifetime.append(provider.pointee.lifetime)
+        entryIsOverride.append(provider.pointee.isOverride)
+        for dependency in provider.pointee.dependencies { dependencyIDs.append(id(dependency)) }
+        dependencyStart.append(dependencyIDs.count)
+        declare(keyID, in: moduleIndex)
+        let hasCondition = provider.pointee.condition != nil
+        // Multi-binding contributions are not alternatives: any number may be active.
+        if hasCondition, !isMulti {
+            if conditionalCounts[keyID] == nil { conditionalKeys.append(keyID) }
+            conditionalCounts[keyID, default: 0] += 1
+        }
+        if hasCondition, let condition = provider.pointee.condition, !condition.predicate(activation) {
+            inactive[keyID, default: []].append(entry)
+            // Every contribution may be inactive: the collection then resolves empty.
+            if isMulti { _ = collection(of: keyID) }
+            return
+        }
+        if isMulti {
+            collections[collection(of: keyID)].append(entry)
+            return
+        }
+        let first = info[keyID].firstActive
+        if first < 0 {
+            info[keyID].firstActive = entry
+            order.append(keyID)
+        } else {
+            duplicateCandidates[keyID, default: [first]].append(entry)
+            info[keyID].hasDuplicates = true
+        }
+    }
+
+    private mutating func collection(of keyID: Int) -> Int {
+        if info[keyID].collection >= 0 { return info[keyID].collection }
+        info[keyID].collection = collections.count
+        collections.append([])
+        collectionOrder.append(keyID)
+        return collections.count - 1
+    }
+
+    private mutating func declare(_ keyID: Int, in moduleIndex: Int) {
+        let first = info[keyID].declaredBy
+        if first < 0 {
+            info[keyID].declaredBy = moduleIndex
+        } else if first != moduleIndex, !(extraDeclarers[keyID]?.contains(moduleIndex) ?? false) {
+            extraDeclarers[keyID, default: []].append(moduleIndex)
+            info[keyID].hasExtraDeclarers = true
+        }
+    }
+
+    private func isDeclared(_ keyID: Int, in moduleIndex: Int) -> Bool {
+        info[keyID].declaredBy == moduleIndex
+            || (info[keyID].hasExtraDeclarers && (extraDeclarers[keyID]?.contains(moduleIndex) ?? false))
+    }
+
+    private mutating func reportDuplicates(_ keyID: Int, _ candidates: [Int]) {
+        let key = typeKey(keyID)
         let places = candidates.map { describe($0) }.joined(separator: ", ")
-        let moduleNames = unique(candidates.map { modules[$0.module].name })
-        if candidates.allSatisfy({ $0.provider.condition != nil }) {
+        let moduleNames = unique(candidates.map { modules[entryModule[$0]].name })
+        if candidates.allSatisfy({ provider($0).condition != nil }) {
             issues.append(StartupIssue(
                 kind: .conditionalProviders,
                 message: "Several conditional providers of \(key) are active at once: \(places).",
@@ -117,206 +246,242 @@ struct GraphCompiler {
 
     // MARK: Exports and visibility
 
+    /// Computes what each module exposes to importers (its valid type exports plus everything
+    /// the modules it re-exports expose) and reports invalid exports. Modules come in start-up
+    /// order, so every import is done before the modules importing it.
     private mutating func checkExports() {
-        exportedTypes = Array(repeating: nil, count: modules.count)
+        exported = Array(repeating: [], count: modules.count)
+        var generation = 0
         for moduleIndex in modules.indices {
-            _ = exports(of: moduleIndex, reportingIssues: true)
-        }
-    }
-
-    /// The types a module exposes to importers: its valid type exports plus everything the
-    /// modules it re-exports expose.
-    private mutating func exports(of moduleIndex: Int, reportingIssues: Bool = false) -> Set<TypeKey> {
-        if let cached = exportedTypes[moduleIndex] { return cached }
-        let module = modules[moduleIndex]
-        var result: Set<TypeKey> = []
-        // Re-exported modules first: a type export may name a type an imported module exports.
-        var fromImports: Set<TypeKey> = []
-        for imported in imports[moduleIndex] { fromImports.formUnion(exports(of: imported)) }
-        for export in module.exports {
-            switch export.kind {
-            case .type(let key):
-                if declaredKeys[moduleIndex].contains(key) || fromImports.contains(key) {
-                    result.insert(key)
-                } else if reportingIssues {
-                    issues.append(StartupIssue(
-                        kind: .invalidExport,
-                        message: "Module \(module.name) exports \(key), which it neither provides nor re-exports from an import.",
-                        modules: [module.name], subject: key.name,
-                        fix: "Add a provider of \(key) to \(module.name), import a module that exports it, or remove the export."))
+            let module = modules[moduleIndex]
+            generation += 1
+            let fromImports = generation
+            // Re-exported modules first: a type export may name a type an imported module exports.
+            for imported in imports[moduleIndex] {
+                for keyID in exported[imported] { info[keyID].importMark = fromImports }
+            }
+            var result: [Int] = []
+            func include(_ keyID: Int) {
+                guard info[keyID].resultMark != fromImports else { return }
+                info[keyID].resultMark = fromImports
+                result.append(keyID)
+            }
+            for export in module.exports {
+                switch export.kind {
+                case .type(let key):
+                    let keyID = id(key)
+                    if isDeclared(keyID, in: moduleIndex) || info[keyID].importMark == fromImports {
+                        include(keyID)
+                    } else {
+                        issues.append(StartupIssue(
+                            kind: .invalidExport,
+                            message: "Module \(module.name) exports \(key), which it neither provides nor re-exports from an import.",
+                            modules: [module.name], subject: key.name,
+                            fix: "Add a provider of \(key) to \(module.name), import a module that exports it, or remove the export."))
+                    }
+                case .module(let id, let typeName):
+                    if let imported = imports[moduleIndex].first(where: { modules[$0].identity.type == id }) {
+                        exported[imported].forEach(include)
+                    } else {
+                        let name = typeName.description
+                        issues.append(StartupIssue(
+                            kind: .invalidExport, message: "Module \(module.name) re-exports module \(name), which it does not import.",
+                            modules: [module.name, name], subject: name, fix: "Add \(name) to \(module.name)'s imports, or remove the export."))
+                    }
                 }
-            case .module(let id, let typeName):
-                let name = typeName.description
-                if let imported = imports[moduleIndex].first(where: { modules[$0].identity.type == id }) {
-                    result.formUnion(exports(of: imported))
-                } else if reportingIssues {
-                    issues.append(StartupIssue(
-                        kind: .invalidExport,
-                        message: "Module \(module.name) re-exports module \(name), which it does not import.",
-                        modules: [module.name, name], subject: name,
-                        fix: "Add \(name) to \(module.name)'s imports, or remove the export."))
+            }
+            exported[moduleIndex] = result
+            for keyID in result {
+                if info[keyID].exportedBy < 0 {
+                    info[keyID].exportedBy = moduleIndex
+                } else {
+                    extraExporters[keyID, default: []].append(moduleIndex)
+                    info[keyID].hasExtraExporters = true
                 }
             }
         }
-        exportedTypes[moduleIndex] = result
-        return result
     }
 
-    private func isVisible(_ key: TypeKey, from moduleIndex: Int, globalExports: Set<TypeKey>) -> Bool {
-        if declaredKeys[moduleIndex].contains(key) || globalExports.contains(key) { return true }
-        return imports[moduleIndex].contains { exportedTypes[$0]?.contains(key) ?? false }
+    private func isExported(_ keyID: Int, by moduleIndex: Int) -> Bool {
+        info[keyID].exportedBy == moduleIndex
+            || (info[keyID].hasExtraExporters && (extraExporters[keyID]?.contains(moduleIndex) ?? false))
+    }
+
+    private func isVisible(_ keyID: Int, from moduleIndex: Int) -> Bool {
+        if isDeclared(keyID, in: moduleIndex) || info[keyID].isGlobalExport { return true }
+        return imports[moduleIndex].contains { isExported(keyID, by: $0) }
     }
 
     // MARK: Dependencies
 
     private mutating func checkDependencies() {
-        var globalExports: Set<TypeKey> = []
         for (index, module) in modules.enumerated() where module.isGlobal {
-            globalExports.formUnion(exportedTypes[index] ?? [])
+            for keyID in exported[index] { info[keyID].isGlobalExport = true }
         }
-        var dependents: [TypeKey: [TypeKey]] = [:]
-        for key in chosenOrder {
-            guard let registered = chosen[key] else { continue }
-            for dependency in registered.provider.dependencies { dependents[dependency, default: []].append(key) }
-        }
-        for key in chosenOrder {
-            guard let registered = chosen[key] else { continue }
-            check(registered, dependents: dependents, globalExports: globalExports)
-        }
-        for key in contributionOrder {
-            for registered in contributions[key] ?? [] {
-                check(registered, dependents: dependents, globalExports: globalExports)
-            }
+        for keyID in chosenOrder { check(info[keyID].chosen) }
+        for collection in collections.indices {
+            for entry in collections[collection] { check(entry) }
         }
     }
 
-    private mutating func check(_ registered: Registered, dependents: [TypeKey: [TypeKey]], globalExports: Set<TypeKey>) {
-        let provider = registered.provider
-        for dependency in provider.dependencies {
-            if dependency == Self.containerKey { continue }
-            if let collection = contributions[dependency] {
-                if provider.lifetime == .singleton,
-                   let shortLived = collection.first(where: { $0.provider.lifetime != .singleton && $0.provider.lifetime != .object }) {
-                    reportCaptive(registered, dependency: dependency, dependencyLifetime: shortLived.provider.lifetime)
+    private mutating func check(_ entry: Int) {
+        let moduleIndex = entryModule[entry]
+        let lifetime = entryLifetime[entry]
+        for position in dependencyRange(entry) {
+            let dependency = dependencyIDs[position]
+            if dependency == containerID { continue }
+            let collection = info[dependency].collection
+            if collection >= 0 {
+                if lifetime == .singleton,
+                   let shortLived = collections[collection].first(where: {
+                       entryLifetime[$0] != .singleton && entryLifetime[$0] != .object
+                   }) {
+                    reportCaptive(entry, dependency: dependency, dependencyLifetime: entryLifetime[shortLived])
                 }
                 continue
             }
-            guard let target = chosen[dependency] else {
-                reportMissing(registered, dependency: dependency, dependents: dependents)
+            let target = info[dependency].chosen
+            guard target >= 0 else {
+                reportMissing(entry, dependency: dependency)
                 continue
             }
-            if case .context = target.provider.lifetime {
+            let targetLifetime = entryLifetime[target]
+            if case .context = targetLifetime {
                 // Context values are visible everywhere.
-            } else if provider.isOverride {
+            } else if entryIsOverride[entry] {
                 // Test overrides stand in for a provider wherever it lives.
-            } else if !isVisible(dependency, from: registered.module, globalExports: globalExports) {
-                let moduleName = modules[registered.module].name
-                let owner = modules[target.module].name
-                let exported = exportedTypes[target.module]?.contains(dependency) ?? false
-                let fix = exported
+            } else if !isVisible(dependency, from: moduleIndex) {
+                let dependencyKey = typeKey(dependency)
+                let moduleName = modules[moduleIndex].name
+                let ownerIndex = entryModule[target]
+                let owner = modules[ownerIndex].name
+                let fix = isExported(dependency, by: ownerIndex)
                     ? "Import \(owner) into \(moduleName) (imports are not transitive)."
-                    : "Export \(dependency) from \(owner) (`exports: [.type(\(dependency).self)]`) and import \(owner) into \(moduleName)."
+                    : "Export \(dependencyKey) from \(owner) (`exports: [.type(\(dependencyKey).self)]`) and import \(owner) into \(moduleName)."
                 issues.append(StartupIssue(
                     kind: .boundaryViolation,
-                    message: "\(describe(registered, withModule: false)) in module \(moduleName) depends on \(dependency), "
+                    message: "\(describe(entry, withModule: false)) in module \(moduleName) depends on \(dependencyKey), "
                         + "which module \(owner) provides but does not make visible to \(moduleName).",
-                    modules: [moduleName, owner], subject: provider.key.name, fix: fix))
+                    modules: [moduleName, owner], subject: provider(entry).key.name, fix: fix))
             }
-            if provider.lifetime == .singleton {
-                let lifetime = target.provider.lifetime
-                if lifetime == .scoped || lifetime == .transient || lifetime == .context(.request) {
-                    reportCaptive(registered, dependency: dependency, dependencyLifetime: lifetime)
-                }
+            if lifetime == .singleton,
+               targetLifetime == .scoped || targetLifetime == .transient || targetLifetime == .context(.request) {
+                reportCaptive(entry, dependency: dependency, dependencyLifetime: targetLifetime)
             }
         }
     }
 
-    private mutating func reportMissing(_ registered: Registered, dependency: TypeKey, dependents: [TypeKey: [TypeKey]]) {
-        var path = [dependency.name, registered.provider.key.name]
-        var seen: Set<TypeKey> = [dependency, registered.provider.key]
-        var current = registered.provider.key
+    private mutating func reportMissing(_ entry: Int, dependency: Int) {
+        if dependents == nil {
+            var map: [Int: [Int]] = [:]
+            for keyID in chosenOrder {
+                for position in dependencyRange(info[keyID].chosen) { map[dependencyIDs[position], default: []].append(keyID) }
+            }
+            dependents = map
+        }
+        let dependents = dependents ?? [:]
+        let providerKey = provider(entry).key
+        let dependencyKey = typeKey(dependency)
+        var current = id(providerKey)
+        var path = [dependencyKey.name, providerKey.name]
+        var seen: Set<Int> = [dependency, current]
         while let next = dependents[current]?.first(where: { !seen.contains($0) }) {
-            path.append(next.name)
+            path.append(typeKey(next).name)
             seen.insert(next)
             current = next
         }
-        let moduleName = modules[registered.module].name
-        var message = "\(describe(registered, withModule: false)) in module \(moduleName) depends on \(dependency), which no module provides. "
+        let moduleName = modules[entryModule[entry]].name
+        var message = "\(describe(entry, withModule: false)) in module \(moduleName) depends on \(dependencyKey), which no module provides. "
             + "Dependency path: \(path.reversed().joined(separator: " -> "))."
-        var fix = "Add a provider of \(dependency) (for example `scoped(\(dependency).init)`) to a module that \(moduleName) imports, and export it."
+        var fix = "Add a provider of \(dependencyKey) (for example `scoped(\(dependencyKey).init)`) to a module that \(moduleName) imports, and export it."
         if let alternatives = inactive[dependency] {
             message += " Its \(alternatives.count) conditional provider(s) are all inactive."
-            fix = "Make one `when:` condition of \(dependency) hold, or add an unconditional provider."
+            fix = "Make one `when:` condition of \(dependencyKey) hold, or add an unconditional provider."
         }
         issues.append(StartupIssue(
             kind: .missingDependency, message: message, modules: [moduleName],
-            subject: registered.provider.key.name, fix: fix))
+            subject: providerKey.name, fix: fix))
     }
 
-    private mutating func reportCaptive(_ registered: Registered, dependency: TypeKey, dependencyLifetime: Lifetime) {
-        let moduleName = modules[registered.module].name
+    private mutating func reportCaptive(_ entry: Int, dependency: Int, dependencyLifetime: Lifetime) {
+        let moduleName = modules[entryModule[entry]].name
+        let providerKey = provider(entry).key
+        let dependencyKey = typeKey(dependency)
         issues.append(StartupIssue(
             kind: .captiveDependency,
-            message: "\(describe(registered, withModule: false)) in module \(moduleName) depends on \(dependencyLifetime) \(dependency); "
+            message: "\(describe(entry, withModule: false)) in module \(moduleName) depends on \(dependencyLifetime) \(dependencyKey); "
                 + "the singleton would capture one instance for the whole app.",
-            modules: [moduleName], subject: registered.provider.key.name,
-            fix: "Make \(registered.provider.key) scoped, make \(dependency) a singleton, or resolve \(dependency) per request instead of injecting it."))
+            modules: [moduleName], subject: providerKey.name,
+            fix: "Make \(providerKey) scoped, make \(dependencyKey) a singleton, or resolve \(dependencyKey) per request instead of injecting it."))
     }
 
     // MARK: Cycles
 
     private mutating func checkCycles() {
-        enum Color { case gray, black }
-        var color: [TypeKey: Color] = [:]
-        var stack: [TypeKey] = []
-        var reported: Set<Set<TypeKey>> = []
-
-        func edges(_ key: TypeKey) -> [TypeKey] {
-            if let registered = chosen[key] { return registered.provider.dependencies }
-            if let collection = contributions[key] { return collection.flatMap(\.provider.dependencies) }
-            return []
+        // Each key's edges: its chosen provider's dependencies, or, for a collection, those of
+        // every contribution, in order.
+        let keyCount = info.count
+        var edgeStart = [Int](repeating: 0, count: keyCount + 1)
+        var edges: [Int] = []
+        edges.reserveCapacity(dependencyIDs.count)
+        for keyID in 0 ..< keyCount {
+            edgeStart[keyID] = edges.count
+            if info[keyID].chosen >= 0 {
+                edges.append(contentsOf: dependencyIDs[dependencyRange(info[keyID].chosen)])
+            } else if info[keyID].collection >= 0 {
+                for entry in collections[info[keyID].collection] {
+                    edges.append(contentsOf: dependencyIDs[dependencyRange(entry)])
+                }
+            }
         }
+        edgeStart[keyCount] = edges.count
 
-        var found: [[TypeKey]] = []
+        let white: UInt8 = 0, gray: UInt8 = 1, black: UInt8 = 2
+        var color = [UInt8](repeating: white, count: keyCount)
+        var stack: [Int] = []
+        var reported: Set<Set<Int>> = []
+        var found: [[Int]] = []
         // Iterative DFS: graphs of 10,000 providers must not overflow the stack.
-        for start in chosenOrder + contributionOrder where color[start] == nil {
-            var work: [(key: TypeKey, next: Int)] = [(start, 0)]
-            color[start] = .gray
+        var work: [(key: Int, next: Int)] = []
+        for start in chosenOrder + collectionOrder where color[start] == white {
+            work.append((start, edgeStart[start]))
+            color[start] = gray
             stack.append(start)
             while var top = work.popLast() {
-                let children = edges(top.key)
-                if top.next < children.count {
-                    let child = children[top.next]
+                if top.next < edgeStart[top.key + 1] {
+                    let child = edges[top.next]
                     top.next += 1
                     work.append(top)
                     switch color[child] {
-                    case .gray:
+                    case gray:
                         if let begin = stack.firstIndex(of: child) {
                             let cycle = Array(stack[begin...])
                             if reported.insert(Set(cycle)).inserted { found.append(cycle + [child]) }
                         }
-                    case .black:
+                    case black:
                         break
-                    case nil:
-                        if chosen[child] != nil || contributions[child] != nil {
-                            color[child] = .gray
+                    default:
+                        if info[child].chosen >= 0 || info[child].collection >= 0 {
+                            color[child] = gray
                             stack.append(child)
-                            work.append((child, 0))
+                            work.append((child, edgeStart[child]))
                         }
                     }
                 } else {
-                    color[top.key] = .black
+                    color[top.key] = black
                     stack.removeLast()
                 }
             }
         }
         for cycle in found {
-            let involved = unique(cycle.compactMap { chosen[$0].map { modules[$0.module].name } })
+            let involved = unique(cycle.compactMap { keyID in
+                info[keyID].chosen >= 0 ? modules[entryModule[info[keyID].chosen]].name : nil
+            })
             issues.append(StartupIssue(
                 kind: .dependencyCycle,
-                message: "Dependency cycle: \(cycle.map(\.name).joined(separator: " -> "))"
+                message: "Dependency cycle: \(cycle.map { typeKey($0).name }.joined(separator: " -> "))"
                     + (involved.isEmpty ? "." : " (in \(involved.count == 1 ? "module" : "modules") \(involved.joined(separator: ", ")))."),
-                modules: involved, subject: cycle.first?.name,
+                modules: involved, subject: cycle.first.map { typeKey($0).name },
                 fix: "Break the cycle: extract the shared part into a new type both depend on, or inject a factory instead of the instance."))
         }
     }
@@ -326,65 +491,77 @@ struct GraphCompiler {
     /// The resolving container is injectable everywhere: factories may take `Container`.
     static let containerKey = TypeKey(Container.self)
 
-    private func buildGraph() -> CompiledGraph {
-        var index: [ObjectIdentifier: Int] = [:]
-        index.reserveCapacity(chosenOrder.count + contributionOrder.count + 1)
+    private mutating func buildGraph() -> CompiledGraph {
         var position = 0
-        for key in chosenOrder {
-            index[key.id] = position
+        for keyID in chosenOrder {
+            info[keyID].position = position
             position += 1
         }
-        for key in contributionOrder where index[key.id] == nil {
-            index[key.id] = position
+        for keyID in collectionOrder where info[keyID].position < 0 {
+            info[keyID].position = position
             position += 1
         }
-        let containerPosition = index[Self.containerKey.id] == nil ? position : nil
-        if let containerPosition { index[Self.containerKey.id] = containerPosition }
+        let containerPosition = info[containerID].position < 0 ? position : nil
+        if let containerPosition { info[containerID].position = containerPosition }
+        return makeGraph(slotCount: position + (containerPosition == nil ? 0 : 1), addsContainer: containerPosition != nil)
+    }
+
+    private func makeGraph(slotCount: Int, addsContainer: Bool) -> CompiledGraph {
         var slots: [Slot] = []
-        slots.reserveCapacity(position)
+        slots.reserveCapacity(slotCount)
         var singletons = 0
         var scoped = 0
-        func makeSlot(_ registered: Registered) -> Slot {
-            Slot(
-                provider: registered.provider, index: index,
-                singletons: &singletons, scoped: &scoped)
+        func makeSlot(_ entry: Int) -> Slot {
+            let dependencySlots = dependencyIDs[dependencyRange(entry)].map { info[$0].position }
+            // Borrowed from the module's array: a copy would retain all of the provider's references.
+            return modules[entryModule[entry]].providers.withUnsafeBufferPointer { providers in
+                Slot(
+                    provider: providers[entryIndex[entry]], dependencySlots: dependencySlots,
+                    singletons: &singletons, scoped: &scoped)
+            }
         }
-        for key in chosenOrder {
-            if let registered = chosen[key] { slots.append(makeSlot(registered)) }
+        for keyID in chosenOrder {
+            slots.append(makeSlot(info[keyID].chosen))
         }
         // Contribution slots go after the indexed ones; the collection slot points at them.
-        var pendingCollections: [(TypeKey, Provider.MultiBinding)] = []
-        for key in contributionOrder where chosen[key] == nil {
-            guard let collection = contributions[key],
-                  let representative = collection.first ?? inactive[key]?.first(where: { $0.provider.multi != nil }),
-                  let multi = representative.provider.multi
+        var pendingCollections: [(TypeKey, Provider.MultiBinding, [Int])] = []
+        for keyID in collectionOrder where info[keyID].chosen < 0 {
+            let contributions = collections[info[keyID].collection]
+            guard let representative = contributions.first ?? inactive[keyID]?.first(where: { provider($0).multi != nil }),
+                  let multi = provider(representative).multi
             else { continue }
-            pendingCollections.append((key, multi))
-            slots.append(Slot(key: key, lifetime: .transient, kind: .context(.app), dependencySlots: []))
+            pendingCollections.append((typeKey(keyID), multi, contributions))
+            slots.append(Slot(key: typeKey(keyID), lifetime: .transient, kind: .context(.app), dependencySlots: []))
         }
-        if containerPosition != nil {
+        if addsContainer {
             slots.append(Slot(key: Self.containerKey, lifetime: .transient, kind: .container, dependencySlots: []))
         }
-        for (offset, (key, multi)) in pendingCollections.enumerated() {
+        for (offset, (key, multi, contributions)) in pendingCollections.enumerated() {
             var contributionSlots: [Int] = []
-            for registered in contributions[key] ?? [] {
+            for entry in contributions {
                 contributionSlots.append(slots.count)
-                slots.append(makeSlot(registered))
+                slots.append(makeSlot(entry))
             }
             let collectionPosition = chosenOrder.count + offset
             slots[collectionPosition] = Slot(
                 key: key, lifetime: .transient, kind: .factory(multi.makeCollector(contributionSlots), cacheIndex: nil),
                 dependencySlots: [])
         }
-        return CompiledGraph(slots: slots, index: index, singletonCount: singletons, scopedCount: scoped)
+        var pairs: [(ObjectIdentifier, Int)] = []
+        pairs.reserveCapacity(slotCount)
+        for keyID in info.indices where info[keyID].position >= 0 {
+            pairs.append((typeKey(keyID).id, info[keyID].position))
+        }
+        return CompiledGraph(
+            slots: slots, lookup: TypeIndex(pairs), singletonCount: singletons, scopedCount: scoped)
     }
 
     // MARK: Helpers
 
-    private func describe(_ registered: Registered, withModule: Bool = true) -> String {
-        let provider = registered.provider
+    private func describe(_ entry: Int, withModule: Bool = true) -> String {
+        let provider = provider(entry)
         let implementation = provider.implementation == provider.key.name ? "" : " (\(provider.implementation))"
-        let place = withModule ? " in \(modules[registered.module].name)" : ""
+        let place = withModule ? " in \(modules[entryModule[entry]].name)" : ""
         return "\(provider.lifetime) \(provider.key)\(implementation)\(place)"
     }
 
