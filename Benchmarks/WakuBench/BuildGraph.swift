@@ -15,8 +15,15 @@ import Waku
 // by the provided type), so they are generic types over decimal digits: module 347 is
 // `TreeModule<D0, D3, D4, D7>`, its slot 2 is `TreeNode<D0, D3, D4, D7, D2>`. Up to 10,000
 // modules.
-// The provided metatypes are looked up once, outside the timing (``BuildTable``), so what the
-// modules' `providers` cost inside `create()` is the framework's provider helpers, as in an app.
+// The module types and the providers are made once, outside the timing (``BuildTable``), so what
+// `create()` costs is the framework's work on them, as in an app. An app's types are concrete: its
+// provider helpers are specialized for them and find their generic metadata through a cache at
+// each call site. These synthetic types would instead be found at run time in the Swift runtime's
+// generic-metadata cache, which hashes a type by its declaration, so all 20,000 `TreeNode<…>` and
+// the `Factory<TreeNode<…>>` built for them fall into one chain of colliding keys: building the
+// providers inside the timing made 2,000 modules cost 2.8x as much as 1,000, all of it in that
+// cache (measured with uprobes on its lookups; the framework itself makes a fixed handful of them
+// per `create()`, none per provider).
 
 protocol Digit: Sendable {}
 enum D0: Digit {}
@@ -45,6 +52,9 @@ final class TreeNode<Thousands: Digit, Hundreds: Digit, Tens: Digit, Units: Digi
 final class BuildTable: Sendable {
     let moduleCount: Int
     let nodes: [[any TreeNodeType.Type]]
+    let modules: [any TreeModuleType.Type]
+    /// Each module's providers, as its `providers` returns them.
+    let providers: [[Provider]]
 
     init(moduleCount: Int) {
         precondition((1 ... BuildGraph.maxModules).contains(moduleCount), "the build graph has 1...10000 modules")
@@ -52,6 +62,13 @@ final class BuildTable: Sendable {
         nodes = (0 ..< moduleCount).map { index in
             let (k, h, t, u) = BuildGraph.digits(of: index)
             return decimalDigits.prefix(BuildGraph.providersPerModule).map { BuildGraph.nodeType(k, h, t, u, slot: $0) }
+        }
+        modules = (0 ..< moduleCount).map { index in
+            let (k, h, t, u) = BuildGraph.digits(of: index)
+            return BuildGraph.moduleType(k, h, t, u)
+        }
+        providers = (0 ..< moduleCount).map { [nodes] index in
+            BuildGraph.providers(ofModule: index, nodes: nodes)
         }
     }
 }
@@ -67,8 +84,20 @@ enum BuildGraph {
     }
 
     static func module(_ index: Int, _ table: BuildTable) -> any Module {
-        let (k, h, t, u) = digits(of: index)
-        return makeModule(k, h, t, u, index: index, table: table)
+        table.modules[index].init(index: index, table: table)
+    }
+
+    /// Slot 0 depends on the export of each imported child, slot k on slot k-1.
+    static func providers(ofModule index: Int, nodes: [[any TreeNodeType.Type]]) -> [Provider] {
+        let own = nodes[index]
+        var providers: [Provider] = []
+        providers.reserveCapacity(providersPerModule)
+        let childExports = children(of: index, count: nodes.count).map { nodes[$0][exportedSlot] }
+        providers.append(provider(own[0], dependsOn: childExports, lifetime(ofSlot: 0)))
+        for slot in 1 ..< providersPerModule {
+            providers.append(provider(own[slot], dependsOn: [own[slot - 1]], lifetime(ofSlot: slot)))
+        }
+        return providers
     }
 
     static func children(of index: Int, count: Int) -> [Int] {
@@ -80,10 +109,10 @@ enum BuildGraph {
          decimalDigits[index % 10])
     }
 
-    private static func makeModule<K: Digit, H: Digit, T: Digit, U: Digit>(
-        _ k: K.Type, _ h: H.Type, _ t: T.Type, _ u: U.Type, index: Int, table: BuildTable
-    ) -> any Module {
-        TreeModule<K, H, T, U>(index: index, table: table)
+    static func moduleType<K: Digit, H: Digit, T: Digit, U: Digit>(
+        _ k: K.Type, _ h: H.Type, _ t: T.Type, _ u: U.Type
+    ) -> any TreeModuleType.Type {
+        TreeModule<K, H, T, U>.self
     }
 
     static func nodeType<K: Digit, H: Digit, T: Digit, U: Digit>(
@@ -125,8 +154,13 @@ enum BuildGraph {
     }
 }
 
+/// A module type of the build graph, made from its metatype (``BuildTable/modules``).
+protocol TreeModuleType: Module {
+    init(index: Int, table: BuildTable)
+}
+
 /// Module `index` of the tree; `Thousands`, `Hundreds`, `Tens`, `Units` are its decimal digits.
-struct TreeModule<Thousands: Digit, Hundreds: Digit, Tens: Digit, Units: Digit>: Module {
+struct TreeModule<Thousands: Digit, Hundreds: Digit, Tens: Digit, Units: Digit>: TreeModuleType {
     let index: Int
     let table: BuildTable
 
@@ -134,17 +168,7 @@ struct TreeModule<Thousands: Digit, Hundreds: Digit, Tens: Digit, Units: Digit>:
 
     var imports: [any Module] { children.map { BuildGraph.module($0, table) } }
 
-    var providers: [Provider] {
-        let nodes = table.nodes[index]
-        var providers: [Provider] = []
-        providers.reserveCapacity(BuildGraph.providersPerModule)
-        let childExports = children.map { table.nodes[$0][BuildGraph.exportedSlot] }
-        providers.append(BuildGraph.provider(nodes[0], dependsOn: childExports, BuildGraph.lifetime(ofSlot: 0)))
-        for slot in 1 ..< BuildGraph.providersPerModule {
-            providers.append(BuildGraph.provider(nodes[slot], dependsOn: [nodes[slot - 1]], BuildGraph.lifetime(ofSlot: slot)))
-        }
-        return providers
-    }
+    var providers: [Provider] { table.providers[index] }
 
     var exports: [Export] { [.type(table.nodes[index][BuildGraph.exportedSlot])] }
 }

@@ -16,9 +16,16 @@ enum Loops {
         ("publish", "bus.publish.2handlers: the same, publishing Pinged to two handlers"),
         ("queue", "queue.throughput.c1: publish an event routed to a local queue with 1 worker"),
         ("queue4", "queue.throughput.c4: the same with 4 workers"),
+        ("build1000", "di.build.1000x10: create an app of 1,000 modules and 10,000 providers"),
+        ("build2000", "di.build.2000x10: the same with 2,000 modules"),
     ]
 
     static func run(_ operation: String, count: Int) async throws {
+        if operation.hasPrefix("build"), let modules = Int(operation.dropFirst("build".count)) {
+            let root = BuildGraph.root(BuildTable(moduleCount: modules))
+            for _ in 0 ..< count { _ = try await WakuFactory(root).create() }
+            return
+        }
         if operation.hasPrefix("queue") {
             let concurrency = operation == "queue4" ? 4 : 1
             let app = try await WakuFactory(LocalQueueAppModule.throughput(concurrency: concurrency)).create()
