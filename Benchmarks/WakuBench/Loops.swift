@@ -1,3 +1,4 @@
+import Foundation
 import Waku
 import WakuMessaging
 
@@ -23,7 +24,17 @@ enum Loops {
     static func run(_ operation: String, count: Int) async throws {
         if operation.hasPrefix("build"), let modules = Int(operation.dropFirst("build".count)) {
             let root = BuildGraph.root(BuildTable(moduleCount: modules))
-            for _ in 0 ..< count { _ = try await WakuFactory(root).create() }
+            // Each build is long enough to time on its own; the median goes to stderr, so the
+            // growth past the benchmark's largest graph can be checked without its set-up.
+            var samples: [Double] = []
+            for _ in 0 ..< count {
+                let start = MonotonicClock.now()
+                _ = try await WakuFactory(root).create()
+                samples.append(Double(MonotonicClock.now() &- start))
+            }
+            let median = Statistics.median(samples)
+            FileHandle.standardError.write(Data(
+                "create() of \(modules) modules: median \(formatNanos(median)), \(formatNanos(median / Double(modules * BuildGraph.providersPerModule))) per provider\n".utf8))
             return
         }
         if operation.hasPrefix("queue") {

@@ -73,7 +73,7 @@ struct GraphCompiler {
         self.imports = imports
         self.context = context
         self.mode = mode
-        let providerCount = modules.reduce(0) { $0 + $1.providers.count }
+        let providerCount = modules.indices.reduce(0) { $0 + modules[$1].providers.count }
         var table = KeyTable(capacity: providerCount + 1)
         containerID = table.id(Self.containerKey)
         self.table = table
@@ -315,7 +315,7 @@ struct GraphCompiler {
     // MARK: Dependencies
 
     private mutating func checkDependencies() {
-        for (index, module) in modules.enumerated() where module.isGlobal {
+        for index in modules.indices where modules[index].isGlobal {
             for keyID in exported[index] { info[keyID].isGlobalExport = true }
         }
         for keyID in chosenOrder { check(info[keyID].chosen) }
