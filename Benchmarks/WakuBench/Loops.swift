@@ -14,6 +14,7 @@ enum Loops {
         ("bus", "open a scope, resolve IMessageBus, close it"),
         ("handler", "open a scope, resolve PingHandler (a singleton and a scoped dependency), close it"),
         ("invoke", "bus.invoke.0behaviors: open a scope, resolve IMessageBus, invoke Ping, close it"),
+        ("invoke3", "bus.invoke.3behaviors: invoke with three global pass-through behaviors"),
         ("publish", "bus.publish.2handlers: the same, publishing Pinged to two handlers"),
         ("queue", "queue.throughput.c1: publish an event routed to a local queue with 1 worker"),
         ("queue4", "queue.throughput.c4: the same with 4 workers"),
@@ -52,7 +53,7 @@ enum Loops {
             }
             return
         }
-        let app = try await WakuFactory(BusAppModule(behaviors: 0)).create()
+        let app = try await WakuFactory(BusAppModule(behaviors: operation == "invoke3" ? 3 : 0)).create()
         try await app.run { app in
             switch operation {
             case "singleton":
@@ -68,7 +69,7 @@ enum Loops {
                 for _ in 0 ..< count { try await app.withContainer { _ = try await $0.get((any IMessageBus).self) } }
             case "handler":
                 for _ in 0 ..< count { try await app.withContainer { _ = try await $0.get(PingHandler.self) } }
-            case "invoke":
+            case "invoke", "invoke3":
                 for i in 0 ..< count {
                     let result = try await app.withContainer { try await $0.get((any IMessageBus).self).invoke(Ping(value: i)) }
                     guard result.value == i + 1 else { throw BenchFailure("Ping(\(i)) returned \(result.value)") }
