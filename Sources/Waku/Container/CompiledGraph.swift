@@ -166,9 +166,11 @@ private struct HotTables {
         }
     }
 
+    /// What is known of a slot's frontier while they are computed.
     private enum Frontier {
         case unknown
-        case none
+        /// It can never be built synchronously.
+        case unbuildable
         case known([Int])
     }
 
@@ -179,7 +181,7 @@ private struct HotTables {
     ) -> [Int]? {
         switch memo[position] {
         case .known(let result): return result
-        case .none: return nil
+        case .unbuildable: return nil
         case .unknown: break
         }
         guard synchronous[position], !visiting[position] else { return nil }
@@ -188,7 +190,7 @@ private struct HotTables {
         var result: [Int] = []
         let first = hot[position].dependencies
         for dependency in lists[first ..< first + hot[position].dependencyCount] {
-            guard dependency >= 0, dependency < hot.count else { memo[position] = .none; return nil }
+            guard dependency >= 0, dependency < hot.count else { memo[position] = .unbuildable; return nil }
             switch hot[dependency].kind {
             case .instance, .context, .container:
                 continue
@@ -196,7 +198,7 @@ private struct HotTables {
                 if !result.contains(dependency) { result.append(dependency) }
             case .transient:
                 guard let nested = frontier(of: dependency, synchronous: synchronous, memo: &memo, visiting: &visiting) else {
-                    memo[position] = .none
+                    memo[position] = .unbuildable
                     return nil
                 }
                 for cached in nested where !result.contains(cached) { result.append(cached) }
