@@ -111,7 +111,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     /// ``isClosedForCleanups``: closing stores the flag then reads ``hasCleanups``, registering a
     /// cleanup stores that flag then reads this one, so at least one side sees the other.
     func markClosed() {
-        word0.loadThenBitwiseOr(with: Self.closedBit, ordering: .sequentiallyConsistent)
+        _ = word0.loadThenBitwiseOr(with: Self.closedBit, ordering: .sequentiallyConsistent)
     }
 
     /// Asks to drop the cached values of a closed scope (after its cleanups ran): now if no
