@@ -143,6 +143,12 @@ struct GraphCompiler {
                 reportDuplicates(keyID, candidates)
             }
         }
+        // A collection type with a provider of its own as well: the provider would be resolved
+        // and the contributions silently never, so this is ambiguous like any duplicate. A test
+        // override of the whole collection is meant to replace it.
+        for keyID in collectionOrder where info[keyID].chosen >= 0 && !entryIsOverride[info[keyID].chosen] {
+            reportProviderBesideContributions(keyID)
+        }
         guard mode == .strict else { return }
         for keyID in conditionalKeys
         where conditionalCounts[keyID, default: 0] >= 2 && info[keyID].firstActive < 0 && info[keyID].collection < 0 {
@@ -244,6 +250,20 @@ struct GraphCompiler {
         }
     }
 
+    private mutating func reportProviderBesideContributions(_ keyID: Int) {
+        let key = typeKey(keyID)
+        let chosen = info[keyID].chosen
+        let contributions = collections[info[keyID].collection]
+            + (inactive[keyID] ?? []).filter { provider($0).multi != nil }
+        let moduleNames = unique(([chosen] + contributions).map { modules[entryModule[$0]].name })
+        issues.append(StartupIssue(
+            kind: .duplicateProvider,
+            message: "\(key) has a provider (\(describe(chosen))) and \(contributions.count) `many(…)` contribution(s) "
+                + "(\(contributions.map { describe($0) }.joined(separator: ", "))); the contributions would never be resolved.",
+            modules: moduleNames, subject: key.name,
+            fix: "Provide \(key) either through `many(…)` contributions or through one provider, not both."))
+    }
+
     // MARK: Exports and visibility
 
     /// Computes what each module exposes to importers (its valid type exports plus everything
@@ -331,7 +351,8 @@ struct GraphCompiler {
             let dependency = dependencyIDs[position]
             if dependency == containerID { continue }
             let collection = info[dependency].collection
-            if collection >= 0 {
+            // A chosen provider stands for the whole collection, as in the compiled graph.
+            if collection >= 0, info[dependency].chosen < 0 {
                 if lifetime == .singleton,
                    let shortLived = collections[collection].first(where: {
                        entryLifetime[$0] != .singleton && entryLifetime[$0] != .object
