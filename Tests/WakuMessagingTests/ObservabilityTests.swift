@@ -245,4 +245,32 @@ struct ObservabilityTests {
         #expect(events.contains("end ObsInline inline ok true"))
         #expect(events.contains("end ObsRouted side ok true"))
     }
+
+    @Test func aRemovedObserverHearsNothingMoreAndCanBeAddedAgain() async throws {
+        final class Hooks: MessageObserver, @unchecked Sendable {
+            // @unchecked: `events` is guarded by its Locked box.
+            let events = Locked<[String]>([])
+            func handlerFinished(_ envelope: MessageEnvelope, handler: String, endpoint: String?, duration: Duration, error: (any Error)?) {
+                events.withLock { $0.append("\(handler) \(endpoint ?? "inline")") }
+            }
+        }
+        let hooks = Hooks()
+        let app = try await WakuFactory(ObsRoot(config: obsConfig(), failing: false)).create()
+        try await app.initialize()
+        let runtime = try await app.container.get(MessagingRuntime.self)
+        func publishAndDrain(_ id: Int) async throws -> [String] {
+            hooks.events.withLock { $0 = [] }
+            _ = try await trackMessages(app) {
+                try await app.withContainer { try await $0.get((any IPublisher).self).publish(ObsPlaced(id: id)) }
+            }
+            return hooks.events.withLock { $0 }.sorted()
+        }
+        runtime.addObserver(hooks)
+        #expect(try await publishAndDrain(1) == ["ObsInline inline", "ObsRouted side"])
+        runtime.removeObserver(hooks)
+        #expect(try await publishAndDrain(2).isEmpty)
+        runtime.addObserver(hooks)
+        #expect(try await publishAndDrain(3) == ["ObsInline inline", "ObsRouted side"])
+        try await app.close()
+    }
 }

@@ -15,8 +15,12 @@ public final class MessagingRuntime: Sendable {
     let targets: [String: DeliveryTarget]
     let logger: Logger
     private let processor = MessagingLock<DeliveryProcessor?>(nil)
-    /// Swapped whole on change, so reading it on the dispatch path is one atomic load.
+    /// Swapped whole on change. Loading a strong atomic reference takes compare-and-swaps on a
+    /// word every worker shares, so the dispatch path reads `observerCount` first.
     private let observers = ManagedAtomic(ObserverList([]))
+    /// How many observers `observers` holds: a plain atomic load, which workers on several cores
+    /// can read at once without contending.
+    private let observerCount = ManagedAtomic<Int>(0)
     let telemetry: MessagingTelemetry
     private let sampler = MessagingLock<Task<Void, Never>?>(nil)
 
@@ -131,6 +135,7 @@ public final class MessagingRuntime: Sendable {
             var items = observers.load(ordering: .acquiring).items
             change(&items)
             observers.store(ObserverList(items), ordering: .releasing)
+            observerCount.store(items.count, ordering: .releasing)
         }
     }
 
@@ -140,10 +145,11 @@ public final class MessagingRuntime: Sendable {
     public var isTracing: Bool { telemetry.tracer != nil }
 
     /// Whether any observer is registered; the bus skips timing work when none is.
-    var isObserved: Bool { !observers.load(ordering: .acquiring).items.isEmpty }
+    var isObserved: Bool { observerCount.load(ordering: .acquiring) > 0 }
 
-    /// Calls `body` for each observer; one atomic load when none are registered.
+    /// Calls `body` for each observer; one plain atomic load when none are registered.
     func observe(_ body: (any MessageObserver) -> Void) {
+        guard isObserved else { return }
         let list = observers.load(ordering: .acquiring)
         for observer in list.items { body(observer) }
     }
