@@ -7,30 +7,48 @@ import Waku
 /// affects another.
 public struct Delivery: Sendable {
     /// The dispatch's envelope: routed handlers see the same `messageId` and `correlationId`.
-    public let envelope: MessageEnvelope
+    public var envelope: MessageEnvelope { fixed.envelope }
     /// The handler this delivery runs.
-    public var handler: String { target.handlerName }
+    public var handler: String { fixed.target.handlerName }
     /// The endpoint the delivery is routed to.
-    public let endpoint: String
+    public var endpoint: String { fixed.endpoint }
     /// Attempts made so far.
     public internal(set) var attempts: Int
     /// Group key, schedule and extra headers given at dispatch.
-    public let options: DeliveryOptions
+    public var options: DeliveryOptions { fixed.options }
     /// The durable row this delivery came from, if any.
     var storedID: Int64?
     /// When it was first enqueued.
-    public let enqueuedAt: Date
-    let target: DeliveryTarget
-    let enqueuedInstant: ContinuousClock.Instant
+    public var enqueuedAt: Date { fixed.enqueuedAt }
+    var target: DeliveryTarget { fixed.target }
+    var enqueuedInstant: ContinuousClock.Instant { fixed.enqueuedInstant }
+
+    /// What never changes once the delivery exists, behind one reference: a delivery is copied
+    /// on its way through queues and workers, and a copy then retains one object instead of
+    /// every string, dictionary and payload of the envelope and options.
+    private let fixed: Fixed
+
+    private final class Fixed: Sendable {
+        let envelope: MessageEnvelope
+        let endpoint: String
+        let options: DeliveryOptions
+        let enqueuedAt: Date
+        let target: DeliveryTarget
+        let enqueuedInstant: ContinuousClock.Instant
+
+        init(envelope: MessageEnvelope, endpoint: String, options: DeliveryOptions, target: DeliveryTarget) {
+            self.envelope = envelope
+            self.endpoint = endpoint
+            self.options = options
+            self.target = target
+            enqueuedAt = Date()
+            enqueuedInstant = .now
+        }
+    }
 
     init(envelope: MessageEnvelope, target: DeliveryTarget, endpoint: String, attempts: Int = 0, options: DeliveryOptions = .none) {
-        self.envelope = envelope
-        self.target = target
-        self.endpoint = endpoint
+        fixed = Fixed(envelope: envelope, endpoint: endpoint, options: options, target: target)
         self.attempts = attempts
-        self.options = options
-        enqueuedAt = Date()
-        enqueuedInstant = .now
     }
 }
 
