@@ -26,7 +26,7 @@ enum Catalog {
         Scenario("di.build.100x10", BuildScenarios.build(moduleCount: 100)),
         Scenario("di.build.500x10", baseline: "di.build.100x10", BuildScenarios.build(moduleCount: 500)),
         Scenario("di.build.1000x10", baseline: "di.build.100x10", BuildScenarios.build(moduleCount: 1_000)),
-        Scenario("di.build.2000x10", baseline: "di.build.1000x10", BuildScenarios.build(moduleCount: 2_000)),
+        Scenario("di.build.2000x10", baseline: "di.build.1000x10", BuildScenarios.build(moduleCount: 2_000, interleavedWith: 1_000)),
         // Bus: one fresh request scope per message
         Scenario("handwired.invoke", HandwiredBus.invoke),
         Scenario("bus.invoke.0behaviors", baseline: "handwired.invoke", BusScenarios.invoke(behaviors: 0)),
