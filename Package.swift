@@ -169,6 +169,7 @@ let package = Package(
             name: "WakuRoutingTests",
             dependencies: [
                 "Waku", "WakuMessaging", "WakuTesting",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Testing
 import Waku
@@ -38,7 +39,12 @@ struct DeliveryQueueTests {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0 ..< shape.consumers {
                 group.addTask {
-                    while await queue.next() != nil { consumed.withLock { $0 += 1 } }
+                    var batch = Deque<Delivery>()
+                    while await queue.next(into: &batch, limit: 4, workers: shape.consumers) {
+                        consumed.withLock { $0 += batch.count }
+                        queue.finished(batch.count)
+                        batch.removeAll()
+                    }
                 }
             }
             // Safety net: a stranded delivery would park a producer forever; closing the queue
@@ -66,6 +72,7 @@ struct DeliveryQueueTests {
         #expect(failedEnqueues.withLock { $0 } == 0)
         #expect(consumed.withLock { $0 } == producers * perProducer)
         #expect(queue.count == 0)
+        #expect(queue.claimed == 0)
     }
 
     @Test("close lets consumers drain what is buffered, then ends them")
@@ -76,7 +83,81 @@ struct DeliveryQueueTests {
         queue.close(producerError: QueueClosed())
         #expect(queue.offer(delivery) == .closed)
         var drained = 0
-        while await queue.next() != nil { drained += 1 }
+        var batch = Deque<Delivery>()
+        while await queue.next(into: &batch, limit: 2, workers: 1) {
+            #expect(batch.count <= 2)
+            drained += batch.count
+            batch.removeAll()
+        }
         #expect(drained == 5)
+        #expect(batch.isEmpty)
+    }
+
+    @Test("a consumer takes at most its limit, and no more than its fair share of the buffer")
+    func batchSize() async throws {
+        let delivery = try await sampleDelivery()
+        let queue = DeliveryQueue(capacity: 100)
+        for _ in 0 ..< 40 { #expect(queue.offer(delivery) == .accepted) }
+        var batch = Deque<Delivery>()
+        // Alone, a consumer takes up to its limit.
+        #expect(await queue.next(into: &batch, limit: 16, workers: 1))
+        #expect(batch.count == 16)
+        batch.removeAll()
+        // 24 left among 4 workers: a share of 6.
+        #expect(await queue.next(into: &batch, limit: 16, workers: 4))
+        #expect(batch.count == 6)
+        batch.removeAll()
+        // 18 left among 8 workers: rounded up to 3.
+        #expect(await queue.next(into: &batch, limit: 16, workers: 8))
+        #expect(batch.count == 3)
+        #expect(queue.count == 15)
+        batch.removeAll()
+        // Down to one: a share rounds up, so the last delivery is still taken.
+        #expect(await queue.next(into: &batch, limit: 14, workers: 1))
+        #expect(await queue.next(into: &batch, limit: 16, workers: 8))
+        #expect(batch.count == 15)
+        #expect(queue.count == 0)
+    }
+
+    @Test("taken deliveries count as claimed until finished, and close reports them")
+    func claimedUntilFinished() async throws {
+        let delivery = try await sampleDelivery()
+        let queue = DeliveryQueue(capacity: 10)
+        for _ in 0 ..< 7 { #expect(queue.offer(delivery) == .accepted) }
+        var batch = Deque<Delivery>()
+        #expect(await queue.next(into: &batch, limit: 5, workers: 1))
+        #expect(queue.claimed == 5)
+        queue.finished(2)
+        #expect(queue.claimed == 3)
+        let closed = queue.close(producerError: QueueClosed())
+        #expect(closed.buffered == 2)
+        #expect(closed.claimed == 3)
+        #expect(closed.refused == 0)
+    }
+
+    @Test("a batch that makes room lets the waiting producers in")
+    func batchReleasesProducers() async throws {
+        let delivery = try await sampleDelivery()
+        let queue = DeliveryQueue(capacity: 2)
+        #expect(queue.offer(delivery) == .accepted)
+        #expect(queue.offer(delivery) == .accepted)
+        let admitted = Locked(0)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0 ..< 2 {
+                group.addTask {
+                    do {
+                        try await queue.enqueue(delivery, closedError: QueueClosed())
+                        admitted.withLock { $0 += 1 }
+                    } catch {}
+                }
+            }
+            // Both producers are parked once the queue counts their deliveries.
+            while queue.count < 4 { await Task.yield() }
+            var batch = Deque<Delivery>()
+            #expect(await queue.next(into: &batch, limit: 2, workers: 1))
+            #expect(batch.count == 2)
+        }
+        #expect(admitted.withLock { $0 } == 2)
+        #expect(queue.count == 2)
     }
 }

@@ -259,6 +259,39 @@ struct LifecycleTests {
         gate.open()  // release the handler that ignored cancellation
     }
 
+    @Test("a timed-out stop counts the deliveries in a worker's batch as abandoned, and never runs them")
+    func stopTimeoutAbandonsBatch() async throws {
+        let probe = Probe()
+        let first = Signal()
+        let rest = Signal()
+        probe.on("PingB") { execution in
+            // Returns false when the stop cancels the worker: the attempt then fails.
+            let opened = execution.n == 0 ? await first.wait(safety: .seconds(600)) : await rest.wait(safety: .seconds(600))
+            if !opened { throw CancellationError() }
+        }
+        let config = MessagingConfig(
+            endpoints: [.localQueue("stuck", concurrency: 1, stopTimeout: .milliseconds(100))], routing: [route(Ping.self).to("stuck")])
+        let app = try await makeApp(pingInB, probe: probe, config: config)
+        try await app.initialize()
+        try await publishAll(app, 0 ..< 1)
+        #expect(await probe.signal("PingB.started").reach(1))
+        let endpoint = try #require(try await runtime(of: app).endpoints["stuck"])
+        // Queued behind the running delivery; once it ends, the worker takes all three at once.
+        try await publishAll(app, 1 ..< 4)
+        #expect(endpoint.depth == 3)
+        first.open()
+        #expect(await probe.signal("PingB.started").reach(2))
+        #expect(endpoint.depth == 0)
+        #expect(endpoint.inFlight == 3)
+
+        let report = await endpoint.stop()
+        #expect(report.abandoned == 3)
+        #expect(report.drained == 0)
+        try await app.close()
+        #expect(probe.executions(of: "PingB").map(\.n) == [0, 1])
+        #expect(probe.count("PingB.done") == 1)
+    }
+
     @Test("an exceeded stop timeout is logged with the abandoned count, and close returns")
     func stopTimeoutLogged() async throws {
         let probe = Probe()

@@ -1,4 +1,5 @@
 import Atomics
+import DequeModule
 public import Logging
 
 /// An in-memory endpoint: a bounded queue drained by `concurrency` background workers.
@@ -11,8 +12,10 @@ public final class LocalQueueEndpoint: Endpoint {
     let queue: DeliveryQueue
     private let workers = MessagingLock<[Task<Int, Never>]>([])
     private let started = ManagedAtomic(false)
-    private let running = ManagedAtomic(0)
     private let logger: Logger
+    /// The most deliveries a worker takes from the queue at once (it takes fewer when the other
+    /// workers' fair share would be smaller).
+    static let batchLimit = 16
 
     public init(_ config: EndpointConfig, logger: Logger = Logger(label: "waku.endpoint")) {
         self.config = config
@@ -21,18 +24,29 @@ public final class LocalQueueEndpoint: Endpoint {
     }
 
     public var depth: Int { queue.count }
-    public var inFlight: Int { running.load(ordering: .relaxed) }
+    /// Deliveries the workers have taken from the queue and not finished: running, or next in a
+    /// worker's batch.
+    public var inFlight: Int { queue.claimed }
 
     public func start(processor: DeliveryProcessor) async throws {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         let tasks = (0 ..< max(1, config.concurrency)).map { _ in
-            Task { [queue, running, config] in
+            Task { [queue, config] in
                 var processed = 0
-                while let delivery = await queue.next() {
-                    running.wrappingIncrement(ordering: .relaxed)
-                    await processor.process(delivery, policy: config.policy(for: delivery.target.messageID))
-                    running.wrappingDecrement(ordering: .relaxed)
-                    processed += 1
+                var batch = Deque<Delivery>()
+                let workers = max(1, config.concurrency)
+                while await queue.next(into: &batch, limit: Self.batchLimit, workers: workers) {
+                    while let delivery = batch.popFirst() {
+                        if Task.isCancelled {
+                            // Only a timed-out stop cancels workers; it counted these as abandoned.
+                            queue.finished(batch.count + 1)
+                            batch.removeAll()
+                            break
+                        }
+                        await processor.process(delivery, policy: config.policy(for: delivery.target.messageID))
+                        queue.finished(1)
+                        processed += 1
+                    }
                 }
                 return processed
             }
@@ -61,8 +75,8 @@ public final class LocalQueueEndpoint: Endpoint {
     public func stop() async -> EndpointStopReport {
         // Producers still waiting for room are refused (they get `EndpointStopped`), so only what
         // the queue held and what was running count as pending.
-        let running = inFlight
-        let pending = queue.close(producerError: EndpointStopped(endpoint: name, messageType: "(any)")).buffered + running
+        let closed = queue.close(producerError: EndpointStopped(endpoint: name, messageType: "(any)"))
+        let pending = closed.buffered + closed.claimed
         let tasks = workers.withLock { $0 }
         let drainedInTime = await firstOf(
             { for task in tasks { _ = await task.value } },
