@@ -1,26 +1,66 @@
 public import Foundation
 
 /// What every dispatch carries: the message with its ids, type name, time and headers.
+///
+/// A value type whose fields live in one shared, immutable-once-shared object: an envelope is
+/// copied at every hop of a dispatch (into the context, the task-local, a delivery, an observer
+/// call), and a copy is then one reference count instead of one per field.
 public struct MessageEnvelope: Sendable {
-    public let messageId: UUID
-    public let correlationId: UUID
-    public let causationId: UUID
+    private var storage: Storage
+
+    public var messageId: UUID { storage.messageId }
+    public var correlationId: UUID { storage.correlationId }
+    public var causationId: UUID { storage.causationId }
     /// The stable name of the message type (see ``MessageTypeName``).
-    public let messageType: String
-    public let timestamp: Date
-    public let payload: any IMessage
-    public var headers: [String: String]
+    public var messageType: String { storage.messageType }
+    public var timestamp: Date { storage.timestamp }
+    public var payload: any IMessage { storage.payload }
+    public var headers: [String: String] {
+        get { storage.headers }
+        set {
+            // Copy on write: a storage another envelope shares is never changed.
+            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            storage.headers = newValue
+        }
+    }
 
     public init(
         messageId: UUID, correlationId: UUID, causationId: UUID, messageType: String, timestamp: Date,
         payload: any IMessage, headers: [String: String] = [:]
     ) {
-        self.messageId = messageId
-        self.correlationId = correlationId
-        self.causationId = causationId
-        self.messageType = messageType
-        self.timestamp = timestamp
-        self.payload = payload
-        self.headers = headers
+        storage = Storage(
+            messageId: messageId, correlationId: correlationId, causationId: causationId, messageType: messageType,
+            timestamp: timestamp, payload: payload, headers: headers)
+    }
+
+    // @unchecked: `headers` is only written through `MessageEnvelope.headers`' setter, after
+    // `isKnownUniquelyReferenced` proved no other envelope (so no other task) holds the storage.
+    private final class Storage: @unchecked Sendable {
+        let messageId: UUID
+        let correlationId: UUID
+        let causationId: UUID
+        let messageType: String
+        let timestamp: Date
+        let payload: any IMessage
+        var headers: [String: String]
+
+        init(
+            messageId: UUID, correlationId: UUID, causationId: UUID, messageType: String, timestamp: Date,
+            payload: any IMessage, headers: [String: String]
+        ) {
+            self.messageId = messageId
+            self.correlationId = correlationId
+            self.causationId = causationId
+            self.messageType = messageType
+            self.timestamp = timestamp
+            self.payload = payload
+            self.headers = headers
+        }
+
+        func copy() -> Storage {
+            Storage(
+                messageId: messageId, correlationId: correlationId, causationId: causationId, messageType: messageType,
+                timestamp: timestamp, payload: payload, headers: headers)
+        }
     }
 }
