@@ -57,6 +57,8 @@ public final class MessageBus: IMessageBus {
         try await publish(event, options: .none)
     }
 
+    // Inlined into `publish(_:)`: each async layer costs a dispatch two executor checks.
+    @inline(__always)
     public func publish<E: IEvent>(_ event: E, options: DeliveryOptions) async throws {
         guard let plan = registry.eventPlans[ObjectIdentifier(type(of: event))] else {
             // No handlers: a no-op, but observers still see that it was published.
@@ -97,32 +99,43 @@ public final class MessageBus: IMessageBus {
         }
     }
 
+    @inline(__always)
     func publish<E: IEvent>(_ event: E, plan: EventPlan<E>, options: DeliveryOptions) async throws {
         let envelope = MessageContext.envelope(for: event, typeName: plan.typeName, headers: options.headers)
-        let container = self.container
         runtime.observe { $0.dispatchStarted(envelope) }
+        guard runtime.telemetry.tracer != nil else {
+            // No span to open: skip the tracing layer's closure and frames.
+            return try await deliver(event, envelope: envelope, plan: plan, options: options)
+        }
         try await runtime.telemetry.dispatch(envelope, verb: "publish") { envelope in
+            try await deliver(event, envelope: envelope, plan: plan, options: options)
+        }
+    }
+
+    /// Runs the inline handlers, then enqueues one delivery per routed handler.
+    @inline(__always)
+    private func deliver<E: IEvent>(_ event: E, envelope: MessageEnvelope, plan: EventPlan<E>, options: DeliveryOptions) async throws {
+        let container = self.container
+        if plan.hasInline {
             let context = MessageContext(envelope: envelope)
             let isPlain = runtime.telemetry.tracer == nil && !runtime.isObserved
-            if plan.hasInline {
-                try await MessageContext.with(context) {
-                    for entry in plan.inline {
-                        if isPlain, entry.behaviors.isEmpty {
-                            // Nothing to trace, observe or wrap: call the handler directly.
+            try await MessageContext.with(context) {
+                for entry in plan.inline {
+                    if isPlain, entry.behaviors.isEmpty {
+                        // Nothing to trace, observe or wrap: call the handler directly.
+                        try await entry.run(event, container)
+                        continue
+                    }
+                    try await observed(context, handler: entry.target.handlerName) {
+                        try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
                             try await entry.run(event, container)
-                            continue
-                        }
-                        try await observed(context, handler: entry.target.handlerName) {
-                            try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
-                                try await entry.run(event, container)
-                            }
                         }
                     }
                 }
             }
-            for (endpoint, target) in plan.routed {
-                try await runtime.enqueue(Delivery(envelope: envelope, target: target, endpoint: endpoint, options: options))
-            }
+        }
+        for (endpoint, target) in plan.routed {
+            try await runtime.enqueue(Delivery(envelope: envelope, target: target, endpoint: endpoint, options: options))
         }
     }
 

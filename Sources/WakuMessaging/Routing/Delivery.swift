@@ -21,7 +21,6 @@ public struct Delivery: Sendable {
     /// When it was first enqueued.
     public var enqueuedAt: Date { fixed.enqueuedAt }
     var target: DeliveryTarget { fixed.target }
-    var enqueuedInstant: ContinuousClock.Instant { fixed.enqueuedInstant }
 
     /// What never changes once the delivery exists, behind one reference: a delivery is copied
     /// on its way through queues and workers, and a copy then retains one object instead of
@@ -34,7 +33,6 @@ public struct Delivery: Sendable {
         let options: DeliveryOptions
         let enqueuedAt: Date
         let target: DeliveryTarget
-        let enqueuedInstant: ContinuousClock.Instant
 
         init(envelope: MessageEnvelope, endpoint: String, options: DeliveryOptions, target: DeliveryTarget) {
             self.envelope = envelope
@@ -42,7 +40,6 @@ public struct Delivery: Sendable {
             self.options = options
             self.target = target
             enqueuedAt = Date()
-            enqueuedInstant = .now
         }
     }
 
@@ -82,6 +79,7 @@ final class DeliveryTarget: Sendable {
     var key: String { messageType + "\u{1F}" + handlerName }
 
     /// Runs the handler through its pipeline with the delivery's context restored.
+    @inline(__always)
     func execute(_ envelope: MessageEnvelope, in container: Container) async throws {
         let context = MessageContext(envelope: envelope)
         try await MessageContext.with(context) {

@@ -26,7 +26,8 @@ public final class DeliveryProcessor: Sendable {
     }
 
     /// Processes `delivery` to its end under `policy`.
-    @discardableResult
+    // Inlined into the worker loops: each async layer costs a delivery two executor checks.
+    @discardableResult @inline(__always)
     func process(_ delivery: Delivery, policy: ErrorPolicy) async -> Outcome {
         var delivery = delivery
         while true {
@@ -80,6 +81,7 @@ public final class DeliveryProcessor: Sendable {
 
     /// One attempt: in the handler's span (parented by the envelope's trace headers), timed for
     /// observers.
+    @inline(__always)
     func attempt(_ delivery: Delivery, timeout: Duration?) async throws {
         if runtime.telemetry.tracer == nil, !runtime.isObserved {
             // Nothing to trace or observe: skip those layers' frames and clock reads.
@@ -107,6 +109,7 @@ public final class DeliveryProcessor: Sendable {
         }
     }
 
+    @inline(__always)
     private func attemptUntraced(_ delivery: Delivery, timeout: Duration?) async throws {
         let target = delivery.target
         let envelope = delivery.envelope

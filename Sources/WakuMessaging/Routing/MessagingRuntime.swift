@@ -81,6 +81,7 @@ public final class MessagingRuntime: Sendable {
     /// What each endpoint drained and abandoned when the app last closed; empty before that.
     public var lastStopReports: [EndpointStopReport] { stopReports.withLock { $0 } }
 
+    @inline(__always)
     func enqueue(_ delivery: Delivery) async throws {
         guard let endpoint = endpoints[delivery.endpoint] else {
             throw EndpointNotStarted(endpoint: delivery.endpoint)
