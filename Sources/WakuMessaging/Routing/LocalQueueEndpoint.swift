@@ -12,6 +12,10 @@ public final class LocalQueueEndpoint: Endpoint {
     let queue: DeliveryQueue
     private let workers = MessagingLock<[Task<Int, Never>]>([])
     private let started = ManagedAtomic(false)
+    /// Set by a stop that timed out, before it cancels the workers: they then drop what is left
+    /// in their batches (the stop counted it as abandoned). A flag, not `Task.isCancelled`,
+    /// which costs a reference count per delivery.
+    private let abandoning = ManagedAtomic(false)
     private let logger: Logger
     /// The most deliveries a worker takes from the queue at once (it takes fewer when the other
     /// workers' fair share would be smaller).
@@ -31,14 +35,13 @@ public final class LocalQueueEndpoint: Endpoint {
     public func start(processor: DeliveryProcessor) async throws {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         let tasks = (0 ..< max(1, config.concurrency)).map { _ in
-            Task { [queue, config] in
+            Task { [queue, config, abandoning] in
                 var processed = 0
                 var batch = Deque<Delivery>()
                 let workers = max(1, config.concurrency)
                 while await queue.next(into: &batch, limit: Self.batchLimit, workers: workers) {
                     while let delivery = batch.popFirst() {
-                        if Task.isCancelled {
-                            // Only a timed-out stop cancels workers; it counted these as abandoned.
+                        if abandoning.load(ordering: .relaxed) {
                             queue.finished(batch.count + 1)
                             batch.removeAll()
                             break
@@ -59,14 +62,13 @@ public final class LocalQueueEndpoint: Endpoint {
         if delivery.options.scheduledAt != nil {
             throw DeliveryOptionNotSupported(endpoint: name, option: "a delay or scheduled time")
         }
-        let stopped = EndpointStopped(endpoint: name, messageType: delivery.envelope.messageType)
         switch config.whenFull {
         case .wait:
-            try await queue.enqueue(delivery, closedError: stopped)
+            try await queue.enqueue(delivery, closedError: EndpointStopped(endpoint: name, messageType: delivery.envelope.messageType))
         case .fail:
             switch queue.offer(delivery) {
             case .accepted: return
-            case .closed: throw stopped
+            case .closed: throw EndpointStopped(endpoint: name, messageType: delivery.envelope.messageType)
             case .full: throw EndpointFull(endpoint: name, capacity: config.capacity)
             }
         }
@@ -86,6 +88,7 @@ public final class LocalQueueEndpoint: Endpoint {
             // Empty the queue before cancelling, so a cancelled worker cannot take more work.
             let queued = queue.removeAll().count
             abandoned = queued + inFlight
+            abandoning.store(true, ordering: .relaxed)
             for task in tasks { task.cancel() }
             // Cancellation is cooperative: give in-flight handlers one more stop timeout to unwind,
             // but never wait for one that ignores it, or stop (and app close) would never return.
