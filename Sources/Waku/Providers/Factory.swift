@@ -118,7 +118,7 @@ public struct Factory<Value: Sendable>: Sendable {
 
     /// Wraps a function whose parameters are resolved from the container by type.
     @inlinable
-    public init<each Dependency>(_ function: @escaping @Sendable (repeat each Dependency) async throws -> Value) {
+    public init<each Dependency>(_ function: @escaping @Sendable (repeat __owned each Dependency) async throws -> Value) {
         self.init(dependencies: Self.keys(repeat (each Dependency).self), make: TypedFactory { cursor in
             try await function(repeat try await cursor.nextElement((each Dependency).self))
         })
@@ -126,7 +126,7 @@ public struct Factory<Value: Sendable>: Sendable {
 
     /// Wraps a synchronous function whose parameters are resolved from the container by type.
     @inlinable
-    public init<each Dependency>(_ function: @escaping @Sendable (repeat each Dependency) throws -> Value) {
+    public init<each Dependency>(_ function: @escaping @Sendable (repeat __owned each Dependency) throws -> Value) {
         self.init(
             dependencies: Self.keys(repeat (each Dependency).self),
             make: TypedFactory(
@@ -137,7 +137,7 @@ public struct Factory<Value: Sendable>: Sendable {
     /// Wraps a function that returns its value with a cleanup.
     @inlinable
     public init<each Dependency>(
-        _ function: @escaping @Sendable (repeat each Dependency) async throws -> Finalized<Value>
+        _ function: @escaping @Sendable (repeat __owned each Dependency) async throws -> Finalized<Value>
     ) {
         self.init(dependencies: Self.keys(repeat (each Dependency).self), make: TypedFactory { cursor in
             let finalized = try await function(repeat try await cursor.nextElement((each Dependency).self))
@@ -149,7 +149,7 @@ public struct Factory<Value: Sendable>: Sendable {
     /// Wraps a synchronous function that returns its value with a cleanup.
     @inlinable
     public init<each Dependency>(
-        _ function: @escaping @Sendable (repeat each Dependency) throws -> Finalized<Value>
+        _ function: @escaping @Sendable (repeat __owned each Dependency) throws -> Finalized<Value>
     ) {
         self.init(
             dependencies: Self.keys(repeat (each Dependency).self),

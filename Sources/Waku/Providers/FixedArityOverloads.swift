@@ -8,7 +8,7 @@
 extension Factory {
     /// `Factory(function)` for a synchronous function of 1 parameter, fully specialized.
     @inlinable
-    public init<D1>(_ function: @escaping @Sendable (D1) throws -> Value) {
+    public init<D1>(_ function: @escaping @Sendable (__owned D1) throws -> Value) {
         self.init(
             dependencies: [TypeKey(D1.self)],
             make: TypedFactory(
@@ -18,7 +18,7 @@ extension Factory {
 
     /// The same, for a function that returns its value with a cleanup.
     @inlinable
-    public init<D1>(_ function: @escaping @Sendable (D1) throws -> Finalized<Value>) {
+    public init<D1>(_ function: @escaping @Sendable (__owned D1) throws -> Finalized<Value>) {
         self.init(
             dependencies: [TypeKey(D1.self)],
             make: TypedFactory(
@@ -36,7 +36,7 @@ extension Factory {
 
     /// `Factory(function)` for a synchronous function of 2 parameters, fully specialized.
     @inlinable
-    public init<D1, D2>(_ function: @escaping @Sendable (D1, D2) throws -> Value) {
+    public init<D1, D2>(_ function: @escaping @Sendable (__owned D1, __owned D2) throws -> Value) {
         self.init(
             dependencies: [TypeKey(D1.self), TypeKey(D2.self)],
             make: TypedFactory(
@@ -46,7 +46,7 @@ extension Factory {
 
     /// The same, for a function that returns its value with a cleanup.
     @inlinable
-    public init<D1, D2>(_ function: @escaping @Sendable (D1, D2) throws -> Finalized<Value>) {
+    public init<D1, D2>(_ function: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<Value>) {
         self.init(
             dependencies: [TypeKey(D1.self), TypeKey(D2.self)],
             make: TypedFactory(
@@ -64,7 +64,7 @@ extension Factory {
 
     /// `Factory(function)` for a synchronous function of 3 parameters, fully specialized.
     @inlinable
-    public init<D1, D2, D3>(_ function: @escaping @Sendable (D1, D2, D3) throws -> Value) {
+    public init<D1, D2, D3>(_ function: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Value) {
         self.init(
             dependencies: [TypeKey(D1.self), TypeKey(D2.self), TypeKey(D3.self)],
             make: TypedFactory(
@@ -74,7 +74,7 @@ extension Factory {
 
     /// The same, for a function that returns its value with a cleanup.
     @inlinable
-    public init<D1, D2, D3>(_ function: @escaping @Sendable (D1, D2, D3) throws -> Finalized<Value>) {
+    public init<D1, D2, D3>(_ function: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<Value>) {
         self.init(
             dependencies: [TypeKey(D1.self), TypeKey(D2.self), TypeKey(D3.self)],
             make: TypedFactory(
@@ -92,7 +92,7 @@ extension Factory {
 
     /// `Factory(function)` for a synchronous function of 4 parameters, fully specialized.
     @inlinable
-    public init<D1, D2, D3, D4>(_ function: @escaping @Sendable (D1, D2, D3, D4) throws -> Value) {
+    public init<D1, D2, D3, D4>(_ function: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Value) {
         self.init(
             dependencies: [TypeKey(D1.self), TypeKey(D2.self), TypeKey(D3.self), TypeKey(D4.self)],
             make: TypedFactory(
@@ -102,7 +102,7 @@ extension Factory {
 
     /// The same, for a function that returns its value with a cleanup.
     @inlinable
-    public init<D1, D2, D3, D4>(_ function: @escaping @Sendable (D1, D2, D3, D4) throws -> Finalized<Value>) {
+    public init<D1, D2, D3, D4>(_ function: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<Value>) {
         self.init(
             dependencies: [TypeKey(D1.self), TypeKey(D2.self), TypeKey(D3.self), TypeKey(D4.self)],
             make: TypedFactory(
@@ -123,84 +123,84 @@ extension Factory {
 
 @inlinable
 public func singleton<T: Sendable, D1>(
-    _ factory: @escaping @Sendable (D1) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<I: Sendable, D1>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<T: Sendable, D1>(
-    _ factory: @escaping @Sendable (D1) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<I: Sendable, D1>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1) throws -> Finalized<I>, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> Finalized<I>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func scoped<T: Sendable, D1>(
-    _ factory: @escaping @Sendable (D1) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<I: Sendable, D1>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<T: Sendable, D1>(
-    _ factory: @escaping @Sendable (D1) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<I: Sendable, D1>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1) throws -> Finalized<I>, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> Finalized<I>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func transient<T: Sendable, D1>(
-    _ factory: @escaping @Sendable (D1) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func transient<I: Sendable, D1>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func transient<T: Sendable, D1>(
-    _ factory: @escaping @Sendable (D1) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func many<I: Sendable, D1>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1) throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> I,
     lifetime: Lifetime = .scoped, when condition: Condition? = nil
 ) -> Provider {
     many(interface, Factory(factory), lifetime: lifetime, when: condition)
@@ -210,84 +210,84 @@ public func many<I: Sendable, D1>(
 
 @inlinable
 public func singleton<T: Sendable, D1, D2>(
-    _ factory: @escaping @Sendable (D1, D2) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<I: Sendable, D1, D2>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<T: Sendable, D1, D2>(
-    _ factory: @escaping @Sendable (D1, D2) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<I: Sendable, D1, D2>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2) throws -> Finalized<I>, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<I>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func scoped<T: Sendable, D1, D2>(
-    _ factory: @escaping @Sendable (D1, D2) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<I: Sendable, D1, D2>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<T: Sendable, D1, D2>(
-    _ factory: @escaping @Sendable (D1, D2) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<I: Sendable, D1, D2>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2) throws -> Finalized<I>, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<I>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func transient<T: Sendable, D1, D2>(
-    _ factory: @escaping @Sendable (D1, D2) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func transient<I: Sendable, D1, D2>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func transient<T: Sendable, D1, D2>(
-    _ factory: @escaping @Sendable (D1, D2) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func many<I: Sendable, D1, D2>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2) throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> I,
     lifetime: Lifetime = .scoped, when condition: Condition? = nil
 ) -> Provider {
     many(interface, Factory(factory), lifetime: lifetime, when: condition)
@@ -297,84 +297,84 @@ public func many<I: Sendable, D1, D2>(
 
 @inlinable
 public func singleton<T: Sendable, D1, D2, D3>(
-    _ factory: @escaping @Sendable (D1, D2, D3) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<I: Sendable, D1, D2, D3>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<T: Sendable, D1, D2, D3>(
-    _ factory: @escaping @Sendable (D1, D2, D3) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<I: Sendable, D1, D2, D3>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3) throws -> Finalized<I>, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<I>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func scoped<T: Sendable, D1, D2, D3>(
-    _ factory: @escaping @Sendable (D1, D2, D3) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<I: Sendable, D1, D2, D3>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<T: Sendable, D1, D2, D3>(
-    _ factory: @escaping @Sendable (D1, D2, D3) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<I: Sendable, D1, D2, D3>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3) throws -> Finalized<I>, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<I>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func transient<T: Sendable, D1, D2, D3>(
-    _ factory: @escaping @Sendable (D1, D2, D3) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func transient<I: Sendable, D1, D2, D3>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func transient<T: Sendable, D1, D2, D3>(
-    _ factory: @escaping @Sendable (D1, D2, D3) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func many<I: Sendable, D1, D2, D3>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3) throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> I,
     lifetime: Lifetime = .scoped, when condition: Condition? = nil
 ) -> Provider {
     many(interface, Factory(factory), lifetime: lifetime, when: condition)
@@ -384,84 +384,84 @@ public func many<I: Sendable, D1, D2, D3>(
 
 @inlinable
 public func singleton<T: Sendable, D1, D2, D3, D4>(
-    _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<I: Sendable, D1, D2, D3, D4>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<T: Sendable, D1, D2, D3, D4>(
-    _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func singleton<I: Sendable, D1, D2, D3, D4>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> Finalized<I>, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<I>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
 @inlinable
 public func scoped<T: Sendable, D1, D2, D3, D4>(
-    _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<I: Sendable, D1, D2, D3, D4>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<T: Sendable, D1, D2, D3, D4>(
-    _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func scoped<I: Sendable, D1, D2, D3, D4>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> Finalized<I>, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<I>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
 @inlinable
 public func transient<T: Sendable, D1, D2, D3, D4>(
-    _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func transient<I: Sendable, D1, D2, D3, D4>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> I, when condition: Condition? = nil
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> I, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func transient<T: Sendable, D1, D2, D3, D4>(
-    _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
 @inlinable
 public func many<I: Sendable, D1, D2, D3, D4>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> I,
     lifetime: Lifetime = .scoped, when condition: Condition? = nil
 ) -> Provider {
     many(interface, Factory(factory), lifetime: lifetime, when: condition)

@@ -15,7 +15,7 @@ func makeProvider<Key: Sendable>(
 /// One instance for the app, created on first use: `singleton(Database.init)`.
 @inlinable
 public func singleton<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) async throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) async throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
@@ -24,7 +24,7 @@ public func singleton<T: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func singleton<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
@@ -32,7 +32,7 @@ public func singleton<T: Sendable, each D>(
 /// Binds an interface: `singleton((any ILogger).self, ConsoleLogger.init)`.
 @inlinable
 public func singleton<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) async throws -> I,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
@@ -42,7 +42,7 @@ public func singleton<I: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func singleton<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) throws -> I,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
@@ -51,7 +51,7 @@ public func singleton<I: Sendable, each D>(
 /// A singleton whose factory hands back a cleanup, run at app close.
 @inlinable
 public func singleton<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) async throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
@@ -60,7 +60,7 @@ public func singleton<T: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func singleton<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
@@ -68,7 +68,7 @@ public func singleton<T: Sendable, each D>(
 /// An interface-bound singleton with a cleanup.
 @inlinable
 public func singleton<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<I>,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) async throws -> Finalized<I>,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
@@ -78,7 +78,7 @@ public func singleton<I: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func singleton<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> Finalized<I>,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) throws -> Finalized<I>,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .singleton, condition)
@@ -89,7 +89,7 @@ public func singleton<I: Sendable, each D>(
 /// One instance per request scope: `scoped(UserService.init)`.
 @inlinable
 public func scoped<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) async throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) async throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
@@ -98,7 +98,7 @@ public func scoped<T: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func scoped<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
@@ -106,7 +106,7 @@ public func scoped<T: Sendable, each D>(
 /// A request-scoped interface binding.
 @inlinable
 public func scoped<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) async throws -> I,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
@@ -116,7 +116,7 @@ public func scoped<I: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func scoped<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) throws -> I,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
@@ -125,7 +125,7 @@ public func scoped<I: Sendable, each D>(
 /// A request-scoped value with a cleanup, run when the scope closes.
 @inlinable
 public func scoped<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) async throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
@@ -134,7 +134,7 @@ public func scoped<T: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func scoped<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
@@ -142,7 +142,7 @@ public func scoped<T: Sendable, each D>(
 /// A request-scoped interface binding with a cleanup.
 @inlinable
 public func scoped<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<I>,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) async throws -> Finalized<I>,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
@@ -152,7 +152,7 @@ public func scoped<I: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func scoped<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> Finalized<I>,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) throws -> Finalized<I>,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .scoped, condition)
@@ -163,7 +163,7 @@ public func scoped<I: Sendable, each D>(
 /// A new instance on every resolution: `transient(RequestID.init)`.
 @inlinable
 public func transient<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) async throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) async throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
@@ -172,7 +172,7 @@ public func transient<T: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func transient<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) throws -> T, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) throws -> T, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
@@ -180,7 +180,7 @@ public func transient<T: Sendable, each D>(
 /// A transient interface binding.
 @inlinable
 public func transient<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) async throws -> I,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .transient, condition)
@@ -190,7 +190,7 @@ public func transient<I: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func transient<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) throws -> I,
     when condition: Condition? = nil
 ) -> Provider {
     makeProvider(I.self, Factory(factory), .transient, condition)
@@ -199,7 +199,7 @@ public func transient<I: Sendable, each D>(
 /// A transient value with a cleanup, run when the resolving scope closes.
 @inlinable
 public func transient<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) async throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) async throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
@@ -208,7 +208,7 @@ public func transient<T: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func transient<T: Sendable, each D>(
-    _ factory: @escaping @Sendable (repeat each D) throws -> Finalized<T>, when condition: Condition? = nil
+    _ factory: @escaping @Sendable (repeat __owned each D) throws -> Finalized<T>, when condition: Condition? = nil
 ) -> Provider {
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
@@ -240,7 +240,7 @@ public func contextual<T: Sendable>(_ type: T.Type, scope: Scope = .request) -> 
 /// ```
 @inlinable
 public func many<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) async throws -> I,
     lifetime: Lifetime = .scoped, when condition: Condition? = nil
 ) -> Provider {
     many(interface, Factory(factory), lifetime: lifetime, when: condition)
@@ -250,7 +250,7 @@ public func many<I: Sendable, each D>(
 /// dependencies, are then built without an async call once the cached values they read exist.
 @inlinable
 public func many<I: Sendable, each D>(
-    _ interface: I.Type, _ factory: @escaping @Sendable (repeat each D) throws -> I,
+    _ interface: I.Type, _ factory: @escaping @Sendable (repeat __owned each D) throws -> I,
     lifetime: Lifetime = .scoped, when condition: Condition? = nil
 ) -> Provider {
     many(interface, Factory(factory), lifetime: lifetime, when: condition)

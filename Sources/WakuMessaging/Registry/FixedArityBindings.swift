@@ -9,7 +9,7 @@ public import Waku
 extension MessagingExtension {
     @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, D1>(
-        _ request: R.Type, _ factory: @escaping @Sendable (D1) throws -> H,
+        _ request: R.Type, _ factory: @escaping @Sendable (__owned D1) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
         bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
@@ -19,7 +19,7 @@ extension MessagingExtension {
 
     @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, D1>(
-        _ event: E.Type, _ factory: @escaping @Sendable (D1) throws -> H,
+        _ event: E.Type, _ factory: @escaping @Sendable (__owned D1) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
         bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
@@ -29,7 +29,7 @@ extension MessagingExtension {
 
     @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, D1, D2>(
-        _ request: R.Type, _ factory: @escaping @Sendable (D1, D2) throws -> H,
+        _ request: R.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
         bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
@@ -39,7 +39,7 @@ extension MessagingExtension {
 
     @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, D1, D2>(
-        _ event: E.Type, _ factory: @escaping @Sendable (D1, D2) throws -> H,
+        _ event: E.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
         bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
@@ -49,7 +49,7 @@ extension MessagingExtension {
 
     @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, D1, D2, D3>(
-        _ request: R.Type, _ factory: @escaping @Sendable (D1, D2, D3) throws -> H,
+        _ request: R.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
         bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
@@ -59,7 +59,7 @@ extension MessagingExtension {
 
     @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, D1, D2, D3>(
-        _ event: E.Type, _ factory: @escaping @Sendable (D1, D2, D3) throws -> H,
+        _ event: E.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
         bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
@@ -69,7 +69,7 @@ extension MessagingExtension {
 
     @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, D1, D2, D3, D4>(
-        _ request: R.Type, _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> H,
+        _ request: R.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
         bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
@@ -79,7 +79,7 @@ extension MessagingExtension {
 
     @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, D1, D2, D3, D4>(
-        _ event: E.Type, _ factory: @escaping @Sendable (D1, D2, D3, D4) throws -> H,
+        _ event: E.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
         bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in

@@ -36,7 +36,7 @@ public struct MessagingExtension: OnModuleRegistration {
     /// Inlinable, like the provider helpers, so the factory is specialized where it is bound.
     @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, each D>(
-        _ event: E.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> H,
+        _ event: E.Type, _ factory: @escaping @Sendable (repeat __owned each D) async throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
         bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
@@ -48,7 +48,7 @@ public struct MessagingExtension: OnModuleRegistration {
     /// without an async call once the cached values it reads exist.
     @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, each D>(
-        _ event: E.Type, _ factory: @escaping @Sendable (repeat each D) throws -> H,
+        _ event: E.Type, _ factory: @escaping @Sendable (repeat __owned each D) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
         bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
@@ -82,7 +82,7 @@ public struct MessagingExtension: OnModuleRegistration {
     /// Inlinable, like the provider helpers, so the factory is specialized where it is bound.
     @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, each D>(
-        _ request: R.Type, _ factory: @escaping @Sendable (repeat each D) async throws -> H,
+        _ request: R.Type, _ factory: @escaping @Sendable (repeat __owned each D) async throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
         bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
@@ -94,7 +94,7 @@ public struct MessagingExtension: OnModuleRegistration {
     /// without an async call once the cached values it reads exist.
     @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, each D>(
-        _ request: R.Type, _ factory: @escaping @Sendable (repeat each D) throws -> H,
+        _ request: R.Type, _ factory: @escaping @Sendable (repeat __owned each D) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Request == R {
         bindRequest(request, H.self, provider: scoped(factory), behaviors: behaviors) { request, container in
