@@ -7,45 +7,32 @@ import Waku
 /// affects another.
 public struct Delivery: Sendable {
     /// The dispatch's envelope: routed handlers see the same `messageId` and `correlationId`.
-    public var envelope: MessageEnvelope { fixed.envelope }
+    public let envelope: MessageEnvelope
     /// The handler this delivery runs.
-    public var handler: String { fixed.target.handlerName }
+    public var handler: String { target.handlerName }
     /// The endpoint the delivery is routed to.
-    public var endpoint: String { fixed.endpoint }
+    public let endpoint: String
     /// Attempts made so far.
     public internal(set) var attempts: Int
     /// Group key, schedule and extra headers given at dispatch.
-    public var options: DeliveryOptions { fixed.options }
+    public let options: DeliveryOptions
     /// The durable row this delivery came from, if any.
     var storedID: Int64?
     /// When it was first enqueued.
-    public var enqueuedAt: Date { fixed.enqueuedAt }
-    var target: DeliveryTarget { fixed.target }
+    public let enqueuedAt: Date
+    let target: DeliveryTarget
 
-    /// What never changes once the delivery exists, behind one reference: a delivery is copied
-    /// on its way through queues and workers, and a copy then retains one object instead of
-    /// every string, dictionary and payload of the envelope and options.
-    private let fixed: Fixed
-
-    private final class Fixed: Sendable {
-        let envelope: MessageEnvelope
-        let endpoint: String
-        let options: DeliveryOptions
-        let enqueuedAt: Date
-        let target: DeliveryTarget
-
-        init(envelope: MessageEnvelope, endpoint: String, options: DeliveryOptions, target: DeliveryTarget) {
-            self.envelope = envelope
-            self.endpoint = endpoint
-            self.options = options
-            self.target = target
-            enqueuedAt = Date()
-        }
-    }
-
+    // No object of its own: a delivery is made by the publishing task and dropped by a worker,
+    // usually on another thread, and an allocation freed across threads takes the allocator's
+    // lock on both sides. A copy retains the envelope's one storage and the target; the
+    // endpoint name is short and the default options hold no heap storage.
     init(envelope: MessageEnvelope, target: DeliveryTarget, endpoint: String, attempts: Int = 0, options: DeliveryOptions = .none) {
-        fixed = Fixed(envelope: envelope, endpoint: endpoint, options: options, target: target)
+        self.envelope = envelope
+        self.target = target
+        self.endpoint = endpoint
+        self.options = options
         self.attempts = attempts
+        enqueuedAt = Date()
     }
 }
 
