@@ -135,6 +135,34 @@ struct DeliveryQueueTests {
         #expect(closed.refused == 0)
     }
 
+    @Test("a producer waiting on a full queue gets in once the buffer drains to the low-water mark, ahead of newcomers")
+    func producersResumeAtLowWater() async throws {
+        let delivery = try await sampleDelivery()
+        // Capacity 8: waiting producers come in once the buffer is down to 6.
+        let queue = DeliveryQueue(capacity: 8)
+        for _ in 0 ..< 8 { #expect(queue.offer(delivery) == .accepted) }
+        let admitted = Locked(false)
+        let producer = Task {
+            try await queue.enqueue(delivery, closedError: QueueClosed())
+            admitted.withLock { $0 = true }
+        }
+        while queue.count < 9 { await Task.yield() }
+        var batch = Deque<Delivery>()
+        #expect(await queue.next(into: &batch, limit: 1, workers: 1))
+        // 7 buffered: above the mark, so the producer still waits (its delivery is not in the
+        // buffer), and a newcomer queues behind it although there is room.
+        #expect(queue.count == 8)
+        #expect(queue.offer(delivery) == .full)
+        batch.removeAll()
+        #expect(await queue.next(into: &batch, limit: 16, workers: 1))
+        #expect(batch.count == 7)
+        // That emptied the buffer, so the producer came in.
+        try await producer.value
+        #expect(admitted.withLock { $0 })
+        #expect(queue.count == 1)
+        #expect(queue.offer(delivery) == .accepted)
+    }
+
     @Test("a batch that makes room lets the waiting producers in")
     func batchReleasesProducers() async throws {
         let delivery = try await sampleDelivery()

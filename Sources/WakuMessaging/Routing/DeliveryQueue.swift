@@ -22,6 +22,8 @@ final class DeliveryQueue: Sendable {
     }
 
     let capacity: Int
+    /// How far below capacity the buffer drains before waiting producers are let in.
+    private let resumeSlack: Int
     private let state = MessagingLock(State())
     /// Deliveries consumers took and have not reported ``finished(_:)``; raised under the lock as
     /// they are taken, so ``close(producerError:)`` sees every delivery either here or buffered.
@@ -29,6 +31,7 @@ final class DeliveryQueue: Sendable {
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
+        resumeSlack = max(1, min(self.capacity / 4, 256))
     }
 
     var count: Int { state.withLock { $0.buffer.count + $0.producers.count } }
@@ -49,7 +52,8 @@ final class DeliveryQueue: Sendable {
                 claimedCount.wrappingIncrement(ordering: .relaxed)
                 return (.accepted, consumer)
             }
-            if state.buffer.count < capacity {
+            // Behind producers already waiting, a new one waits too: they go first.
+            if state.producers.isEmpty, state.buffer.count < capacity {
                 state.buffer.append(delivery)
                 return (.accepted, nil)
             }
@@ -75,7 +79,7 @@ final class DeliveryQueue: Sendable {
                     claimedCount.wrappingIncrement(ordering: .relaxed)
                     return (.accepted, consumer)
                 }
-                if state.buffer.count < capacity {
+                if state.producers.isEmpty, state.buffer.count < capacity {
                     state.buffer.append(delivery)
                     return (.accepted, nil)
                 }
@@ -108,6 +112,10 @@ final class DeliveryQueue: Sendable {
         }
         claimedCount.wrappingIncrement(by: count, ordering: .relaxed)
         var released: [CheckedContinuation<Void, any Error>] = []
+        // Waiting producers come in once the buffer is down to the low-water mark, then as many as
+        // fit: a producer held up by a full queue resumes once per `resumeSlack` deliveries, not
+        // once per batch (each resume is a job on the executor, often a thread wake-up).
+        guard !state.producers.isEmpty, state.buffer.count <= capacity - resumeSlack else { return released }
         while state.buffer.count < capacity, let (waiting, continuation) = state.producers.popFirst() {
             state.buffer.append(waiting)
             released.append(continuation)
