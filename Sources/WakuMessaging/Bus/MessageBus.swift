@@ -47,7 +47,8 @@ public final class MessageBus: IMessageBus {
         let envelope = MessageContext.envelope(for: request, typeName: plan.typeName, headers: options.headers)
         runtime.observe { $0.dispatchStarted(envelope) }
         try await runtime.telemetry.dispatch(envelope, verb: "send") { envelope in
-            try await runtime.enqueue(Delivery(envelope: envelope, target: plan.target, endpoint: endpoint, options: options))
+            try await runtime.enqueue(Delivery(
+                envelope: envelope, target: plan.target, endpoint: endpoint, options: options, enqueuedAt: envelope.timestamp))
         }
     }
 
@@ -135,7 +136,8 @@ public final class MessageBus: IMessageBus {
             }
         }
         for (endpoint, target) in plan.routed {
-            try await runtime.enqueue(Delivery(envelope: envelope, target: target, endpoint: endpoint, options: options))
+            try await runtime.enqueue(Delivery(
+                envelope: envelope, target: target, endpoint: endpoint, options: options, enqueuedAt: envelope.timestamp))
         }
     }
 

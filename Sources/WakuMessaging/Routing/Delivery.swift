@@ -18,7 +18,8 @@ public struct Delivery: Sendable {
     public let options: DeliveryOptions
     /// The durable row this delivery came from, if any.
     var storedID: Int64?
-    /// When it was first enqueued.
+    /// When it was first enqueued: for a routed `publish` or `send`, the dispatch's timestamp
+    /// (the same moment, give or take the inline handlers), which spares a clock read.
     public let enqueuedAt: Date
     let target: DeliveryTarget
 
@@ -26,13 +27,16 @@ public struct Delivery: Sendable {
     // usually on another thread, and an allocation freed across threads takes the allocator's
     // lock on both sides. A copy retains the envelope's one storage and the target; the
     // endpoint name is short and the default options hold no heap storage.
-    init(envelope: MessageEnvelope, target: DeliveryTarget, endpoint: String, attempts: Int = 0, options: DeliveryOptions = .none) {
+    init(
+        envelope: MessageEnvelope, target: DeliveryTarget, endpoint: String, attempts: Int = 0, options: DeliveryOptions = .none,
+        enqueuedAt: Date? = nil
+    ) {
         self.envelope = envelope
         self.target = target
         self.endpoint = endpoint
         self.options = options
         self.attempts = attempts
-        enqueuedAt = Date()
+        self.enqueuedAt = enqueuedAt ?? Date()
     }
 }
 
