@@ -27,7 +27,11 @@ private func sampleDelivery() async throws -> Delivery {
 struct DeliveryQueueTests {
     @Test(
         "waiting producers and consumers never strand a delivery",
-        arguments: [(capacity: 1, consumers: 1), (capacity: 1, consumers: 3), (capacity: 2, consumers: 4)])
+        arguments: [
+            (capacity: 1, consumers: 1), (capacity: 1, consumers: 3), (capacity: 2, consumers: 4),
+            // Larger capacities resume waiting producers at a low-water mark below capacity.
+            (capacity: 8, consumers: 2), (capacity: 64, consumers: 4),
+        ])
     func handOff(shape: (capacity: Int, consumers: Int)) async throws {
         let delivery = try await sampleDelivery()
         let queue = DeliveryQueue(capacity: shape.capacity)
