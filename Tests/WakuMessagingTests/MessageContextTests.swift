@@ -225,6 +225,26 @@ struct MessageContextTests {
         #expect(context.headers == ["tenant": "t-1"])
     }
 
+    @Test("an envelope is a value: changing one copy's headers leaves the other copies alone")
+    func envelopeHeadersAreCopiedOnWrite() {
+        let original = MessageEnvelope(
+            messageId: UUID(), correlationId: UUID(), causationId: UUID(), messageType: "Shop.Observed",
+            timestamp: Date(timeIntervalSince1970: 5), payload: Observed(value: 1), headers: ["tenant": "t-1"])
+        var changed = original
+        changed.headers["trace"] = "abc"
+        var replaced = original
+        replaced.headers = [:]
+        #expect(original.headers == ["tenant": "t-1"])
+        #expect(changed.headers == ["tenant": "t-1", "trace": "abc"])
+        #expect(replaced.headers.isEmpty)
+        // The other fields are shared, unchanged.
+        #expect(changed.messageId == original.messageId)
+        #expect(changed.messageType == "Shop.Observed")
+        #expect((changed.payload as? Observed)?.value == 1)
+        let context = MessageContext(envelope: original)
+        #expect(context.headers == ["tenant": "t-1"])
+    }
+
     @Test("generated message ids are unique")
     func uniqueIds() {
         let ids = (0..<10_000).map { _ in MessageIDGenerator.next() }

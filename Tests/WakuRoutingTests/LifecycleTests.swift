@@ -259,6 +259,42 @@ struct LifecycleTests {
         gate.open()  // release the handler that ignored cancellation
     }
 
+    @Test("a delivery that finishes in a timed-out stop's grace period counts as drained, not abandoned")
+    func stopTimeoutGracePeriodDrains() async throws {
+        let probe = Probe()
+        let gate = Signal()
+        let cancelled = Signal()
+        probe.on("PingB") { execution in
+            guard execution.n == 0 else { return }
+            // Ignores the stop's cancellation, but says when it arrives.
+            await withTaskCancellationHandler {
+                await gate.waitIgnoringCancellation()
+            } onCancel: {
+                cancelled.open()
+            }
+        }
+        let config = MessagingConfig(
+            endpoints: [.localQueue("slow", concurrency: 1, stopTimeout: .milliseconds(100))], routing: [route(Ping.self).to("slow")])
+        let app = try await makeApp(pingInB, probe: probe, config: config)
+        try await app.initialize()
+        try await publishAll(app, 0 ..< 1)
+        #expect(await probe.signal("PingB.started").reach(1))
+        try await publishAll(app, 1 ..< 3)
+        let endpoint = try #require(try await runtime(of: app).endpoints["slow"])
+
+        // The stop times out, empties the queue and cancels the worker; the running handler
+        // then finishes within the second stop timeout it is given.
+        let opener = Task {
+            if await cancelled.wait() { gate.open() }
+        }
+        let report = await endpoint.stop()
+        await opener.value
+        #expect(report.abandoned == 2)
+        #expect(report.drained == 1)
+        #expect(probe.count("PingB.done") == 1)
+        try await app.close()
+    }
+
     @Test("a timed-out stop counts the deliveries in a worker's batch as abandoned, and never runs them")
     func stopTimeoutAbandonsBatch() async throws {
         let probe = Probe()
@@ -290,6 +326,7 @@ struct LifecycleTests {
         try await app.close()
         #expect(probe.executions(of: "PingB").map(\.n) == [0, 1])
         #expect(probe.count("PingB.done") == 1)
+        #expect(endpoint.inFlight == 0)
     }
 
     @Test("an exceeded stop timeout is logged with the abandoned count, and close returns")

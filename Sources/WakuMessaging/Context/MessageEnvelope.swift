@@ -22,6 +22,11 @@ public struct MessageEnvelope: Sendable {
             if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
             storage.headers = newValue
         }
+        // In place, so `envelope.headers[key] = value` does not copy the dictionary.
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            yield &storage.headers
+        }
     }
 
     public init(

@@ -197,7 +197,9 @@ final class DeliveryQueue: Sendable {
         return (buffered, claimed, producers.count)
     }
 
-    /// Removes and returns everything still buffered.
+    /// Removes and returns everything still buffered. Only after ``close(producerError:)``, which
+    /// refused the waiting producers: emptying an open queue would leave them waiting for a
+    /// low-water mark no take would reach.
     func removeAll() -> [Delivery] {
         state.withLock { state in
             defer { state.buffer = [] }

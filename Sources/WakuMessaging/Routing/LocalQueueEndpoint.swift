@@ -16,6 +16,10 @@ public final class LocalQueueEndpoint: Endpoint {
     /// in their batches (the stop counted it as abandoned). A flag, not `Task.isCancelled`,
     /// which costs a reference count per delivery.
     private let abandoning = ManagedAtomic(false)
+    /// Deliveries a timed-out stop cut off: dropped from a worker's batch, or ended by its
+    /// cancellation. Raised before the worker reports them finished, so a stop that reads the
+    /// in-flight count first never misses one.
+    private let cutOff = ManagedAtomic(0)
     private let logger: Logger
     /// The most deliveries a worker takes from the queue at once (it takes fewer when the other
     /// workers' fair share would be smaller).
@@ -35,18 +39,20 @@ public final class LocalQueueEndpoint: Endpoint {
     public func start(processor: DeliveryProcessor) async throws {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         let tasks = (0 ..< max(1, config.concurrency)).map { _ in
-            Task { [queue, config, abandoning] in
+            Task { [queue, config, abandoning, cutOff] in
                 var processed = 0
                 var batch = Deque<Delivery>()
                 let workers = max(1, config.concurrency)
                 while await queue.next(into: &batch, limit: Self.batchLimit, workers: workers) {
                     while let delivery = batch.popFirst() {
                         if abandoning.load(ordering: .relaxed) {
+                            cutOff.wrappingIncrement(by: batch.count + 1, ordering: .relaxed)
                             queue.finished(batch.count + 1)
                             batch.removeAll()
                             break
                         }
-                        await processor.process(delivery, policy: config.policy(for: delivery.target.messageID))
+                        let outcome = await processor.process(delivery, policy: config.policy(for: delivery.target.messageID))
+                        if outcome == .abandoned { cutOff.wrappingIncrement(ordering: .relaxed) }
                         queue.finished(1)
                         processed += 1
                     }
@@ -85,14 +91,19 @@ public final class LocalQueueEndpoint: Endpoint {
             orTimeout: config.stopTimeout)
         var abandoned = 0
         if !drainedInTime {
-            // Empty the queue before cancelling, so a cancelled worker cannot take more work.
-            let queued = queue.removeAll().count
-            abandoned = queued + inFlight
+            // Workers stop starting deliveries from their batches; the queue is emptied before
+            // they are cancelled, so none can take more work.
             abandoning.store(true, ordering: .relaxed)
+            let queued = queue.removeAll().count
             for task in tasks { task.cancel() }
             // Cancellation is cooperative: give in-flight handlers one more stop timeout to unwind,
             // but never wait for one that ignores it, or stop (and app close) would never return.
             _ = await firstOf({ for task in tasks { _ = await task.value } }, orTimeout: config.stopTimeout)
+            // Counted once the workers settled: a delivery that finished meanwhile, even one a
+            // worker started just before the flag was set, was drained, not abandoned. Still
+            // running (its handler ignores cancellation) counts as abandoned.
+            let stillRunning = inFlight
+            abandoned = min(pending, queued + cutOff.load(ordering: .relaxed) + stillRunning)
         }
         let report = EndpointStopReport(endpoint: name, drained: max(0, pending - abandoned), abandoned: abandoned)
         if abandoned > 0 {
