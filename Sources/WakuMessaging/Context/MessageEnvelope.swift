@@ -38,8 +38,9 @@ public struct MessageEnvelope: Sendable {
             timestamp: timestamp, payload: payload, headers: headers)
     }
 
-    // @unchecked: `headers` is only written through `MessageEnvelope.headers`' setter, after
-    // `isKnownUniquelyReferenced` proved no other envelope (so no other task) holds the storage.
+    // @unchecked: `headers` is only written through `MessageEnvelope.headers`' set and modify
+    // accessors, after `isKnownUniquelyReferenced` proved no other envelope (so no other task)
+    // holds the storage.
     private final class Storage: @unchecked Sendable {
         let messageId: UUID
         let correlationId: UUID

@@ -13,8 +13,8 @@ public final class LocalQueueEndpoint: Endpoint {
     private let workers = MessagingLock<[Task<Int, Never>]>([])
     private let started = ManagedAtomic(false)
     /// Set by a stop that timed out, before it cancels the workers: they then drop what is left
-    /// in their batches (the stop counted it as abandoned). A flag, not `Task.isCancelled`,
-    /// which costs a reference count per delivery.
+    /// in their batches, counting it in `cutOff`. A flag, not `Task.isCancelled`, which costs a
+    /// reference count per delivery.
     private let abandoning = ManagedAtomic(false)
     /// Deliveries a timed-out stop cut off: dropped from a worker's batch, or ended by its
     /// cancellation. Raised before the worker reports them finished, so a stop that reads the
