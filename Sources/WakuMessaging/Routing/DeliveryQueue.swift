@@ -44,21 +44,25 @@ final class DeliveryQueue: Sendable {
         claimedCount.wrappingDecrement(by: count, ordering: .relaxed)
     }
 
+    /// Under the lock: hands `delivery` to a waiting consumer (returned, to resume after the lock)
+    /// or buffers it if there is room; `.full` leaves the state as it was.
+    private func place(_ delivery: Delivery, in state: inout State) -> (Offer, CheckedContinuation<Delivery?, Never>?) {
+        if state.closed { return (.closed, nil) }
+        if let consumer = state.consumers.popFirst() {
+            claimedCount.wrappingIncrement(ordering: .relaxed)
+            return (.accepted, consumer)
+        }
+        // Behind producers already waiting, a new one waits too: they go first.
+        if state.producers.isEmpty, state.buffer.count < capacity {
+            state.buffer.append(delivery)
+            return (.accepted, nil)
+        }
+        return (.full, nil)
+    }
+
     /// Adds without waiting: hands the delivery to a waiting consumer, or buffers it if there is room.
     func offer(_ delivery: Delivery) -> Offer {
-        let (result, consumer): (Offer, CheckedContinuation<Delivery?, Never>?) = state.withLock { state in
-            if state.closed { return (.closed, nil) }
-            if let consumer = state.consumers.popFirst() {
-                claimedCount.wrappingIncrement(ordering: .relaxed)
-                return (.accepted, consumer)
-            }
-            // Behind producers already waiting, a new one waits too: they go first.
-            if state.producers.isEmpty, state.buffer.count < capacity {
-                state.buffer.append(delivery)
-                return (.accepted, nil)
-            }
-            return (.full, nil)
-        }
+        let (result, consumer) = state.withLock { place(delivery, in: &$0) }
         consumer?.resume(returning: delivery)
         return result
     }
@@ -72,19 +76,11 @@ final class DeliveryQueue: Sendable {
         }
         let error = closedError()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let (outcome, consumer): (Offer, CheckedContinuation<Delivery?, Never>?) = state.withLock { state in
-                if state.closed { return (.closed, nil) }
+            let (outcome, consumer) = state.withLock { state in
                 // Since `offer`, consumers may have emptied the buffer and started waiting.
-                if let consumer = state.consumers.popFirst() {
-                    claimedCount.wrappingIncrement(ordering: .relaxed)
-                    return (.accepted, consumer)
-                }
-                if state.producers.isEmpty, state.buffer.count < capacity {
-                    state.buffer.append(delivery)
-                    return (.accepted, nil)
-                }
-                state.producers.append((delivery, continuation))
-                return (.full, nil)
+                let placed = place(delivery, in: &state)
+                if case .full = placed.0 { state.producers.append((delivery, continuation)) }
+                return placed
             }
             switch outcome {
             case .accepted:
