@@ -229,4 +229,78 @@ struct RoutedDispatchTests {
             #expect(probe.executions(of: "PingB").map(\.n) == [1, 2])
         }
     }
+
+    // With no observer and no tracer, a dispatch whose handlers are all routed hands the
+    // deliveries the envelope's fields and each worker builds the envelope; these tests run
+    // without `track`, which observes, so they cover that path.
+
+    @Test("unobserved: every routed handler of a publish sees the same ids, type, time and payload")
+    func unobservedRoutedEnvelope() async throws {
+        let probe = Probe()
+        let config = MessagingConfig(endpoints: [.localQueue("q", concurrency: 2)], routing: [route(Ping.self).to("q")])
+        let modules: [any Module] = [
+            ModA(extensions: [MessagingExtension().bindRequest(Kickoff.self, KickoffHandler.init)]),
+            ModB(extensions: [MessagingExtension().bindEvent(Ping.self, PingB.init).bindEvent(Ping.self, PingC.init)]),
+        ]
+        try await withApp(modules, probe: probe, config: config) { app in
+            let before = Date()
+            try await app.withContainer { container in
+                try await container.get((any ISender).self).invoke(Kickoff(n: 7))
+            }
+            let after = Date()
+            #expect(await probe.signal("PingB.done").wait())
+            #expect(await probe.signal("PingC.done").wait())
+            let kickoff = try #require(probe.executions(of: "KickoffHandler").first?.context)
+            let b = try #require(probe.executions(of: "PingB").first?.context)
+            let c = try #require(probe.executions(of: "PingC").first?.context)
+            #expect(b.messageId == c.messageId)
+            #expect(b.messageId != kickoff.messageId)
+            #expect(b.correlationId == kickoff.correlationId)
+            #expect(b.causationId == kickoff.messageId)
+            #expect(c.correlationId == kickoff.correlationId)
+            #expect(c.causationId == kickoff.messageId)
+            #expect(b.messageType == MessageTypeName.of(Ping.self))
+            #expect(b.envelope.timestamp == c.envelope.timestamp)
+            #expect(b.envelope.timestamp >= before && b.envelope.timestamp <= after)
+            #expect((b.envelope.payload as? Ping)?.n == 7)
+            #expect((c.envelope.payload as? Ping)?.n == 7)
+            #expect(b.headers.isEmpty)
+        }
+    }
+
+    @Test("unobserved: a root publish's routed handler gets its ids and the dispatch's headers")
+    func unobservedRootPublishHeaders() async throws {
+        let probe = Probe()
+        let config = MessagingConfig(endpoints: [.localQueue("q")], routing: [route(Ping.self).to("q")])
+        let modules: [any Module] = [ModB(extensions: [MessagingExtension().bindEvent(Ping.self, PingB.init)])]
+        try await withApp(modules, probe: probe, config: config) { app in
+            try await app.withContainer { container in
+                try await container.get((any IPublisher).self).publish(Ping(n: 3), options: DeliveryOptions(headers: ["tenant": "acme"]))
+            }
+            #expect(await probe.signal("PingB.done").wait())
+            let context = try #require(probe.executions(of: "PingB").first?.context)
+            #expect(context.correlationId == context.messageId)
+            #expect(context.causationId == context.messageId)
+            #expect(context.headers == ["tenant": "acme"])
+            #expect((context.envelope.payload as? Ping)?.n == 3)
+        }
+    }
+
+    @Test("unobserved: a routed send gives its handler the request's envelope, linked to the sender's context")
+    func unobservedRoutedSend() async throws {
+        let probe = Probe()
+        let config = MessagingConfig(endpoints: [.localQueue("q")], routing: [route(Job.self).to("q")])
+        let modules: [any Module] = [ModB(extensions: [MessagingExtension().bindRequest(Job.self, JobHandler.init)])]
+        try await withApp(modules, probe: probe, config: config) { app in
+            try await app.withContainer { container in
+                try await container.get((any ISender).self).send(Job(n: 5), options: DeliveryOptions(headers: ["k": "v"]))
+            }
+            #expect(await probe.signal("JobHandler.done").wait())
+            let context = try #require(probe.executions(of: "JobHandler").first?.context)
+            #expect(context.messageType == MessageTypeName.of(Job.self))
+            #expect(context.correlationId == context.messageId)
+            #expect(context.headers == ["k": "v"])
+            #expect((context.envelope.payload as? Job)?.n == 5)
+        }
+    }
 }

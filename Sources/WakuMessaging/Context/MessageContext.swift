@@ -32,16 +32,24 @@ public struct MessageContext: Sendable {
 
     /// Builds the envelope for a new dispatch of `message`, linked to the current context.
     static func envelope(for message: any IMessage, typeName: String, headers: [String: String] = [:]) -> MessageEnvelope {
-        let id = MessageIDGenerator.next()
-        let parent = active
+        let fields = fields(for: message)
         return MessageEnvelope(
-            messageId: id,
-            correlationId: parent?.correlationId ?? id,
-            causationId: parent?.messageId ?? id,
+            messageId: fields.messageId,
+            correlationId: fields.correlationId,
+            causationId: fields.causationId,
             messageType: typeName,
             timestamp: Date(),
             payload: message,
             headers: headers)
+    }
+
+    /// The ids of a new dispatch of `message`, linked to the current context, without building
+    /// its envelope.
+    static func fields(for message: any IMessage) -> EnvelopeFields {
+        let id = MessageIDGenerator.next()
+        let parent = active
+        return EnvelopeFields(
+            messageId: id, correlationId: parent?.correlationId ?? id, causationId: parent?.messageId ?? id, payload: message)
     }
 
     /// Runs `body` with `context` as the current one; the previous context is restored afterwards,

@@ -7,7 +7,15 @@ import Waku
 /// affects another.
 public struct Delivery: Sendable {
     /// The dispatch's envelope: routed handlers see the same `messageId` and `correlationId`.
-    public let envelope: MessageEnvelope
+    public var envelope: MessageEnvelope {
+        switch carried {
+        case .envelope(let envelope): envelope
+        case .fields(let fields):
+            MessageEnvelope(
+                messageId: fields.messageId, correlationId: fields.correlationId, causationId: fields.causationId,
+                messageType: target.messageType, timestamp: enqueuedAt, payload: fields.payload, headers: options.headers)
+        }
+    }
     /// The handler this delivery runs.
     public var handler: String { target.handlerName }
     /// The endpoint the delivery is routed to.
@@ -22,6 +30,13 @@ public struct Delivery: Sendable {
     /// (the same moment, give or take the inline handlers), which spares a clock read.
     public let enqueuedAt: Date
     let target: DeliveryTarget
+    private var carried: Carried
+
+    /// The envelope itself, or what it is made of.
+    private enum Carried: Sendable {
+        case envelope(MessageEnvelope)
+        case fields(EnvelopeFields)
+    }
 
     // No object of its own: a delivery is made by the publishing task and dropped by a worker,
     // usually on another thread, and an allocation freed across threads takes the allocator's
@@ -31,13 +46,39 @@ public struct Delivery: Sendable {
         envelope: MessageEnvelope, target: DeliveryTarget, endpoint: String, attempts: Int = 0, options: DeliveryOptions = .none,
         enqueuedAt: Date? = nil
     ) {
-        self.envelope = envelope
+        carried = .envelope(envelope)
         self.target = target
         self.endpoint = endpoint
         self.options = options
         self.attempts = attempts
         self.enqueuedAt = enqueuedAt ?? Date()
     }
+
+    /// A delivery of a dispatch whose envelope nobody has needed yet: the worker that takes it
+    /// builds the envelope (see ``settle()``), so its storage is allocated and freed on the same
+    /// thread. The envelope's type name, timestamp and headers are the target's message type,
+    /// `timestamp` and `options.headers`, as ``MessageBus`` builds them.
+    init(fields: EnvelopeFields, timestamp: Date, target: DeliveryTarget, endpoint: String, options: DeliveryOptions) {
+        carried = .fields(fields)
+        self.target = target
+        self.endpoint = endpoint
+        self.options = options
+        attempts = 0
+        enqueuedAt = timestamp
+    }
+
+    /// Builds the envelope once, so every later read shares one storage.
+    mutating func settle() {
+        if case .fields = carried { carried = .envelope(envelope) }
+    }
+}
+
+/// An envelope's ids and payload, before the envelope is built.
+struct EnvelopeFields: Sendable {
+    let messageId: UUID
+    let correlationId: UUID
+    let causationId: UUID
+    let payload: any IMessage
 }
 
 /// A handler as a routed delivery runs it: type-erased over the message, with its behaviors.

@@ -30,6 +30,7 @@ public final class DeliveryProcessor: Sendable {
     @discardableResult @inline(__always)
     func process(_ delivery: Delivery, policy: ErrorPolicy) async -> Outcome {
         var delivery = delivery
+        delivery.settle()
         while true {
             delivery.attempts += 1
             do {
