@@ -40,6 +40,28 @@ struct ConcurrencyTests {
         }
     }
 
+    @Test("a spinning lock excludes like a plain one: no increment is lost under many tasks", arguments: [false, true])
+    func lockExcludesUnderContention(spinning: Bool) async {
+        let counter = Locked((value: 0, inside: 0, overlaps: 0), spinning: spinning)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0 ..< 16 {
+                group.addTask {
+                    for _ in 0 ..< 5_000 {
+                        counter.withLock { state in
+                            state.inside += 1
+                            if state.inside > 1 { state.overlaps += 1 }
+                            state.value += 1
+                            state.inside -= 1
+                        }
+                    }
+                }
+            }
+        }
+        let final = counter.withLock { $0 }
+        #expect(final.value == 80_000)
+        #expect(final.overlaps == 0)
+    }
+
     @Test func concurrentFirstResolutionOfASingletonRunsTheFactoryOnce() async throws {
         let sharedCount = Counter()
         let app = try await WakuFactory(

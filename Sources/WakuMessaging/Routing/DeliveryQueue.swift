@@ -24,7 +24,7 @@ final class DeliveryQueue: Sendable {
     let capacity: Int
     /// How far below capacity the buffer drains before waiting producers are let in.
     private let resumeSlack: Int
-    private let state = MessagingLock(State())
+    private let state = MessagingLock(State(), spinning: true)
     /// Deliveries consumers took and have not reported ``finished(_:)``; raised under the lock as
     /// they are taken, so ``close(producerError:)`` sees every delivery either here or buffered.
     private let claimedCount = ManagedAtomic(0)
