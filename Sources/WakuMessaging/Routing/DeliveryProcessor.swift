@@ -28,8 +28,8 @@ public final class DeliveryProcessor: Sendable {
     /// Processes `delivery` to its end under `policy`.
     // Inlined into the worker loops: each async layer costs a delivery two executor checks.
     @discardableResult @inline(__always)
-    func process(_ delivery: Delivery, policy: ErrorPolicy) async -> Outcome {
-        var delivery = delivery
+    // `inout`: the worker's delivery itself, not a copy of it (a copy retains its references).
+    func process(_ delivery: inout Delivery, policy: ErrorPolicy) async -> Outcome {
         delivery.settle()
         while true {
             delivery.attempts += 1

@@ -44,14 +44,14 @@ public final class LocalQueueEndpoint: Endpoint {
                 var batch = Deque<Delivery>()
                 let workers = max(1, config.concurrency)
                 while await queue.next(into: &batch, limit: Self.batchLimit, workers: workers) {
-                    while let delivery = batch.popFirst() {
+                    while var delivery = batch.popFirst() {
                         if abandoning.load(ordering: .relaxed) {
                             cutOff.wrappingIncrement(by: batch.count + 1, ordering: .relaxed)
                             queue.finished(batch.count + 1)
                             batch.removeAll()
                             break
                         }
-                        let outcome = await processor.process(delivery, policy: config.policy(for: delivery.target.messageID))
+                        let outcome = await processor.process(&delivery, policy: config.policy(for: delivery.target.messageID))
                         if outcome == .abandoned { cutOff.wrappingIncrement(ordering: .relaxed) }
                         queue.finished(1)
                         processed += 1
