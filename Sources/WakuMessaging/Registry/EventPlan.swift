@@ -21,8 +21,8 @@ final class EventHandlerEntry<E: IEvent>: Sendable {
             handler: handler, module: context.module, messageID: ObjectIdentifier(E.self), messageType: context.typeName,
             codec: MessageCodec.make(for: E.self), behaviors: context.behaviors,
             run: { message, container in
-                guard let event = exactly(message, as: E.self) else { return }
-                try await run(event, container)
+                if isExactly(message, E.self) { return try await run(reinterpret(message, as: E.self), container) }
+                try await withCast(message, to: E.self) { try await run($0, container) }
             })
     }
 }

@@ -42,8 +42,8 @@ final class RequestPlan<R: IRequest>: AnyRequestPlan, @unchecked Sendable {
                 handler: handler, module: context.module, messageID: ObjectIdentifier(R.self), messageType: context.typeName,
                 codec: MessageCodec.make(for: R.self), behaviors: context.behaviors,
                 run: { message, container in
-                    guard let request = exactly(message, as: R.self) else { return }
-                    _ = try await handle(request, container)
+                    if isExactly(message, R.self) { _ = try await handle(reinterpret(message, as: R.self), container); return }
+                    try await withCast(message, to: R.self) { _ = try await handle($0, container) }
                 }))
     }
 
