@@ -46,7 +46,7 @@ public final class DurableEndpoint: Endpoint {
 
     public func enqueue(_ delivery: Delivery) async throws {
         guard !stopping.load(ordering: .acquiring) else {
-            throw EndpointStopped(endpoint: name, messageType: delivery.envelope.messageType)
+            throw EndpointStopped(endpoint: name, messageType: delivery.target.messageType)
         }
         let row = try Self.row(for: delivery, partitionBy: config.partitionBy)
         if let transaction = ActiveUnitOfWork.current as? any DurableTransaction,

@@ -70,11 +70,11 @@ public final class LocalQueueEndpoint: Endpoint {
         }
         switch config.whenFull {
         case .wait:
-            try await queue.enqueue(delivery, closedError: EndpointStopped(endpoint: name, messageType: delivery.envelope.messageType))
+            try await queue.enqueue(delivery, closedError: EndpointStopped(endpoint: name, messageType: delivery.target.messageType))
         case .fail:
             switch queue.offer(delivery) {
             case .accepted: return
-            case .closed: throw EndpointStopped(endpoint: name, messageType: delivery.envelope.messageType)
+            case .closed: throw EndpointStopped(endpoint: name, messageType: delivery.target.messageType)
             case .full: throw EndpointFull(endpoint: name, capacity: config.capacity)
             }
         }
