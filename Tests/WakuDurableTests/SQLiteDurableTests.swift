@@ -80,6 +80,30 @@ struct SQLiteDurableTests {
         await store.shutdown()
     }
 
+    @Test("unobserved: a durable row keeps the dispatch's ids, type, headers and time")
+    func unobservedRowKeepsEnvelope() async throws {
+        let store = SQLiteDurableStore(path: temporarySQLitePath())
+        let app = try await makeSQLDurableApp(
+            store: store, recorder: SQLRecorder<SQLJob>(), failing: SQLSwitch(true), policy: .deadLetter)
+        // Nothing observes this app: the delivery reaches the endpoint as fields, and the endpoint
+        // builds the envelope it stores. Polled, since tracking would observe.
+        #expect(try await app.container.get(MessagingRuntime.self).defersEnvelopes)
+        let before = Date()
+        try await sqlPublish(app, SQLJob(id: 11, group: nil), options: DeliveryOptions(headers: ["tenant": "acme"]))
+        let after = Date()
+        #expect(try await sqlEventually { try await store.deadLetters(endpoint: "jobs").count == 1 })
+        let row = try #require(try await store.deadLetters(endpoint: "jobs").first)
+        #expect(row.correlationId == row.messageId)
+        #expect(row.causationId == row.messageId)
+        #expect(row.messageType == MessageTypeName.of(SQLJob.self))
+        #expect(row.handler == "SQLJobHandler")
+        #expect(row.headers == ["tenant": "acme"])
+        #expect(row.timestamp >= before.addingTimeInterval(-0.001) && row.timestamp <= after.addingTimeInterval(0.001))
+        #expect(String(decoding: row.payload, as: UTF8.self).contains("11"))
+        try await app.close()
+        await store.shutdown()
+    }
+
     @Test("a row naming an unknown type, or whose payload no longer decodes, is dead-lettered with the reason")
     func poisonRows() async throws {
         let store = SQLiteDurableStore(path: temporarySQLitePath())

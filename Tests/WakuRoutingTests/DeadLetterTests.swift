@@ -160,4 +160,33 @@ struct DeadLetterTests {
             #expect(try await store.list().map(\.attempts) == [1])
         }
     }
+
+    @Test("unobserved: a failing routed delivery keeps its dispatch's envelope through retries into the dead letter")
+    func unobservedDeadLetterKeepsEnvelope() async throws {
+        let failing = Locked(true)
+        let probe = probeFailing(failing)
+        let config = MessagingConfig(endpoints: [.localQueue("q", errorPolicy: fastRetry(1))], routing: [route(Ping.self).to("q")])
+        let before = Date()
+        // Closing the app drains the endpoint, so the dead letter is in the store afterwards.
+        let messaging = try await withApp(Array(modules.prefix(1)), probe: probe, config: config) { app in
+            let messaging = try await runtime(of: app)
+            #expect(messaging.defersEnvelopes)
+            try await app.withContainer { container in
+                try await container.get((any IPublisher).self).publish(Ping(n: 9), options: DeliveryOptions(headers: ["tenant": "acme"]))
+            }
+            return messaging
+        }
+        let after = Date()
+        let record = try #require(try await messaging.deadLetters.list().first)
+        let attempts = probe.executions(of: "PingB").compactMap(\.context)
+        #expect(attempts.count == 2)
+        #expect(record.attempts == 2)
+        #expect(record.handler == "PingB")
+        #expect(attempts.allSatisfy { $0.messageId == record.envelope.messageId })
+        #expect(record.envelope.correlationId == record.envelope.messageId)
+        #expect(record.envelope.messageType == MessageTypeName.of(Ping.self))
+        #expect(record.envelope.headers == ["tenant": "acme"])
+        #expect(record.envelope.timestamp >= before && record.envelope.timestamp <= after)
+        #expect((record.envelope.payload as? Ping)?.n == 9)
+    }
 }

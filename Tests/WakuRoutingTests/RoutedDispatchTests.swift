@@ -243,6 +243,7 @@ struct RoutedDispatchTests {
             ModB(extensions: [MessagingExtension().bindEvent(Ping.self, PingB.init).bindEvent(Ping.self, PingC.init)]),
         ]
         try await withApp(modules, probe: probe, config: config) { app in
+            #expect(try await runtime(of: app).defersEnvelopes)
             let before = Date()
             try await app.withContainer { container in
                 try await container.get((any ISender).self).invoke(Kickoff(n: 7))
@@ -274,6 +275,7 @@ struct RoutedDispatchTests {
         let config = MessagingConfig(endpoints: [.localQueue("q")], routing: [route(Ping.self).to("q")])
         let modules: [any Module] = [ModB(extensions: [MessagingExtension().bindEvent(Ping.self, PingB.init)])]
         try await withApp(modules, probe: probe, config: config) { app in
+            #expect(try await runtime(of: app).defersEnvelopes)
             try await app.withContainer { container in
                 try await container.get((any IPublisher).self).publish(Ping(n: 3), options: DeliveryOptions(headers: ["tenant": "acme"]))
             }
@@ -292,6 +294,7 @@ struct RoutedDispatchTests {
         let config = MessagingConfig(endpoints: [.localQueue("q")], routing: [route(Job.self).to("q")])
         let modules: [any Module] = [ModB(extensions: [MessagingExtension().bindRequest(Job.self, JobHandler.init)])]
         try await withApp(modules, probe: probe, config: config) { app in
+            #expect(try await runtime(of: app).defersEnvelopes)
             try await app.withContainer { container in
                 try await container.get((any ISender).self).send(Job(n: 5), options: DeliveryOptions(headers: ["k": "v"]))
             }

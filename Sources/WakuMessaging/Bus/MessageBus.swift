@@ -45,7 +45,7 @@ public final class MessageBus: IMessageBus {
             _ = try await invoke(request)
             return
         }
-        if runtime.telemetry.tracer == nil, !runtime.isObserved {
+        if runtime.defersEnvelopes {
             // Nothing needs the envelope here: the worker builds it (see `Delivery(fields:…)`).
             return try await runtime.enqueue(Delivery(
                 fields: MessageContext.fields(for: request), timestamp: Date(), target: plan.target, endpoint: endpoint,
@@ -109,11 +109,12 @@ public final class MessageBus: IMessageBus {
 
     @inline(__always)
     func publish<E: IEvent>(_ event: E, plan: EventPlan<E>, options: DeliveryOptions) async throws {
-        if !plan.hasInline, runtime.telemetry.tracer == nil, !runtime.isObserved {
+        if !plan.hasInline, runtime.defersEnvelopes {
             // Only routed handlers, and nothing to trace or observe: nothing here needs the
-            // envelope, so each worker builds its own (see `Delivery(fields:…)`). Built here, its
-            // storage would be freed by the worker's thread, and a free across threads takes the
-            // allocator's lock on both sides: at two cores, the largest cost of a routed message.
+            // envelope, so each worker task builds its own (see `Delivery(fields:…)`). Built here,
+            // its storage would usually be freed on a worker's thread, and with glibc a free across
+            // threads takes the allocator's lock on both sides: at two cores, the largest cost of
+            // a routed message.
             let fields = MessageContext.fields(for: event)
             let timestamp = Date()
             for (endpoint, target) in plan.routed {

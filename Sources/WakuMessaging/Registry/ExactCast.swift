@@ -10,6 +10,7 @@ func isExactly<M: IMessage>(_ message: any IMessage, _ type: M.Type) -> Bool {
 /// copies the value, with its references retained. It returns `M`, not `M?`: in generic code that
 /// is not specialized, an optional result looks up `Optional<M>`'s metadata on every call.
 func reinterpret<M: IMessage>(_ message: any IMessage, as type: M.Type) -> M {
+    assert(isExactly(message, type), "reinterpret(_:as:) needs a message of exactly \(M.self)")
     func open<Actual: IMessage>(_ actual: Actual) -> M { unsafeBitCast(actual, to: M.self) }
     return open(message)
 }

@@ -7,6 +7,10 @@ import Waku
 /// affects another.
 public struct Delivery: Sendable {
     /// The dispatch's envelope: routed handlers see the same `messageId` and `correlationId`.
+    ///
+    /// A delivery of a dispatch that nothing traced or observed carries only the envelope's
+    /// fields until a local queue's worker builds it; until then each read builds a new envelope
+    /// (an allocation), so an ``Endpoint`` of your own should read it once and keep it.
     public var envelope: MessageEnvelope {
         switch carried {
         case .envelope(let envelope): envelope
@@ -39,9 +43,10 @@ public struct Delivery: Sendable {
     }
 
     // No object of its own: a delivery is made by the publishing task and dropped by a worker,
-    // usually on another thread, and an allocation freed across threads takes the allocator's
-    // lock on both sides. A copy retains the envelope's one storage and the target; the
-    // endpoint name is short and the default options hold no heap storage.
+    // usually on another thread, and with glibc an allocation freed across threads takes the
+    // allocator's lock on both sides. A copy retains the target and the envelope's one storage
+    // (or copies the fields' payload); the endpoint name is short and the default options hold
+    // no heap storage.
     init(
         envelope: MessageEnvelope, target: DeliveryTarget, endpoint: String, attempts: Int = 0, options: DeliveryOptions = .none,
         enqueuedAt: Date? = nil
@@ -54,9 +59,9 @@ public struct Delivery: Sendable {
         self.enqueuedAt = enqueuedAt ?? Date()
     }
 
-    /// A delivery of a dispatch whose envelope nobody has needed yet: the worker that takes it
-    /// builds the envelope (see ``settle()``), so its storage is allocated and freed on the same
-    /// thread. The envelope's type name, timestamp and headers are the target's message type,
+    /// A delivery of a dispatch whose envelope nobody has needed yet: the worker task that takes
+    /// it builds the envelope (see ``settle()``), so its storage is allocated and, usually, freed
+    /// on the same thread. The envelope's type name, timestamp and headers are the target's message type,
     /// `timestamp` and `options.headers`, as ``MessageBus`` builds them.
     init(fields: EnvelopeFields, timestamp: Date, target: DeliveryTarget, endpoint: String, options: DeliveryOptions) {
         carried = .fields(fields)

@@ -147,6 +147,9 @@ public final class MessagingRuntime: Sendable {
 
     /// Whether any observer is registered; the bus skips timing work when none is.
     var isObserved: Bool { observerCount.load(ordering: .acquiring) > 0 }
+    /// Whether a dispatch with only routed handlers leaves building its envelope to the worker
+    /// (nothing traces or observes the bus): the condition of `MessageBus`'s fast path.
+    package var defersEnvelopes: Bool { telemetry.tracer == nil && !isObserved }
 
     /// Calls `body` for each observer; one plain atomic load when none are registered.
     func observe(_ body: (any MessageObserver) -> Void) {
