@@ -16,7 +16,7 @@ package final class Locked<Value>: @unchecked Sendable {
     let mutex: UnsafeMutablePointer<pthread_mutex_t>
     var value: Value
 
-    /// `spinning`: on Linux, a contended lock spins briefly before it sleeps, for locks that
+    /// `spinning`: with glibc, a contended lock spins briefly before it sleeps, for locks that
     /// are held for a few hundred nanoseconds and taken from several cores at once; waking a
     /// sleeper costs the unlocking side a system call.
     package init(_ value: Value, spinning: Bool = false) {
@@ -36,6 +36,15 @@ package final class Locked<Value>: @unchecked Sendable {
         }
         #endif
         pthread_mutex_init(mutex, nil)
+    }
+
+    /// Whether the mutex spins before it sleeps: glibc's adaptive kind, fixed at init.
+    package var spins: Bool {
+        #if canImport(Glibc)
+        return mutex.pointee.__data.__kind == Int32(PTHREAD_MUTEX_ADAPTIVE_NP)
+        #else
+        return false
+        #endif
     }
 
     deinit {
