@@ -192,4 +192,33 @@ struct WorkerTests {
             #expect(probe.count("PingB.done") == 1_000)
         }
     }
+
+    @Test(
+        "unobserved: concurrent publishers, with and without backpressure, each message handled once with its own envelope",
+        arguments: [(capacity: 10_000, concurrency: 4), (capacity: 2, concurrency: 4), (capacity: 1, concurrency: 1)])
+    func unobservedConcurrentPublishers(shape: (capacity: Int, concurrency: Int)) async throws {
+        let probe = Probe()
+        let config = MessagingConfig(
+            endpoints: [.localQueue("busy", concurrency: shape.concurrency, capacity: shape.capacity, whenFull: .wait)],
+            routing: [route(Ping.self).to("busy")])
+        let count = 1_000
+        try await withApp(pingInB, probe: probe, config: config) { app in
+            // Not tracked: tracking observes, and then the publisher builds the envelopes itself.
+            #expect(try await runtime(of: app).defersEnvelopes)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0 ..< count {
+                    group.addTask { try await publish(app, Ping(n: n)) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(await probe.signal("PingB.done").reach(count))
+            let executions = probe.executions(of: "PingB")
+            #expect(executions.map(\.n).sorted() == Array(0 ..< count))
+            let contexts = executions.compactMap(\.context)
+            #expect(contexts.count == count)
+            #expect(Set(contexts.map(\.messageId)).count == count)
+            #expect(contexts.allSatisfy { $0.correlationId == $0.messageId && $0.causationId == $0.messageId })
+            #expect(executions.allSatisfy { ($0.context?.envelope.payload as? Ping)?.n == $0.n })
+        }
+    }
 }
