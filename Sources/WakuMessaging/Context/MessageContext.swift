@@ -32,24 +32,31 @@ public struct MessageContext: Sendable {
 
     /// Builds the envelope for a new dispatch of `message`, linked to the current context.
     static func envelope(for message: any IMessage, typeName: String, headers: [String: String] = [:]) -> MessageEnvelope {
-        let fields = fields(for: message)
+        let ids = newIDs()
         return MessageEnvelope(
-            messageId: fields.messageId,
-            correlationId: fields.correlationId,
-            causationId: fields.causationId,
+            messageId: ids.message,
+            correlationId: ids.correlation,
+            causationId: ids.causation,
             messageType: typeName,
             timestamp: Date(),
             payload: message,
             headers: headers)
     }
 
-    /// The ids of a new dispatch of `message`, linked to the current context, without building
-    /// its envelope.
+    /// The ids and payload of a new dispatch of `message`, linked to the current context, for a
+    /// delivery whose worker builds the envelope.
     static func fields(for message: any IMessage) -> EnvelopeFields {
+        let ids = newIDs()
+        return EnvelopeFields(messageId: ids.message, correlationId: ids.correlation, causationId: ids.causation, payload: message)
+    }
+
+    /// A new message id; the correlation and causation ids come from the current context (a root
+    /// message starts its own correlation and is its own cause).
+    @inline(__always)
+    private static func newIDs() -> (message: UUID, correlation: UUID, causation: UUID) {
         let id = MessageIDGenerator.next()
         let parent = active
-        return EnvelopeFields(
-            messageId: id, correlationId: parent?.correlationId ?? id, causationId: parent?.messageId ?? id, payload: message)
+        return (id, parent?.correlationId ?? id, parent?.messageId ?? id)
     }
 
     /// Runs `body` with `context` as the current one; the previous context is restored afterwards,

@@ -61,8 +61,8 @@ public struct Delivery: Sendable {
 
     /// A delivery of a dispatch whose envelope nobody has needed yet: the worker task that takes
     /// it builds the envelope (see ``settle()``), so its storage is allocated and, usually, freed
-    /// on the same thread. The envelope's type name, timestamp and headers are the target's message type,
-    /// `timestamp` and `options.headers`, as ``MessageBus`` builds them.
+    /// on the same thread. The envelope's type name, timestamp and headers are the target's
+    /// message type, `timestamp` and `options.headers`, as ``MessageBus`` builds them.
     init(fields: EnvelopeFields, timestamp: Date, target: DeliveryTarget, endpoint: String, options: DeliveryOptions) {
         carried = .fields(fields)
         self.target = target
