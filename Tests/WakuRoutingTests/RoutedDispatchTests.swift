@@ -288,7 +288,7 @@ struct RoutedDispatchTests {
         }
     }
 
-    @Test("unobserved: a routed send gives its handler the request's envelope, linked to the sender's context")
+    @Test("unobserved: a root routed send gives its handler the request's ids, type, headers and payload")
     func unobservedRoutedSend() async throws {
         let probe = Probe()
         let config = MessagingConfig(endpoints: [.localQueue("q")], routing: [route(Job.self).to("q")])
