@@ -65,8 +65,9 @@ enum DepthScenarios {
         samples.reserveCapacity(plan.rounds)
         for round in 0 ..< plan.warmupRounds + plan.rounds {
             let start = MonotonicClock.now()
-            let claimed = try await store.claim(endpoint: endpoint, owner: owner, limit: plan.batch, lease: .seconds(300))
-            try await store.complete(claimed.map(\.id), owner: owner)
+            let token = ClaimToken()
+            let claimed = try await store.claim(endpoint: endpoint, owner: owner, token: token, limit: plan.batch, lease: .seconds(300))
+            try await store.complete(claimed.map(\.id), token: token)
             let elapsed = MonotonicClock.now() &- start
             guard claimed.count == plan.batch else { throw BenchFailure("claimed \(claimed.count) of \(plan.batch)") }
             if round >= plan.warmupRounds { samples.append(elapsed) }

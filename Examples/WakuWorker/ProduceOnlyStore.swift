@@ -12,11 +12,12 @@ final class ProduceOnlyStore: DurableStore {
 
     func prepare() async throws { try await store.prepare() }
     func insert(_ deliveries: [StoredDelivery]) async throws { try await store.insert(deliveries) }
-    func claim(endpoint: String, owner: String, limit: Int, lease: Duration) async throws -> [StoredDelivery] { [] }
-    func complete(_ ids: [Int64], owner: String) async throws {}
-    func retry(_ id: Int64, owner: String, availableAt: Date, error: String) async throws {}
-    func deadLetter(_ id: Int64, owner: String, error: String) async throws {}
-    func release(owner: String) async throws {}
+    func claim(endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration) async throws -> [StoredDelivery] { [] }
+    func extendLeases(_ tokens: [ClaimToken], lease: Duration) async throws -> Int { 0 }
+    func complete(_ ids: [Int64], token: ClaimToken) async throws -> Int { 0 }
+    func retry(_ id: Int64, token: ClaimToken, availableAt: Date, error: String) async throws -> Bool { false }
+    func deadLetter(_ id: Int64, token: ClaimToken, error: String) async throws -> Bool { false }
+    func release(owner: String) async throws -> Int { 0 }
     func deadLetters(endpoint: String?) async throws -> [StoredDelivery] { try await store.deadLetters(endpoint: endpoint) }
     func replayDeadLetters(_ ids: [Int64]) async throws -> Int { try await store.replayDeadLetters(ids) }
     func purgeDeadLetters() async throws -> Int { try await store.purgeDeadLetters() }

@@ -79,9 +79,11 @@ extension PostgresDurableStore {
 
     // MARK: Claim and finalize
 
-    public func claim(endpoint: String, owner: String, limit: Int, lease: Duration) async throws -> [StoredDelivery] {
+    public func claim(
+        endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration
+    ) async throws -> [StoredDelivery] {
         claimants.withLock { _ = $0.insert(owner) }
-        let query = claimQuery(endpoint: endpoint, owner: owner, limit: limit, lease: lease)
+        let query = claimQuery(endpoint: endpoint, owner: owner, token: token, limit: limit, lease: lease)
         let rows = try await withConnection("claim") { connection in
             try await connection.guardedRows(query, logger: logger)
         }
@@ -96,7 +98,10 @@ extension PostgresDurableStore {
             }
         }
         for (id, reason) in unreadable {
-            try await deadLetter(id, owner: owner, error: reason)
+            logger.error("Durable row cannot be read; dead-lettered", metadata: [
+                "waku.store": "\(displayName)", "waku.endpoint": "\(endpoint)", "waku.row_id": "\(id)", "waku.error": "\(reason)",
+            ])
+            try await deadLetter(id, token: token, error: reason)
         }
         return claimed.sorted { $0.id < $1.id }
     }
@@ -104,95 +109,153 @@ extension PostgresDurableStore {
     /// The claim: due, unleased pending rows of `endpoint`, oldest first, skipping rows other
     /// workers are claiming right now, and only the head of each group.
     ///
+    /// Its cost follows the number of groups, not the number of pending rows: the heads are found
+    /// by skipping from one group to the next in `waku_deliveries_pending_group` (a loose index
+    /// scan, one probe per group), and ungrouped rows come from an index that holds nothing else.
+    ///
     /// Per-group FIFO across processes: a claimed head stays `status = 0` (leased) while it runs
-    /// and while it waits for a retry, so the `NOT EXISTS` guard keeps every later row of its
-    /// group ineligible until it is handled or dead-lettered. Two claims racing for the same head
-    /// cannot both win (`FOR UPDATE SKIP LOCKED`, and the loser re-checks the lease), and a claim
-    /// whose snapshot still sees the head pending never takes the row behind it.
-    func claimQuery(endpoint: String, owner: String, limit: Int, lease: Duration) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: 4)
+    /// and while it waits for a retry, so it stays its group's head and the rows behind it are
+    /// never candidates until it is handled or dead-lettered. Two claims racing for the same
+    /// head cannot both win (`FOR UPDATE SKIP LOCKED`, and the loser re-checks the lease), and a
+    /// claim whose snapshot still sees the head pending never takes the row behind it.
+    func claimQuery(endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 5)
         binds.append(endpoint)
         binds.append(Int64(max(1, limit)))
         binds.append(owner)
         binds.append(lease.seconds)
+        binds.append(token.uuid)
         return PostgresQuery(unsafeSQL: Self.claimSQL(schema), binds: binds)
     }
 
     static func claimSQL(_ schema: PostgresSchema) -> String {
-        """
-        WITH picked AS (
-            SELECT d.id FROM \(schema.deliveries) d
-            WHERE d.status = 0 AND d.endpoint = $1 AND d.available_at <= now()
-              AND (d.lease_until IS NULL OR d.lease_until < now())
-              AND (d.group_id IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM \(schema.deliveries) e
-                  WHERE e.status = 0 AND e.endpoint = d.endpoint AND e.group_id = d.group_id AND e.id < d.id))
-            ORDER BY d.id
-            LIMIT $2
-            FOR UPDATE SKIP LOCKED
-        )
-        UPDATE \(schema.deliveries) AS w
-        SET lease_owner = $3, lease_until = now() + make_interval(secs => $4::float8), attempts = w.attempts + 1
-        FROM picked
-        WHERE w.id = picked.id
-        RETURNING \(PostgresDeliveryRow.columns("w."))
-        """
+        let table = schema.deliveries
+        return """
+            WITH RECURSIVE grp AS (
+                SELECT (SELECT f.group_id FROM \(table) f
+                        WHERE f.status = 0 AND f.endpoint = $1 AND f.group_id IS NOT NULL ORDER BY f.group_id LIMIT 1) AS g
+                UNION ALL
+                SELECT (SELECT n.group_id FROM \(table) n
+                        WHERE n.status = 0 AND n.endpoint = $1 AND n.group_id > grp.g ORDER BY n.group_id LIMIT 1)
+                FROM grp WHERE grp.g IS NOT NULL
+            ),
+            candidate AS (
+                SELECT (SELECT h.id FROM \(table) h
+                        WHERE h.status = 0 AND h.endpoint = $1 AND h.group_id = grp.g ORDER BY h.id LIMIT 1) AS id
+                FROM grp WHERE grp.g IS NOT NULL
+                UNION ALL
+                (SELECT u.id FROM \(table) u
+                 WHERE u.status = 0 AND u.endpoint = $1 AND u.group_id IS NULL AND u.available_at <= now()
+                   AND (u.lease_until IS NULL OR u.lease_until < now())
+                 ORDER BY u.id LIMIT $2)
+            ),
+            picked AS (
+                SELECT d.id FROM \(table) d
+                WHERE d.id IN (SELECT id FROM candidate)
+                  AND d.status = 0 AND d.available_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
+                ORDER BY d.id
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE \(table) AS w
+            SET lease_owner = $3, claim_token = $5, lease_until = now() + make_interval(secs => $4::float8),
+                attempts = w.attempts + 1, claimed_at = now(), first_claimed_at = COALESCE(w.first_claimed_at, now())
+            FROM picked
+            WHERE w.id = picked.id
+            RETURNING \(PostgresDeliveryRow.columns("w."))
+            """
     }
 
-    public func complete(_ ids: [Int64], owner: String) async throws {
-        guard !ids.isEmpty else { return }
+    @discardableResult
+    public func extendLeases(_ tokens: [ClaimToken], lease: Duration) async throws -> Int {
+        guard !tokens.isEmpty else { return 0 }
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(tokens.map(\.uuid))
+        binds.append(lease.seconds)
+        return try await scalar("extend leases", PostgresQuery(
+            unsafeSQL: """
+                WITH extended AS (
+                    UPDATE \(schema.deliveries) SET lease_until = now() + make_interval(secs => $2::float8)
+                    WHERE status = 0 AND claim_token = ANY($1::uuid[])
+                    RETURNING 1)
+                SELECT count(*)::int8 FROM extended
+                """,
+            binds: binds))
+    }
+
+    @discardableResult
+    public func complete(_ ids: [Int64], token: ClaimToken) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
         var binds = PostgresBindings(capacity: 2)
         binds.append(ids)
-        binds.append(owner)
-        let query = PostgresQuery(
+        binds.append(token.uuid)
+        return try await scalar("complete", PostgresQuery(
             unsafeSQL: """
-                UPDATE \(schema.deliveries) SET status = 1, lease_owner = NULL, lease_until = NULL, finished_at = now()
-                WHERE id = ANY($1::int8[]) AND lease_owner = $2 AND status = 0
+                WITH completed AS (
+                    UPDATE \(schema.deliveries)
+                    SET status = 1, lease_owner = NULL, lease_until = NULL, claim_token = NULL, finished_at = now()
+                    WHERE id = ANY($1::int8[]) AND claim_token = $2 AND status = 0
+                    RETURNING 1)
+                SELECT count(*)::int8 FROM completed
                 """,
-            binds: binds)
-        try await execute("complete", query)
+            binds: binds))
     }
 
-    public func retry(_ id: Int64, owner: String, availableAt: Date, error: String) async throws {
+    @discardableResult
+    public func retry(_ id: Int64, token: ClaimToken, availableAt: Date, error: String) async throws -> Bool {
         var binds = PostgresBindings(capacity: 4)
         binds.append(id)
-        binds.append(owner)
+        binds.append(token.uuid)
         binds.append(max(0, availableAt.timeIntervalSinceNow))
         binds.append(error)
-        let query = PostgresQuery(
+        return try await scalar("retry", PostgresQuery(
             unsafeSQL: """
-                UPDATE \(schema.deliveries)
-                SET lease_owner = NULL, lease_until = NULL, available_at = now() + make_interval(secs => $3::float8), last_error = $4
-                WHERE id = $1 AND lease_owner = $2 AND status = 0
+                WITH retried AS (
+                    UPDATE \(schema.deliveries)
+                    SET lease_owner = NULL, lease_until = NULL, claim_token = NULL,
+                        available_at = now() + make_interval(secs => $3::float8), last_error = $4
+                    WHERE id = $1 AND claim_token = $2 AND status = 0
+                    RETURNING 1)
+                SELECT count(*)::int8 FROM retried
                 """,
-            binds: binds)
-        try await execute("retry", query)
+            binds: binds)) > 0
     }
 
-    public func deadLetter(_ id: Int64, owner: String, error: String) async throws {
+    @discardableResult
+    public func deadLetter(_ id: Int64, token: ClaimToken, error: String) async throws -> Bool {
         var binds = PostgresBindings(capacity: 3)
         binds.append(id)
-        binds.append(owner)
+        binds.append(token.uuid)
         binds.append(error)
-        let query = PostgresQuery(
+        return try await scalar("dead-letter", PostgresQuery(
             unsafeSQL: """
-                UPDATE \(schema.deliveries)
-                SET status = 2, lease_owner = NULL, lease_until = NULL, last_error = $3, finished_at = now()
-                WHERE id = $1 AND lease_owner = $2 AND status = 0
+                WITH dead AS (
+                    UPDATE \(schema.deliveries)
+                    SET status = 2, lease_owner = NULL, lease_until = NULL, claim_token = NULL, last_error = $3, finished_at = now()
+                    WHERE id = $1 AND claim_token = $2 AND status = 0
+                    RETURNING 1)
+                SELECT count(*)::int8 FROM dead
                 """,
-            binds: binds)
-        try await execute("dead-letter", query)
+            binds: binds)) > 0
     }
 
-    public func release(owner: String) async throws {
-        guard claimants.withLock({ $0.remove(owner) != nil }) else { return }
+    @discardableResult
+    public func release(owner: String) async throws -> Int {
+        guard claimants.withLock({ $0.remove(owner) != nil }) else { return 0 }
         var binds = PostgresBindings(capacity: 1)
         binds.append(owner)
         let query = PostgresQuery(
-            unsafeSQL: "UPDATE \(schema.deliveries) SET lease_owner = NULL, lease_until = NULL WHERE status = 0 AND lease_owner = $1",
+            unsafeSQL: """
+                WITH released AS (
+                    UPDATE \(schema.deliveries)
+                    SET lease_owner = NULL, lease_until = NULL, claim_token = NULL, attempts = GREATEST(attempts - 1, 0)
+                    WHERE status = 0 AND lease_owner = $1 AND claim_token IS NOT NULL
+                    RETURNING 1)
+                SELECT count(*)::int8 FROM released
+                """,
             binds: binds)
         do {
-            try await execute("release", query)
+            return try await scalar("release", query)
         } catch {
             claimants.withLock { _ = $0.insert(owner) }
             throw error
@@ -293,7 +356,7 @@ extension PostgresDurableStore {
         try await withConnection("query") { connection in try await connection.guardedRows(query, logger: logger) }
     }
 
-    private func scalar(_ operation: String, _ query: PostgresQuery) async throws -> Int {
+    func scalar(_ operation: String, _ query: PostgresQuery) async throws -> Int {
         let rows = try await withConnection(operation) { connection in try await connection.guardedRows(query, logger: logger) }
         return try rows.first?.decode(Int.self) ?? 0
     }
@@ -303,7 +366,7 @@ extension PostgresDurableStore {
     /// `EXPLAIN` of the claim for `endpoint`: check that it walks `waku_deliveries_pending`
     /// (an index scan) rather than the whole table, at any queue depth.
     public func explainClaim(endpoint: String, limit: Int = 64, analyze: Bool = false) async throws -> String {
-        let claim = claimQuery(endpoint: endpoint, owner: "explain", limit: limit, lease: .seconds(30))
+        let claim = claimQuery(endpoint: endpoint, owner: "explain", token: ClaimToken(), limit: limit, lease: .seconds(30))
         // EXPLAIN ANALYZE runs the statement: do it in a transaction that is rolled back.
         let query = PostgresQuery(unsafeSQL: "EXPLAIN \(analyze ? "(ANALYZE, BUFFERS) " : "")" + claim.sql, binds: claim.binds)
         let held = try await holdConnection()
@@ -322,12 +385,5 @@ extension PostgresDurableStore {
 
     public func beginTransaction() async throws -> any DurableTransaction {
         PostgresUnitOfWork(store: self)
-    }
-}
-
-extension Duration {
-    /// Seconds as a `Double`, for `make_interval(secs => …)`.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

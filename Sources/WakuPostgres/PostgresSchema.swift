@@ -74,6 +74,24 @@ struct PostgresSchema: Sendable {
                     "CREATE INDEX waku_deliveries_dead ON \(schema.deliveries) (endpoint, id) WHERE status = 2",
                 ]
             },
+            // Version 2: claims carry a token (a finalize acts only on its own claim), attempts
+            // are timed for operators, and ungrouped rows get an index of their own so a claim
+            // never walks past pending grouped rows.
+            { schema in
+                [
+                    """
+                    ALTER TABLE \(schema.deliveries)
+                        ADD COLUMN claim_token uuid NULL,
+                        ADD COLUMN claimed_at timestamptz NULL,
+                        ADD COLUMN first_claimed_at timestamptz NULL
+                    """,
+                    "CREATE INDEX waku_deliveries_ungrouped ON \(schema.deliveries) (endpoint, id) WHERE status = 0 AND group_id IS NULL",
+                    """
+                    CREATE INDEX waku_deliveries_claims ON \(schema.deliveries) (claim_token)
+                    WHERE status = 0 AND claim_token IS NOT NULL
+                    """,
+                ]
+            },
         ]
     }
 

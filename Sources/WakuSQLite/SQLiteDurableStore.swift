@@ -46,6 +46,7 @@ public final class SQLiteDurableStore: DurableStore {
 
     /// Opens a connection with the pragmas every connection needs.
     func open() async throws -> SQLiteConnection {
+        try Self.checkPath(path)
         let connection: SQLiteConnection
         do {
             connection = try await SQLiteConnection.open(
@@ -65,6 +66,19 @@ public final class SQLiteDurableStore: DurableStore {
             throw error
         }
         return connection
+    }
+
+    /// Rejects paths SQLite would open as a database private to one connection: the store opens
+    /// several connections (workers, units of work, other processes), which must all see one file.
+    static func checkPath(_ path: String) throws {
+        let trimmed = path.trimmingCharacters(in: .whitespaces)
+        guard trimmed.isEmpty || trimmed == ":memory:" || trimmed.hasPrefix("file::memory:") else { return }
+        throw DurableStoreUnavailable(
+            store: trimmed.isEmpty ? "SQLite (empty path)" : "SQLite \(trimmed)",
+            reason: trimmed.isEmpty
+                ? "the path is empty; SQLite would open a private temporary database that no other connection or process shares"
+                : "an in-memory database is private to one connection, and the store opens several",
+            fix: "Pass the path of a database file, e.g. SQLiteDurableStore(path: \"waku.sqlite\").")
     }
 
     /// Runs `body` on the shared connection, serialized with every other store operation.
@@ -99,6 +113,19 @@ public final class SQLiteDurableStore: DurableStore {
     // MARK: DurableStore
 
     public func prepare() async throws {
+        do {
+            try await migrate()
+        } catch let error as DurableStoreUnavailable {
+            throw error
+        } catch {
+            // SQLite's own messages ("file is not a database") do not say which file.
+            throw DurableStoreUnavailable(
+                store: "SQLite file \(path)", reason: "\(error)",
+                fix: "Point the store at an SQLite database file that swift-waku created, or at a path where it may create one.")
+        }
+    }
+
+    private func migrate() async throws {
         try await transaction { connection in
             _ = try await connection.query("CREATE TABLE IF NOT EXISTS waku_schema_version (version INTEGER NOT NULL)")
             let rows = try await connection.query("SELECT MAX(version) AS version FROM waku_schema_version")
@@ -176,93 +203,156 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
-    public func claim(endpoint: String, owner: String, limit: Int, lease: Duration) async throws -> [StoredDelivery] {
+    public func claim(
+        endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration
+    ) async throws -> [StoredDelivery] {
         let now = Date().timeIntervalSince1970
-        let leaseSeconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         // The limit is written into the statement: bound to a parameter, SQLite prepares the
         // statement a second time when it binds the value (it re-plans for the LIMIT).
         let limit = max(1, limit)
-        return try await withConnection { connection in
-            // One statement, so the claim is atomic. For a group only the oldest pending row is
-            // eligible, which keeps groups FIFO even when several workers share the file.
+        let (claimed, unreadable) = try await withConnection { connection in
+            // One statement, so the claim is atomic.
             let rows = try await connection.query(
-                """
-                UPDATE waku_deliveries SET lease_owner = ?1, lease_until = ?2, attempts = attempts + 1
-                WHERE id IN (
-                    SELECT d.id FROM waku_deliveries d INDEXED BY waku_deliveries_pending
-                    WHERE d.status = 0 AND d.endpoint = ?3 AND d.available_at <= ?4
-                      AND (d.lease_until IS NULL OR d.lease_until < ?4)
-                      AND (d.group_id IS NULL OR NOT EXISTS (
-                          SELECT 1 FROM waku_deliveries e
-                          WHERE e.status = 0 AND e.endpoint = d.endpoint AND e.group_id = d.group_id AND e.id < d.id))
-                    ORDER BY d.id LIMIT \(limit))
-                RETURNING *
-                """,
-                [.text(owner), .float(now + leaseSeconds), .text(endpoint), .float(now)])
-            return rows.compactMap(Self.delivery(from:)).sorted { $0.id < $1.id }
+                Self.claimSQL(limit: limit),
+                [.text(owner), .float(now + lease.seconds), .text(endpoint), .float(now), .text(token.description)])
+            var claimed: [StoredDelivery] = []
+            var unreadable: [(id: Int64, reason: String)] = []
+            for row in rows {
+                do {
+                    claimed.append(try Self.delivery(from: row))
+                } catch {
+                    guard let id = row.column("id")?.integer else { continue }
+                    unreadable.append((Int64(id), "unreadable row: \(error)"))
+                }
+            }
+            return (claimed.sorted { $0.id < $1.id }, unreadable)
         }
+        // Never hand out, nor claim again and again, a row that cannot be read: dead-letter it
+        // with the reason, once. Its group moves on to the next row.
+        for (id, reason) in unreadable {
+            logger.error("Durable row cannot be read; dead-lettered", metadata: [
+                "waku.store": "SQLite file \(path)", "waku.endpoint": "\(endpoint)", "waku.row_id": "\(id)", "waku.error": "\(reason)",
+            ])
+            try await deadLetter(id, token: token, error: reason)
+        }
+        return claimed
     }
 
-    /// The query plan of the claim's row selection, for checking it stays indexed.
+    /// The claim: due, unleased pending rows of `endpoint`, oldest first, and of each group only
+    /// its head (the oldest pending row), which keeps groups FIFO even when several processes
+    /// share the file.
+    ///
+    /// Its cost follows the number of groups, not the number of pending rows: the heads are found
+    /// by skipping from one group to the next in `waku_deliveries_groups` (one index probe per
+    /// group), and ungrouped rows come from an index that holds nothing else.
+    /// Parameters: ?1 owner, ?2 lease end, ?3 endpoint, ?4 now, ?5 claim token.
+    static func claimSQL(limit: Int) -> String {
+        """
+        WITH RECURSIVE grp(g) AS (
+            SELECT (SELECT group_id FROM waku_deliveries INDEXED BY waku_deliveries_groups
+                    WHERE status = 0 AND endpoint = ?3 AND group_id IS NOT NULL ORDER BY group_id LIMIT 1)
+            UNION ALL
+            SELECT (SELECT group_id FROM waku_deliveries INDEXED BY waku_deliveries_groups
+                    WHERE status = 0 AND endpoint = ?3 AND group_id > grp.g ORDER BY group_id LIMIT 1)
+            FROM grp WHERE grp.g IS NOT NULL
+        ),
+        candidate(id) AS (
+            SELECT (SELECT id FROM waku_deliveries INDEXED BY waku_deliveries_groups
+                    WHERE status = 0 AND endpoint = ?3 AND group_id = grp.g ORDER BY id LIMIT 1)
+            FROM grp WHERE grp.g IS NOT NULL
+            UNION ALL
+            SELECT id FROM (
+                SELECT id FROM waku_deliveries INDEXED BY waku_deliveries_ungrouped
+                WHERE status = 0 AND endpoint = ?3 AND group_id IS NULL AND available_at <= ?4
+                  AND (lease_until IS NULL OR lease_until < ?4)
+                ORDER BY id LIMIT \(limit))
+        )
+        UPDATE waku_deliveries
+        SET lease_owner = ?1, claim_token = ?5, lease_until = ?2, attempts = attempts + 1,
+            claimed_at = ?4, first_claimed_at = COALESCE(first_claimed_at, ?4)
+        WHERE id IN (
+            SELECT d.id FROM waku_deliveries d
+            WHERE d.id IN (SELECT id FROM candidate)
+              AND d.status = 0 AND d.available_at <= ?4 AND (d.lease_until IS NULL OR d.lease_until < ?4)
+            ORDER BY d.id LIMIT \(limit))
+        RETURNING *
+        """
+    }
+
+    /// The query plan of the claim, for checking that it stays indexed.
     public func explainClaim(endpoint: String) async throws -> String {
         let now = Date().timeIntervalSince1970
         return try await withConnection { connection in
             let rows = try await connection.query(
-                """
-                EXPLAIN QUERY PLAN SELECT d.id FROM waku_deliveries d INDEXED BY waku_deliveries_pending
-                WHERE d.status = 0 AND d.endpoint = ?1 AND d.available_at <= ?2
-                  AND (d.lease_until IS NULL OR d.lease_until < ?2)
-                  AND (d.group_id IS NULL OR NOT EXISTS (
-                      SELECT 1 FROM waku_deliveries e
-                      WHERE e.status = 0 AND e.endpoint = d.endpoint AND e.group_id = d.group_id AND e.id < d.id))
-                ORDER BY d.id LIMIT 64
-                """,
-                [.text(endpoint), .float(now)])
+                "EXPLAIN QUERY PLAN " + Self.claimSQL(limit: 64),
+                [.text("explain"), .float(now), .text(endpoint), .float(now), .text("explain")])
             return rows.compactMap { $0.column("detail")?.string }.joined(separator: "\n")
         }
     }
 
-    public func complete(_ ids: [Int64], owner: String) async throws {
-        guard !ids.isEmpty else { return }
+    @discardableResult
+    public func extendLeases(_ tokens: [ClaimToken], lease: Duration) async throws -> Int {
+        guard !tokens.isEmpty else { return 0 }
+        let until = Date().timeIntervalSince1970 + lease.seconds
+        return try await withConnection { connection in
+            try await connection.query(
+                """
+                UPDATE waku_deliveries SET lease_until = ?1
+                WHERE status = 0 AND claim_token IN (SELECT value FROM json_each(?2)) RETURNING id
+                """,
+                [.float(until), .text(Self.jsonArray(tokens.map(\.description)))]).count
+        }
+    }
+
+    @discardableResult
+    public func complete(_ ids: [Int64], token: ClaimToken) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
         let now = Date().timeIntervalSince1970
-        try await withConnection { connection in
-            _ = try await connection.query(
+        return try await withConnection { connection in
+            try await connection.query(
                 """
-                UPDATE waku_deliveries SET status = 1, lease_owner = NULL, lease_until = NULL, finished_at = ?1
-                WHERE lease_owner = ?2 AND status = 0 AND id IN (SELECT value FROM json_each(?3))
+                UPDATE waku_deliveries SET status = 1, lease_owner = NULL, lease_until = NULL, claim_token = NULL, finished_at = ?1
+                WHERE claim_token = ?2 AND status = 0 AND id IN (SELECT value FROM json_each(?3)) RETURNING id
                 """,
-                [.float(now), .text(owner), .text(Self.jsonArray(ids))])
+                [.float(now), .text(token.description), .text(Self.jsonArray(ids))]).count
         }
     }
 
-    public func retry(_ id: Int64, owner: String, availableAt: Date, error: String) async throws {
+    @discardableResult
+    public func retry(_ id: Int64, token: ClaimToken, availableAt: Date, error: String) async throws -> Bool {
         try await withConnection { connection in
-            _ = try await connection.query(
+            try await !connection.query(
                 """
-                UPDATE waku_deliveries SET lease_owner = NULL, lease_until = NULL, available_at = ?, last_error = ?
-                WHERE id = ? AND lease_owner = ? AND status = 0
+                UPDATE waku_deliveries SET lease_owner = NULL, lease_until = NULL, claim_token = NULL, available_at = ?, last_error = ?
+                WHERE id = ? AND claim_token = ? AND status = 0 RETURNING id
                 """,
-                [.float(availableAt.timeIntervalSince1970), .text(error), .integer(Int(id)), .text(owner)])
+                [.float(availableAt.timeIntervalSince1970), .text(error), .integer(Int(id)), .text(token.description)]).isEmpty
         }
     }
 
-    public func deadLetter(_ id: Int64, owner: String, error: String) async throws {
+    @discardableResult
+    public func deadLetter(_ id: Int64, token: ClaimToken, error: String) async throws -> Bool {
         let now = Date().timeIntervalSince1970
-        try await withConnection { connection in
-            _ = try await connection.query(
+        return try await withConnection { connection in
+            try await !connection.query(
                 """
-                UPDATE waku_deliveries SET status = 2, lease_owner = NULL, lease_until = NULL, last_error = ?, finished_at = ?
-                WHERE id = ? AND lease_owner = ? AND status = 0
+                UPDATE waku_deliveries SET status = 2, lease_owner = NULL, lease_until = NULL, claim_token = NULL, last_error = ?,
+                    finished_at = ?
+                WHERE id = ? AND claim_token = ? AND status = 0 RETURNING id
                 """,
-                [.text(error), .float(now), .integer(Int(id)), .text(owner)])
+                [.text(error), .float(now), .integer(Int(id)), .text(token.description)]).isEmpty
         }
     }
 
-    public func release(owner: String) async throws {
+    @discardableResult
+    public func release(owner: String) async throws -> Int {
         try await withConnection { connection in
-            _ = try await connection.query(
-                "UPDATE waku_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND status = 0",
-                [.text(owner)])
+            try await connection.query(
+                """
+                UPDATE waku_deliveries SET lease_owner = NULL, lease_until = NULL, claim_token = NULL, attempts = MAX(attempts - 1, 0)
+                WHERE lease_owner = ? AND status = 0 AND claim_token IS NOT NULL RETURNING id
+                """,
+                [.text(owner)]).count
         }
     }
 
@@ -271,7 +361,7 @@ public final class SQLiteDurableStore: DurableStore {
             let rows = try await connection.query(
                 "SELECT * FROM waku_deliveries WHERE status = 2 AND (?1 IS NULL OR endpoint = ?1) ORDER BY id",
                 [endpoint.map { .text($0) } ?? .null])
-            return rows.compactMap(Self.delivery(from:))
+            return try rows.map(Self.delivery(from:))
         }
     }
 
@@ -354,6 +444,11 @@ public final class SQLiteDurableStore: DurableStore {
         "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
 
+    /// `["a","b"]`: strings that need no escaping (UUIDs) as one JSON parameter.
+    static func jsonArray(_ values: [String]) -> String {
+        "[" + values.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    }
+
     static func placeholders(_ count: Int) -> String {
         Array(repeating: "?", count: count).joined(separator: ", ")
     }
@@ -369,25 +464,47 @@ public final class SQLiteDurableStore: DurableStore {
         return try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }
 
-    static func delivery(from row: SQLiteRow) -> StoredDelivery? {
-        guard let id = row.column("id")?.integer,
-              let messageId = row.column("message_id")?.string.flatMap(UUID.init(uuidString:)),
-              let correlationId = row.column("correlation_id")?.string.flatMap(UUID.init(uuidString:)),
-              let causationId = row.column("causation_id")?.string.flatMap(UUID.init(uuidString:)),
-              let messageType = row.column("message_type")?.string,
-              let handler = row.column("handler")?.string,
-              let endpoint = row.column("endpoint")?.string,
-              let payload = row.column("payload")?.string,
-              let timestamp = row.column("timestamp")?.double,
-              let availableAt = row.column("available_at")?.double
-        else { return nil }
-        let headers = row.column("headers")?.string.flatMap(decodeHeaders) ?? [:]
+    /// A row that cannot be read as a delivery, with what is wrong with it.
+    struct UnreadableRow: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func delivery(from row: SQLiteRow) throws -> StoredDelivery {
+        func text(_ column: String) throws -> String {
+            guard let value = row.column(column)?.string else { throw UnreadableRow(description: "column \(column) is not text") }
+            return value
+        }
+        func uuid(_ column: String) throws -> UUID {
+            let value = try text(column)
+            guard let uuid = UUID(uuidString: value) else {
+                throw UnreadableRow(description: "\(column) '\(value.prefix(64))' is not a UUID")
+            }
+            return uuid
+        }
+        func number(_ column: String) throws -> Double {
+            guard let value = row.column(column)?.double else { throw UnreadableRow(description: "column \(column) is not a number") }
+            return value
+        }
+        guard let id = row.column("id")?.integer else { throw UnreadableRow(description: "column id is not an integer") }
+        // Payloads are written as text; one stored as a BLOB (by another tool) is read as its bytes.
+        let payload: Data
+        switch row.column("payload") {
+        case .text(let text): payload = Data(text.utf8)
+        case .blob(let buffer): payload = Data(buffer.readableBytesView)
+        default: throw UnreadableRow(description: "column payload is neither text nor a blob")
+        }
+        let headersText = row.column("headers")?.string ?? "{}"
+        guard let headers = decodeHeaders(headersText) else {
+            throw UnreadableRow(description: "headers '\(headersText.prefix(64))' are not a JSON object of strings")
+        }
         let groupColumn = row.column("group_id")
         return StoredDelivery(
-            id: Int64(id), messageId: messageId, correlationId: correlationId, causationId: causationId,
-            messageType: messageType, handler: handler, endpoint: endpoint, payload: Data(payload.utf8), headers: headers,
-            timestamp: Date(timeIntervalSince1970: timestamp), groupId: (groupColumn?.isNull ?? true) ? nil : groupColumn?.string,
-            availableAt: Date(timeIntervalSince1970: availableAt), attempts: row.column("attempts")?.integer ?? 0,
+            id: Int64(id), messageId: try uuid("message_id"), correlationId: try uuid("correlation_id"),
+            causationId: try uuid("causation_id"), messageType: try text("message_type"), handler: try text("handler"),
+            endpoint: try text("endpoint"), payload: payload, headers: headers,
+            timestamp: Date(timeIntervalSince1970: try number("timestamp")),
+            groupId: (groupColumn?.isNull ?? true) ? nil : groupColumn?.string,
+            availableAt: Date(timeIntervalSince1970: try number("available_at")), attempts: row.column("attempts")?.integer ?? 0,
             lastError: row.column("last_error")?.string)
     }
 }

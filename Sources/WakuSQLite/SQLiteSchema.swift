@@ -34,6 +34,16 @@ enum SQLiteSchema {
             "CREATE INDEX IF NOT EXISTS waku_deliveries_groups ON waku_deliveries (endpoint, group_id, id) WHERE status = 0 AND group_id IS NOT NULL",
             "CREATE INDEX IF NOT EXISTS waku_deliveries_dead ON waku_deliveries (endpoint, id) WHERE status = 2",
         ],
+        // Version 2: claims carry a token (a finalize acts only on its own claim), attempts are
+        // timed for operators, and ungrouped rows get an index of their own so a claim never
+        // walks past pending grouped rows.
+        [
+            "ALTER TABLE waku_deliveries ADD COLUMN claim_token TEXT",
+            "ALTER TABLE waku_deliveries ADD COLUMN claimed_at REAL",
+            "ALTER TABLE waku_deliveries ADD COLUMN first_claimed_at REAL",
+            "CREATE INDEX IF NOT EXISTS waku_deliveries_ungrouped ON waku_deliveries (endpoint, id) WHERE status = 0 AND group_id IS NULL",
+            "CREATE INDEX IF NOT EXISTS waku_deliveries_claims ON waku_deliveries (claim_token) WHERE status = 0 AND claim_token IS NOT NULL",
+        ],
     ]
 
     static var version: Int { migrations.count }

@@ -214,10 +214,10 @@ struct SQLiteConcurrentPublishTests {
         // Insertion order within each task is kept (per-group FIFO relies on it).
         var claimed: [StoredDelivery] = []
         while true {
-            let batch = try await store.claim(endpoint: "stress", owner: "me", limit: 500, lease: .seconds(30))
+            let batch = try await store.claim(endpoint: "stress", owner: "me", token: testToken, limit: 500, lease: .seconds(30))
             if batch.isEmpty { break }
             claimed += batch
-            try await store.complete(batch.map(\.id), owner: "me")
+            try await store.complete(batch.map(\.id), token: testToken)
         }
         #expect(claimed.count == 64 * 20)
         for task in rows.indices {

@@ -50,16 +50,16 @@ struct PostgresDurableTests {
         #expect(try await store.scalar("SELECT count(*)::int8 FROM \(table) WHERE handler = 'a'") == 1)
         #expect(try await store.pendingCount(endpoint: "dedup") == 2, "one row per handler")
 
-        let claimed = try await store.claim(endpoint: "dedup", owner: "me", limit: 10, lease: .seconds(30))
+        let claimed = try await store.claim(endpoint: "dedup", owner: "me", token: testToken, limit: 10, lease: .seconds(30))
         #expect(claimed.count == 2)
         #expect(claimed.first?.headers == ["h": "1"])
         #expect(claimed.first?.payload == Data(#"{"n":1}"#.utf8))
-        try await store.complete(claimed.map(\.id), owner: "me")
+        try await store.complete(claimed.map(\.id), token: testToken)
         // A redelivery of a handled message is ignored: the handled row is kept for deduplication.
         try await store.insert([delivery(handler: "a")])
         #expect(try await store.pendingCount(endpoint: "dedup") == 0)
         #expect(try await store.handledCount(endpoint: "dedup") == 2)
-        #expect(try await store.claim(endpoint: "dedup", owner: "me", limit: 10, lease: .seconds(30)).isEmpty)
+        #expect(try await store.claim(endpoint: "dedup", owner: "me", token: testToken, limit: 10, lease: .seconds(30)).isEmpty)
         await store.dropSchemaAndShutdown()
     }
 
@@ -281,7 +281,7 @@ struct PostgresDurableTests {
         #expect(!plan.contains("Seq Scan on waku_deliveries d"), "no sequential scan of the queue:\n\(plan)")
 
         let started = ContinuousClock.now
-        let batch = try await store.claim(endpoint: "deep", owner: "bench", limit: 64, lease: .seconds(30))
+        let batch = try await store.claim(endpoint: "deep", owner: "bench", token: testToken, limit: 64, lease: .seconds(30))
         let took = started.duration(to: .now)
         #expect(batch.count == 64)
         print("claim of 64 at 100k pending rows took \(took)")

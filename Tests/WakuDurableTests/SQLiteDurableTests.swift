@@ -44,9 +44,9 @@ struct SQLiteDurableTests {
         try await store.insert([row])
         #expect(try await store.pendingCount(endpoint: "e") == 1)
         // Once handled, the kept row still deduplicates a late redelivery.
-        let claimed = try await store.claim(endpoint: "e", owner: "me", limit: 10, lease: .seconds(30))
+        let claimed = try await store.claim(endpoint: "e", owner: "me", token: testToken, limit: 10, lease: .seconds(30))
         #expect(claimed.count == 1)
-        try await store.complete(claimed.map(\.id), owner: "me")
+        try await store.complete(claimed.map(\.id), token: testToken)
         try await store.insert([row])
         #expect(try await store.pendingCount(endpoint: "e") == 0)
         #expect(try await store.handledCount(endpoint: "e") == 1)
@@ -233,7 +233,7 @@ struct SQLiteDurableTests {
             handler: "SQLJobHandler", endpoint: "jobs", payload: try JSONEncoder().encode(SQLJob(id: 5, group: nil)),
             headers: [:], timestamp: Date(), groupId: nil, availableAt: Date())
         try await firstStore.insert([row])
-        let claimed = try await firstStore.claim(endpoint: "jobs", owner: "stopping-worker", limit: 10, lease: .seconds(600))
+        let claimed = try await firstStore.claim(endpoint: "jobs", owner: "stopping-worker", token: testToken, limit: 10, lease: .seconds(600))
         #expect(claimed.count == 1)
         try await firstStore.release(owner: "stopping-worker")
         await firstStore.shutdown()
@@ -303,7 +303,7 @@ struct SQLiteDurableTests {
         try await store.insert(rows)
         let plan = try await store.explainClaim(endpoint: "e")
         #expect(plan.contains("waku_deliveries_pending"), "plan: \(plan)")
-        let claimed = try await store.claim(endpoint: "e", owner: "o", limit: 64, lease: .seconds(30))
+        let claimed = try await store.claim(endpoint: "e", owner: "o", token: testToken, limit: 64, lease: .seconds(30))
         // Only the head of each of the 7 groups is eligible, plus ungrouped rows.
         #expect(claimed.filter { $0.groupId != nil }.count == 7)
         #expect(claimed.count == 64)

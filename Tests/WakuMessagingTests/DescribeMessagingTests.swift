@@ -30,11 +30,14 @@ struct PicUnusedStore: DurableStore {
     struct Unused: Error {}
     func prepare() async throws { throw Unused() }
     func insert(_ deliveries: [StoredDelivery]) async throws { throw Unused() }
-    func claim(endpoint: String, owner: String, limit: Int, lease: Duration) async throws -> [StoredDelivery] { throw Unused() }
-    func complete(_ ids: [Int64], owner: String) async throws { throw Unused() }
-    func retry(_ id: Int64, owner: String, availableAt: Date, error: String) async throws { throw Unused() }
-    func deadLetter(_ id: Int64, owner: String, error: String) async throws { throw Unused() }
-    func release(owner: String) async throws { throw Unused() }
+    func claim(endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration) async throws -> [StoredDelivery] {
+        throw Unused()
+    }
+    func extendLeases(_ tokens: [ClaimToken], lease: Duration) async throws -> Int { throw Unused() }
+    func complete(_ ids: [Int64], token: ClaimToken) async throws -> Int { throw Unused() }
+    func retry(_ id: Int64, token: ClaimToken, availableAt: Date, error: String) async throws -> Bool { throw Unused() }
+    func deadLetter(_ id: Int64, token: ClaimToken, error: String) async throws -> Bool { throw Unused() }
+    func release(owner: String) async throws -> Int { throw Unused() }
     func deadLetters(endpoint: String?) async throws -> [StoredDelivery] { throw Unused() }
     func replayDeadLetters(_ ids: [Int64]) async throws -> Int { throw Unused() }
     func purgeDeadLetters() async throws -> Int { throw Unused() }

@@ -4,11 +4,22 @@ public import Logging
 
 /// An endpoint whose deliveries are persisted in a ``DurableStore`` before anything runs.
 ///
-/// Guarantee: at-least-once across crashes. A worker claims a batch of due rows with a lease,
-/// runs each handler in a fresh request scope outside any store transaction, then finalizes the
-/// batch. Failures are retried by rescheduling the row (persisted, not slept in memory), then
+/// Guarantee: at-least-once across crashes. A worker claims a batch of due rows under a claim
+/// token and a lease, runs each handler in a fresh request scope outside any store transaction,
+/// then finalizes the batch; the finalize acts only on rows its claim still holds. While the
+/// batch is held, a heartbeat extends its lease (every fifth of ``EndpointConfig/lease``), so a
+/// live handler is never handed to another worker however long it runs; a process that dies
+/// stops extending, and its rows are claimable again within one lease. A delivery therefore
+/// runs twice only when its process dies, or loses the database for longer than the lease,
+/// between the start of its handler and the commit of its finalize.
+///
+/// Failures are retried by rescheduling the row (persisted, not slept in memory), then
 /// dead-lettered in the store. When the store is unreachable, workers back off and retry;
 /// nothing is dropped, and dispatches fail with the store's error instead of losing messages.
+///
+/// ``stop()`` is bounded: it waits `stopTimeout` for the running batch, then cancels its
+/// handlers, waits at most ``stopGrace`` more, and releases every row this endpoint still holds
+/// without spending an attempt, so another worker takes them at once.
 public final class DurableEndpoint: Endpoint {
     public let config: EndpointConfig
     public let store: any DurableStore
@@ -22,6 +33,11 @@ public final class DurableEndpoint: Endpoint {
     private let started = ManagedAtomic(false)
     private let running = ManagedAtomic(0)
     private let loop = MessagingLock<Task<Void, Never>?>(nil)
+    private let heartbeat = MessagingLock<Task<Void, Never>?>(nil)
+    /// Claims taken and not yet finalized: the heartbeat extends their leases.
+    private let held = MessagingLock<Set<ClaimToken>>([])
+    /// Deliveries interrupted by a stop (cancelled, or never started), released for redelivery.
+    private let interrupted = ManagedAtomic(0)
     private let processed = ManagedAtomic(0)
     /// Rows this process made claimable for this endpoint (local publishes), counted so a worker
     /// can tell whether a full batch is waiting.
@@ -33,6 +49,15 @@ public final class DurableEndpoint: Endpoint {
     /// time on claims and finalizes instead of on deliveries. It bounds the delay it adds to a
     /// delivery; an idle endpoint still claims at once when woken.
     static let batchLinger: Duration = .milliseconds(1)
+
+    /// How long ``stop()`` waits, after `stopTimeout`, for cancelled handlers to end and for the
+    /// store to release this endpoint's rows. A handler that ignores cancellation is left
+    /// running; its row is released all the same and its late finalize changes nothing.
+    public static let stopGrace: Duration = .seconds(1)
+
+    /// How often held claims are extended: five times per lease, so a lease survives four missed
+    /// heartbeats (a slow database) before another worker may take the rows.
+    var heartbeatInterval: Duration { max(config.lease / 5, .milliseconds(10)) }
 
     public init(_ config: EndpointConfig, store: any DurableStore, logger: Logger = Logger(label: "waku.endpoint.durable")) {
         self.config = config
@@ -85,6 +110,25 @@ public final class DurableEndpoint: Endpoint {
         DurableWakeups.register(store as AnyObject) { [weak self] in self?.signal() }
         let task = Task { await run(processor) }
         loop.withLock { $0 = task }
+        let beat = Task { [weak self] in
+            while let interval = self?.heartbeatInterval {
+                do { try await Task.sleep(for: interval) } catch { return }
+                await self?.extendHeldLeases()
+            }
+        }
+        heartbeat.withLock { $0 = beat }
+    }
+
+    /// Extends the lease of every claim this endpoint holds (claimed, not yet finalized).
+    private func extendHeldLeases() async {
+        let tokens = held.withLock { Array($0) }
+        guard !tokens.isEmpty else { return }
+        do {
+            try await store.extendLeases(tokens, lease: config.lease)
+        } catch {
+            logger.warning("Could not extend leases; the rows go to another worker if the store stays unreachable for the lease",
+                           metadata: ["waku.endpoint": "\(name)", "waku.error": "\(error)", "waku.lease": "\(config.lease)"])
+        }
     }
 
     /// Claims, runs and finalizes batches until stopped.
@@ -101,18 +145,23 @@ public final class DurableEndpoint: Endpoint {
             let claimedAt = ContinuousClock.now
             let arrivedBefore = arrived.load(ordering: .relaxed)
             let batch: [StoredDelivery]
+            let token = ClaimToken()
+            held.withLock { _ = $0.insert(token) }
             do {
-                batch = try await store.claim(endpoint: name, owner: owner, limit: max(1, config.batchSize), lease: config.lease)
+                batch = try await store.claim(endpoint: name, owner: owner, token: token, limit: max(1, config.batchSize), lease: config.lease)
                 outageBackoff = .milliseconds(100)
             } catch {
+                held.withLock { _ = $0.remove(token) }
                 await finalizing?.value
                 finalizing = nil
-                logger.warning("Durable store unavailable; backing off", metadata: ["waku.endpoint": "\(name)", "error": "\(error)", "waku.backoff": "\(outageBackoff)"])
+                logger.warning("Durable store unavailable; backing off",
+                               metadata: ["waku.endpoint": "\(name)", "waku.error": "\(error)", "waku.backoff": "\(outageBackoff)"])
                 try? await Task.sleep(for: outageBackoff)
                 outageBackoff = min(outageBackoff * 2, .seconds(5))
                 continue
             }
             if batch.isEmpty {
+                held.withLock { _ = $0.remove(token) }
                 if let pending = finalizing {
                     // Rows the finalize releases (the next of a group) may be claimable after it.
                     await pending.value
@@ -125,7 +174,11 @@ public final class DurableEndpoint: Endpoint {
             let runtime = processor.runtime
             let results = await process(batch, processor)
             await finalizing?.value
-            finalizing = Task { await self.finalize(results, runtime: runtime) }
+            finalizing = Task {
+                await self.finalize(results, token: token, runtime: runtime)
+                // Rows interrupted by a stop stay held until `stop()` releases them.
+                self.held.withLock { _ = $0.remove(token) }
+            }
             if batch.count < config.batchSize {
                 await linger(until: claimedAt + Self.batchLinger, arrivedBefore: arrivedBefore)
             }
@@ -174,6 +227,8 @@ public final class DurableEndpoint: Endpoint {
     private enum Result: Sendable {
         case handled(Int64, Delivery)
         case failed(StoredDelivery, Delivery?, String)
+        /// Cancelled by a stop, or never started: not an attempt; released by `stop()`.
+        case interrupted
     }
 
     /// Runs a claimed batch with at most `concurrency` handlers at once; returns the outcomes to finalize.
@@ -214,6 +269,10 @@ public final class DurableEndpoint: Endpoint {
         var delivery = Delivery(envelope: envelope, target: target, endpoint: name, attempts: row.attempts,
                                 options: DeliveryOptions(groupId: row.groupId))
         delivery.storedID = row.id
+        if stopping.load(ordering: .acquiring), Task.isCancelled {
+            interrupted.wrappingIncrement(ordering: .relaxed)
+            return .interrupted
+        }
         running.wrappingIncrement(ordering: .relaxed)
         defer { running.wrappingDecrement(ordering: .relaxed) }
         do {
@@ -221,11 +280,17 @@ public final class DurableEndpoint: Endpoint {
             runtime.observe { $0.handlerSucceeded(envelope, handler: delivery.handler, endpoint: name) }
             return .handled(row.id, delivery)
         } catch {
+            if stopping.load(ordering: .acquiring), Task.isCancelled {
+                // Cancelled by the stop: not the handler's failure, and no attempt spent.
+                interrupted.wrappingIncrement(ordering: .relaxed)
+                runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
+                return .interrupted
+            }
             return .failed(row, delivery, String(describing: error))
         }
     }
 
-    private func finalize(_ results: [Result], runtime: MessagingRuntime) async {
+    private func finalize(_ results: [Result], token: ClaimToken, runtime: MessagingRuntime) async {
         var handled: [Int64] = []
         var handledDeliveries: [Delivery] = []
         for result in results {
@@ -234,13 +299,16 @@ public final class DurableEndpoint: Endpoint {
                 handled.append(id)
                 handledDeliveries.append(delivery)
             case .failed(let row, let delivery, let error):
-                await fail(row, delivery: delivery, error: error, runtime: runtime)
+                await fail(row, delivery: delivery, error: error, token: token, runtime: runtime)
+            case .interrupted:
+                break
             }
         }
         if !handled.isEmpty {
             // Finalize in one round trip; on an outage keep trying until the lease would expire.
             let ids = handled
-            await withStoreRetry("complete") { try await self.store.complete(ids, owner: self.owner) }
+            let completed = await withStoreRetry("complete") { try await self.store.complete(ids, token: token) }
+            if let completed, completed < ids.count { superseded(ids.count - completed, step: "complete") }
             processed.wrappingIncrement(by: handled.count, ordering: .relaxed)
             for delivery in handledDeliveries {
                 runtime.observe { $0.deliveryFinished(delivery, outcome: .handled, error: nil) }
@@ -248,14 +316,22 @@ public final class DurableEndpoint: Endpoint {
         }
     }
 
-    private func fail(_ row: StoredDelivery, delivery: Delivery?, error: String, runtime: MessagingRuntime) async {
+    /// A finalize found rows its claim no longer holds: the lease expired (the store was
+    /// unreachable for longer than the lease) or a stop released them, and another claim owns
+    /// them now. Its handler ran; the newer claim runs it again (at-least-once).
+    private func superseded(_ count: Int, step: String) {
+        logger.warning("Claim expired before its finalize; the deliveries belong to a newer claim and will run again",
+                       metadata: ["waku.endpoint": "\(name)", "waku.finalize": "\(step)", "waku.deliveries": "\(count)"])
+    }
+
+    private func fail(_ row: StoredDelivery, delivery: Delivery?, error: String, token: ClaimToken, runtime: MessagingRuntime) async {
         let messageID = delivery?.target.messageID ?? ObjectIdentifier(StoredDelivery.self)
         let policy = delivery == nil ? ErrorPolicy.deadLetter : config.policy(for: messageID)
         // Claims count attempts, so `row.attempts` includes this one.
         let retrying = delivery != nil && row.attempts <= policy.maxRetries
         let metadata: Logger.Metadata = [
             "waku.message_id": "\(row.messageId)", "waku.message_type": "\(row.messageType)", "waku.handler": "\(row.handler)",
-            "waku.endpoint": "\(name)", "waku.attempt": "\(row.attempts)", "error": "\(error)",
+            "waku.endpoint": "\(name)", "waku.attempt": "\(row.attempts)", "waku.error": "\(error)",
         ]
         if let delivery {
             runtime.observe {
@@ -266,38 +342,40 @@ public final class DurableEndpoint: Endpoint {
         if retrying {
             logger.warning("Durable handler failed; retry persisted", metadata: metadata)
             let wait = policy.backoff(beforeRetry: row.attempts)
-            let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
-            await withStoreRetry("retry") {
-                try await self.store.retry(row.id, owner: self.owner, availableAt: Date().addingTimeInterval(seconds), error: error)
+            let changed = await withStoreRetry("retry") {
+                try await self.store.retry(row.id, token: token, availableAt: Date().addingTimeInterval(wait.seconds), error: error)
             }
+            if changed == false { superseded(1, step: "retry") }
             return
         }
         switch policy.whenExhausted {
         case .discard where delivery != nil:
             logger.warning("Durable delivery discarded after \(row.attempts) attempt(s)", metadata: metadata)
-            await withStoreRetry("complete") { try await self.store.complete([row.id], owner: self.owner) }
+            let changed = await withStoreRetry("complete") { try await self.store.complete([row.id], token: token) }
+            if changed == 0 { superseded(1, step: "discard") }
             if let delivery { runtime.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: DurableFailure(description: error)) } }
         default:
             logger.error("Durable delivery dead-lettered after \(row.attempts) attempt(s)", metadata: metadata)
-            await withStoreRetry("dead-letter") { try await self.store.deadLetter(row.id, owner: self.owner, error: error) }
+            let changed = await withStoreRetry("dead-letter") { try await self.store.deadLetter(row.id, token: token, error: error) }
+            if changed == false { superseded(1, step: "dead-letter") }
             if let delivery { runtime.observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: DurableFailure(description: error)) } }
         }
     }
 
     /// Retries a finalize through a store outage, for up to the lease; after that another worker
-    /// will redeliver the row anyway (at-least-once).
-    private func withStoreRetry(_ step: String, _ body: @escaping @Sendable () async throws -> Void) async {
+    /// will redeliver the row anyway (at-least-once). Returns the finalize's result, or `nil`
+    /// when it gave up.
+    private func withStoreRetry<R: Sendable>(_ step: String, _ body: @escaping @Sendable () async throws -> R) async -> R? {
         let deadline = ContinuousClock.now + config.lease
         var backoff = Duration.milliseconds(50)
         while true {
             do {
-                try await body()
-                return
+                return try await body()
             } catch {
                 if ContinuousClock.now + backoff > deadline {
                     logger.error("Giving up finalize (\(step)); the lease will expire and the delivery will be redelivered",
-                                 metadata: ["waku.endpoint": "\(name)", "error": "\(error)"])
-                    return
+                                 metadata: ["waku.endpoint": "\(name)", "waku.error": "\(error)"])
+                    return nil
                 }
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(2))
@@ -310,25 +388,37 @@ public final class DurableEndpoint: Endpoint {
         signal()
         let task = loop.withLock { $0 }
         let before = processed.load(ordering: .relaxed)
-        var abandoned = 0
-        if let task {
-            let finished = await firstOf({ await task.value }, orTimeout: config.stopTimeout)
-            if !finished {
-                abandoned = inFlight
-                task.cancel()
-                await task.value
-            }
+        var stillRunning = 0
+        if let task, await !firstOf({ await task.value }, orTimeout: config.stopTimeout) {
+            // Cancel the running batch: its handlers see cancellation, the rest never start.
+            // Cancellation is cooperative, so wait for it at most half the grace; a handler that
+            // ignores it is left running and its row is released below all the same.
+            task.cancel()
+            if await !firstOf({ await task.value }, orTimeout: Self.stopGrace / 2) { stillRunning = inFlight }
         }
-        // Release leases on whatever this process claimed but did not finish: another process
-        // takes it at once instead of waiting for the lease to expire.
-        do {
-            try await store.release(owner: owner)
-        } catch {
-            logger.warning("Could not release leases at stop; they will expire", metadata: ["waku.endpoint": "\(name)", "error": "\(error)"])
+        heartbeat.withLock { $0 }?.cancel()
+        // Release whatever this endpoint still holds (interrupted, never started, or running
+        // past the grace), giving the attempt back: another process takes the rows at once
+        // instead of waiting for the lease to expire. Bounded too: during an outage the leases
+        // expire on their own.
+        let store = self.store
+        let owner = self.owner
+        let logger = self.logger
+        let name = self.name
+        let released = await firstOf({
+            do {
+                try await store.release(owner: owner)
+            } catch {
+                logger.warning("Could not release leases at stop; they will expire", metadata: ["waku.endpoint": "\(name)", "waku.error": "\(error)"])
+            }
+        }, orTimeout: Self.stopGrace / 2)
+        if !released {
+            logger.warning("Releasing leases at stop took too long; they will expire", metadata: ["waku.endpoint": "\(name)"])
         }
         let drained = processed.load(ordering: .relaxed) - before
+        let abandoned = interrupted.load(ordering: .relaxed) + stillRunning
         if abandoned > 0 {
-            logger.warning("Durable endpoint stopped; unfinished deliveries stay in the store for redelivery",
+            logger.warning("Durable endpoint stopped; unfinished deliveries were released for redelivery",
                            metadata: ["waku.endpoint": "\(name)", "waku.unfinished": "\(abandoned)"])
         }
         return EndpointStopReport(endpoint: name, drained: drained, abandoned: abandoned)

@@ -3,10 +3,16 @@ public import Foundation
 /// Persistence for durable endpoints: the store protocol under ``DurableEndpoint``.
 ///
 /// Delivery runs in three steps, each its own transaction: persist (``insert(_:)``, or inside a
-/// ``DurableTransaction`` for the outbox), claim (``claim(endpoint:owner:limit:lease:)``, which
-/// takes a lease), then finalize (``complete(_:owner:)``, ``retry(_:owner:availableAt:error:)``
-/// or ``deadLetter(_:owner:error:)``) after the handler ran outside any store transaction.
-/// A worker that dies leaves leases that expire; the rows are then claimed again.
+/// ``DurableTransaction`` for the outbox), claim (``claim(endpoint:owner:token:limit:lease:)``,
+/// which leases rows under a fresh ``ClaimToken``), then finalize (``complete(_:token:)``,
+/// ``retry(_:token:availableAt:error:)`` or ``deadLetter(_:token:error:)``) after the handler ran
+/// outside any store transaction. While handlers run, the worker extends its claims' leases
+/// (``extendLeases(_:lease:)``); a worker that dies stops extending, its leases expire, and the
+/// rows are claimed again.
+///
+/// Every finalize names the claim it finishes and changes only rows that claim still holds: a
+/// claim whose lease expired and was claimed again (by another process or by this one) can
+/// never complete, retry or dead-letter the newer claim.
 ///
 /// Rows are unique by (message id, handler): inserting the same delivery twice keeps one row,
 /// and a handled row is kept for deduplication. Delivery is at-least-once: a crash between a
@@ -17,18 +23,35 @@ public protocol DurableStore: Sendable {
     func prepare() async throws
     /// Persists deliveries in their own transaction; duplicates of (message id, handler) are ignored.
     func insert(_ deliveries: [StoredDelivery]) async throws
-    /// Claims up to `limit` due deliveries of `endpoint` for `owner`, leasing them for `lease`.
-    /// For a group key only the oldest pending delivery is eligible, so groups stay FIFO across
-    /// processes. Each claim increments `attempts`.
-    func claim(endpoint: String, owner: String, limit: Int, lease: Duration) async throws -> [StoredDelivery]
-    /// Marks deliveries handled (kept for deduplication). Only rows `owner` still leases change.
-    func complete(_ ids: [Int64], owner: String) async throws
-    /// Schedules another attempt: releases the lease and makes the row due at `availableAt`.
-    func retry(_ id: Int64, owner: String, availableAt: Date, error: String) async throws
-    /// Moves a delivery to the dead letters with `error`.
-    func deadLetter(_ id: Int64, owner: String, error: String) async throws
-    /// Releases every lease `owner` holds on unfinished rows, so another process takes them now.
-    func release(owner: String) async throws
+    /// Claims up to `limit` due deliveries of `endpoint` for `owner` under `token`, leasing them
+    /// for `lease`. For a group key only the oldest pending delivery is eligible, so groups stay
+    /// FIFO across processes. Each claim increments `attempts`.
+    ///
+    /// Rows that cannot be read (an id that is not a UUID, a payload of the wrong kind) are
+    /// dead-lettered at once with the reason instead of being returned, so they never block
+    /// their group or come back at every lease expiry.
+    func claim(endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration) async throws -> [StoredDelivery]
+    /// Pushes the lease of every row still held by `tokens` to `lease` from now; returns how many
+    /// rows it extended.
+    @discardableResult
+    func extendLeases(_ tokens: [ClaimToken], lease: Duration) async throws -> Int
+    /// Marks deliveries handled (kept for deduplication); returns how many rows changed. Only
+    /// rows `token` still holds change.
+    @discardableResult
+    func complete(_ ids: [Int64], token: ClaimToken) async throws -> Int
+    /// Schedules another attempt: releases the claim and makes the row due at `availableAt`.
+    /// Returns false when `token` no longer holds the row.
+    @discardableResult
+    func retry(_ id: Int64, token: ClaimToken, availableAt: Date, error: String) async throws -> Bool
+    /// Moves a delivery to the dead letters with `error`. Returns false when `token` no longer
+    /// holds the row.
+    @discardableResult
+    func deadLetter(_ id: Int64, token: ClaimToken, error: String) async throws -> Bool
+    /// Releases every claim `owner` holds on unfinished rows, so another process takes them now,
+    /// and gives back the attempt each claim counted: a delivery released at shutdown did not
+    /// fail. Returns how many rows it released.
+    @discardableResult
+    func release(owner: String) async throws -> Int
     /// Dead-lettered deliveries, oldest first.
     func deadLetters(endpoint: String?) async throws -> [StoredDelivery]
     /// Makes dead letters pending again with attempts reset; returns how many.
@@ -43,6 +66,19 @@ public protocol DurableStore: Sendable {
     func beginTransaction() async throws -> any DurableTransaction
     /// Closes connections.
     func shutdown() async
+}
+
+/// Names one claim of durable rows. Finalizing and extending act only on rows the claim still
+/// holds, so a claim that expired cannot finish a newer one, even in the same process.
+public struct ClaimToken: Hashable, Sendable, CustomStringConvertible {
+    public let uuid: UUID
+
+    /// A new, unique token.
+    public init() { uuid = UUID() }
+
+    public init(uuid: UUID) { self.uuid = uuid }
+
+    public var description: String { uuid.uuidString }
 }
 
 /// A store transaction that is also the request's unit of work: business writes made through it

@@ -15,7 +15,8 @@ public struct EndpointConfig: Sendable {
     public var concurrency: Int
     /// Queued deliveries at most.
     public var capacity: Int
-    /// How long `stop` waits for queued and in-flight deliveries to drain.
+    /// How long `stop` waits for queued and in-flight deliveries to drain. Durable endpoints then
+    /// cancel what still runs and return within ``DurableEndpoint/stopGrace`` more.
     public var stopTimeout: Duration
     public var whenFull: WhenFull
     /// The endpoint's error policy; ``ErrorPolicy/default`` when not set.
@@ -28,8 +29,10 @@ public struct EndpointConfig: Sendable {
     public var partitionBy: (@Sendable (any IMessage) -> String?)?
     /// Durable only: deliveries claimed per round trip.
     public var batchSize = 64
-    /// Durable only: how long a claim is leased before another worker may take it again.
-    public var lease: Duration = .seconds(30)
+    /// Durable only: how long a claim stays leased without a heartbeat. A live worker extends the
+    /// lease of the rows it holds five times per lease, however long its handlers run; when a
+    /// process dies, its rows are claimable again within one lease (5 s by default).
+    public var lease: Duration = .seconds(5)
     /// Durable only: how often an idle worker looks for work written by other processes.
     public var pollInterval: Duration = .milliseconds(100)
 
@@ -48,7 +51,7 @@ public struct EndpointConfig: Sendable {
     public static func durable(
         _ name: String, concurrency: Int = 4, stopTimeout: Duration = .seconds(5), errorPolicy: ErrorPolicy = .default,
         messagePolicies: [MessagePolicy] = [], partitionBy: (@Sendable (any IMessage) -> String?)? = nil,
-        batchSize: Int = 64, lease: Duration = .seconds(30), pollInterval: Duration = .milliseconds(100)
+        batchSize: Int = 64, lease: Duration = .seconds(5), pollInterval: Duration = .milliseconds(100)
     ) -> EndpointConfig {
         var config = EndpointConfig(
             name: name, concurrency: concurrency, capacity: Int.max, stopTimeout: stopTimeout, whenFull: .wait,
