@@ -15,6 +15,7 @@ struct Job: IEvent, Codable, NamedMessage {
 struct WorkerSettings: Sendable {
     let pid: Int32
     let handlerDelay: Duration
+    var ignoresCancellation = false
     let handled: HandledCounter
 }
 
@@ -42,7 +43,16 @@ final class HandleJob: EventHandler {
     }
 
     func handle(_ job: Job) async throws {
-        if settings.handlerDelay > .zero { try await Task.sleep(for: settings.handlerDelay) }
+        if settings.handlerDelay > .zero {
+            if settings.ignoresCancellation {
+                // A stuck handler, deaf to cancellation: an unstructured task is not cancelled
+                // with the handler's task.
+                let delay = settings.handlerDelay
+                await Task.detached { try? await Task.sleep(for: delay) }.value
+            } else {
+                try await Task.sleep(for: settings.handlerDelay)
+            }
+        }
         try await recorder.record(job, worker: settings.pid)
         await settings.handled.increment()
     }

@@ -61,7 +61,8 @@ enum WorkerCommands {
             progress = { try await durable.handledCount(endpoint: WorkerModule.endpoint) }
         }
         let settings = WorkerSettings(
-            pid: ProcessInfo.processInfo.processIdentifier, handlerDelay: options.handlerDelay, handled: HandledCounter())
+            pid: ProcessInfo.processInfo.processIdentifier, handlerDelay: options.handlerDelay,
+            ignoresCancellation: options.ignoreCancellation, handled: HandledCounter())
         let module = WorkerModule(
             durableStore: store.durable, storeProviders: store.providers(jobLog: options.jobLog), settings: settings, options: options)
         let app = try await WakuFactory(module, logger: logger).create()

@@ -18,7 +18,7 @@ struct WorkerModule: Module {
                 pipelineBehaviors: options.jobLog ? [TransactionalBehavior.self] : [],
                 endpoints: [
                     .durable(
-                        Self.endpoint, concurrency: options.concurrency,
+                        Self.endpoint, concurrency: options.concurrency, stopTimeout: options.stopTimeout,
                         // Generous retries: a database outage fails the attempts in flight.
                         errorPolicy: .retry(10, backoff: .milliseconds(200), maxBackoff: .seconds(5)),
                         partitionBy: { ($0 as? Job)?.group },

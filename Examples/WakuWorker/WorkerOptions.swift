@@ -19,7 +19,10 @@ struct WorkerOptions: Sendable {
     var jobLog = true
     var concurrency = 4
     var handlerDelay: Duration = .zero
-    var lease: Duration = .seconds(30)
+    var lease: Duration = .seconds(5)
+    var stopTimeout: Duration = .seconds(5)
+    /// The handler sleeps through cancellation (to test a bounded stop).
+    var ignoreCancellation = false
     var batchSize = 64
     var acquireTimeout: Duration?
     var verbose = false
@@ -38,7 +41,8 @@ struct WorkerOptions: Sendable {
                                  the store commits their concurrent inserts together
           --consume [--until-handled N] [--no-job-log] [--concurrency C]
                     [--handler-delay-ms D] [--lease-ms L] [--batch-size B]
-                    [--acquire-timeout-ms T]
+                    [--acquire-timeout-ms T] [--stop-timeout-ms S]
+                    [--ignore-cancellation]
                                  handle jobs until SIGTERM/SIGINT, or until the log holds N
                                  distinct jobs; every handled job is logged with this pid, in
                                  a transaction of its own. With --no-job-log the handler does
@@ -47,6 +51,13 @@ struct WorkerOptions: Sendable {
                                  The last line printed reads
                                  "waku-worker PID: stopped; handled COUNT job(s) in SECONDSs"
           --report               print handled, duplicate and pending counts
+
+          --lease-ms L           how long a claim stays leased without a heartbeat (default
+                                 5000); a live worker extends it, a killed one's rows come back
+                                 within L
+          --stop-timeout-ms S    how long a graceful stop waits for running handlers before it
+                                 cancels them and releases their rows (default 5000)
+          --ignore-cancellation  the handler's delay ignores cancellation (a stuck handler)
 
           --acquire-timeout-ms T how long a PostgreSQL operation waits for a connection before
                                  failing (default 10000); workers back off and retry
@@ -89,6 +100,8 @@ struct WorkerOptions: Sendable {
             case "--lease-ms": options.lease = .milliseconds(try number(flag, minimum: 1))
             case "--batch-size": options.batchSize = try number(flag, minimum: 1)
             case "--acquire-timeout-ms": options.acquireTimeout = .milliseconds(try number(flag, minimum: 1))
+            case "--stop-timeout-ms": options.stopTimeout = .milliseconds(try number(flag, minimum: 0))
+            case "--ignore-cancellation": options.ignoreCancellation = true
             case "--verbose": options.verbose = true
             case "-h", "--help": throw UsageError(message: usage)
             default: throw UsageError(message: "unknown argument '\(flag)'")

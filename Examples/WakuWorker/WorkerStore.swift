@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Waku
 import WakuMessaging
@@ -16,9 +17,21 @@ enum WorkerStore {
             return .postgres(try PostgresDurableStore(url: spec, options: storeOptions, logger: logger))
         }
         if spec.hasPrefix("sqlite:") {
-            return .sqlite(SQLiteDurableStore(path: String(spec.dropFirst("sqlite:".count)), logger: logger))
+            let path = String(spec.dropFirst("sqlite:".count))
+            guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw WorkerOptions.UsageError(message: "--store sqlite: needs a file path, e.g. sqlite:/var/lib/app/waku.sqlite")
+            }
+            return .sqlite(SQLiteDurableStore(path: path, logger: logger))
         }
-        throw WorkerOptions.UsageError(message: "--store must be postgres://… or sqlite:PATH, got '\(spec)'")
+        throw WorkerOptions.UsageError(message: "--store must be postgres://… or sqlite:PATH, got '\(redacted(spec))'")
+    }
+
+    /// `spec` with any password replaced by `***`, for messages.
+    static func redacted(_ spec: String) -> String {
+        guard let scheme = spec.range(of: "://"), let at = spec[scheme.upperBound...].lastIndex(of: "@") else { return spec }
+        let credentials = spec[scheme.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return spec }
+        return String(spec[..<spec.index(after: colon)]) + "***" + String(spec[at...])
     }
 
     var durable: any DurableStore {

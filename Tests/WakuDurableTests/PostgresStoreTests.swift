@@ -17,7 +17,7 @@ struct PostgresDurableTests {
         let store = try TestDatabase.makeStore(schema: TestDatabase.uniqueSchema())
         let recorder = PingRecorder()
         try await withApp(DurableTestModule(store: store, endpoint: .durable("happy"), recorder: recorder)) { app in
-            #expect(try await store.schemaVersion() == 1)
+            #expect(try await store.schemaVersion() == 2)
             let (_, session) = try await trackMessages(app, timeout: .seconds(30)) {
                 try await publish(app, DurablePing(n: 7))
             }
@@ -237,7 +237,7 @@ struct PostgresDurableTests {
                                  database: parts.database, tls: .disable),
             options: .init(schema: schema))
         try await good.prepare()
-        #expect(try await good.schemaVersion() == 1)
+        #expect(try await good.schemaVersion() == 2)
         #expect(try await good.pendingCount(endpoint: nil) == 0)
         await good.dropSchemaAndShutdown()
 
