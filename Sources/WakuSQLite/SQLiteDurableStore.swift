@@ -361,7 +361,9 @@ public final class SQLiteDurableStore: DurableStore {
             let rows = try await connection.query(
                 "SELECT * FROM waku_deliveries WHERE status = 2 AND (?1 IS NULL OR endpoint = ?1) ORDER BY id",
                 [endpoint.map { .text($0) } ?? .null])
-            return try rows.map(Self.delivery(from:))
+            // A dead letter may be a row that could not be read: list it all the same, with what
+            // can be read (its reason is in `lastError`), so an operator can see and purge it.
+            return rows.map { row in (try? Self.delivery(from: row)) ?? Self.unreadableDelivery(from: row) }
         }
     }
 
@@ -467,6 +469,25 @@ public final class SQLiteDurableStore: DurableStore {
     /// A row that cannot be read as a delivery, with what is wrong with it.
     struct UnreadableRow: Error, CustomStringConvertible {
         let description: String
+    }
+
+    /// What can be read of a row that ``delivery(from:)`` rejects; unreadable ids become the nil UUID.
+    static func unreadableDelivery(from row: SQLiteRow) -> StoredDelivery {
+        let nilUUID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        func uuid(_ column: String) -> UUID { row.column(column)?.string.flatMap(UUID.init(uuidString:)) ?? nilUUID }
+        func time(_ column: String) -> Date { Date(timeIntervalSince1970: row.column(column)?.double ?? 0) }
+        let payload: Data = switch row.column("payload") {
+        case .text(let text): Data(text.utf8)
+        case .blob(let buffer): Data(buffer.readableBytesView)
+        default: Data()
+        }
+        return StoredDelivery(
+            id: Int64(row.column("id")?.integer ?? 0), messageId: uuid("message_id"), correlationId: uuid("correlation_id"),
+            causationId: uuid("causation_id"), messageType: row.column("message_type")?.string ?? "",
+            handler: row.column("handler")?.string ?? "", endpoint: row.column("endpoint")?.string ?? "", payload: payload,
+            headers: [:], timestamp: time("timestamp"), groupId: row.column("group_id")?.string,
+            availableAt: time("available_at"), attempts: row.column("attempts")?.integer ?? 0,
+            lastError: row.column("last_error")?.string)
     }
 
     static func delivery(from row: SQLiteRow) throws -> StoredDelivery {
