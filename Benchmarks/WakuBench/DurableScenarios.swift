@@ -19,6 +19,12 @@ import WakuSQLite
 ///
 /// `durable.<store>.throughput.1producer`: the same with a single producer task, so every
 /// publish waits for its own commit before the next starts (nothing to group).
+///
+/// `durable.postgres.grouped50`: the same 64 producers, but message i is published with group
+/// key `g<i mod 50>`, so deliveries are spread over 50 groups that each must be handled in
+/// order: a claim can take only each group's head, and a group's next delivery becomes
+/// claimable once the previous one is finalized. Baselined on the ungrouped run, so its ratio
+/// is what per-group FIFO costs.
 enum DurableScenarios {
     /// Concurrent publishing tasks in `durable.<store>.throughput`.
     static let producers = 64
@@ -33,18 +39,19 @@ enum DurableScenarios {
         }
     }
 
-    static func postgres(producers: Int) -> (Plans, Sink) async throws -> Measurement {
+    static func postgres(producers: Int, groups: Int? = nil) -> (Plans, Sink) async throws -> Measurement {
         { plans, sink in
             try await BenchDatabase.withPostgres(.messagesPerSecond, prefix: "tp") { store, _ in
-                var measurement = try await throughput(plans.durable, store: store, producers: producers, sink: sink)
+                var measurement = try await throughput(plans.durable, store: store, producers: producers, groups: groups, sink: sink)
                 measurement.note = "PostgreSQL, one process; " + (measurement.note ?? "")
                 return measurement
             }
         }
     }
 
+    /// With `groups`, message i goes to group `g<i mod groups>`.
     private static func throughput(
-        _ plan: ThroughputPlan, store: any DurableStore, producers: Int, sink: Sink
+        _ plan: ThroughputPlan, store: any DurableStore, producers: Int, groups: Int? = nil, sink: Sink
     ) async throws -> Measurement {
         let app = try await WakuFactory(DurableAppModule(store: store)).create()
         return try await app.run { app in
@@ -61,7 +68,12 @@ enum DurableScenarios {
                             try await app.withContainer { scope in
                                 let bus = try await scope.get((any IMessageBus).self)
                                 for i in ids {
-                                    try await bus.publish(Stamped(id: i, sentAt: MonotonicClock.now()))
+                                    if let groups {
+                                        try await bus.publish(
+                                            Stamped(id: i, sentAt: MonotonicClock.now()), options: DeliveryOptions(groupId: "g\(i % groups)"))
+                                    } else {
+                                        try await bus.publish(Stamped(id: i, sentAt: MonotonicClock.now()))
+                                    }
                                 }
                             }
                         }
@@ -93,7 +105,8 @@ enum DurableScenarios {
                 unit: .messagesPerSecond, median: Statistics.median(rates), p50: latencies.p50, p99: latencies.p99,
                 iterations: plan.messages * plan.runs,
                 note: "\(grouped(Double(plan.messages), decimals: 0)) messages per run from \(producers) concurrent "
-                    + "producer\(producers == 1 ? "" : "s") (each publish its own committed insert), "
+                    + "producer\(producers == 1 ? "" : "s") (each publish its own committed insert)"
+                    + (groups.map { ", spread over \($0) groups (FIFO within each)" } ?? "") + ", "
                     + "\(DurableAppModule.concurrency) workers, batches of 64; p50/p99: publish to handler, under full load")
         }
     }
