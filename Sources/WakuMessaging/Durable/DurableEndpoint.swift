@@ -107,7 +107,7 @@ public final class DurableEndpoint: Endpoint {
 
     public func start(processor: DeliveryProcessor) async throws {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        DurableWakeups.register(store as AnyObject) { [weak self] in self?.signal() }
+        DurableWakeups.register(store as AnyObject, endpoint: name) { [weak self] in self?.signal() }
         let task = Task { await run(processor) }
         loop.withLock { $0 = task }
         let beat = Task { [weak self] in
