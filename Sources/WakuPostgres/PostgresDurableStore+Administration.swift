@@ -93,7 +93,10 @@ extension PostgresDurableStore: DurableStoreAdministration {
                 SELECT count(*)::int8 FROM replayed
                 """,
             binds: binds))
-        if count > 0 { DurableWakeups.committed(self) }
+        if count > 0 {
+            DurableWakeups.committed(self)
+            announce(endpoints: nil)
+        }
         return count
     }
 

@@ -11,7 +11,10 @@ extension PostgresDurableStore {
     /// trip and one commit per group instead of one each. Returns once the rows are committed.
     public func insert(_ deliveries: [StoredDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
-        try await groupCommit.submit(deliveries) { rows in try await self.execute("insert", self.insertQuery(rows)) }
+        try await groupCommit.submit(deliveries) { rows in
+            try await self.execute("insert", self.insertQuery(rows))
+            self.announce(rows)
+        }
     }
 
     /// Most rows one group commit writes (one `unnest` statement).
@@ -83,6 +86,7 @@ extension PostgresDurableStore {
         endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration
     ) async throws -> [StoredDelivery] {
         claimants.withLock { _ = $0.insert(owner) }
+        startListening()
         let query = claimQuery(endpoint: endpoint, owner: owner, token: token, limit: limit, lease: lease)
         let rows = try await withConnection("claim") { connection in
             try await connection.guardedRows(query, logger: logger)
@@ -255,7 +259,10 @@ extension PostgresDurableStore {
                 """,
             binds: binds)
         do {
-            return try await scalar("release", query)
+            let released = try await scalar("release", query)
+            // Other processes take them now, not at their next poll.
+            if released > 0 { announce(endpoints: nil) }
+            return released
         } catch {
             claimants.withLock { _ = $0.insert(owner) }
             throw error
@@ -292,7 +299,10 @@ extension PostgresDurableStore {
                 """,
             binds: binds)
         let count = try await scalar("replay", query)
-        if count > 0 { DurableWakeups.committed(self) }
+        if count > 0 {
+            DurableWakeups.committed(self)
+            announce(endpoints: nil)
+        }
         return count
     }
 

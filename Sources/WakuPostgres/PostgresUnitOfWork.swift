@@ -32,8 +32,8 @@ public final class PostgresUnitOfWork: DurableTransaction {
         var held: HeldConnection?
         /// A statement failed, so PostgreSQL aborted the transaction: commit must not pretend.
         var aborted = false
-        /// Deliveries were written: wake local workers after commit.
-        var wroteDeliveries = false
+        /// Endpoints deliveries were written for: wake their workers, here and elsewhere, after commit.
+        var endpoints: Set<String> = []
     }
 
     init(store: PostgresDurableStore) {
@@ -79,15 +79,15 @@ public final class PostgresUnitOfWork: DurableTransaction {
         try await mutex.withLock {
             let connection = try await begun()
             _ = try await tracking { try await connection.guardedRows(query, logger: store.logger) }
-            state.withLock { $0.wroteDeliveries = true }
+            state.withLock { $0.endpoints.formUnion(deliveries.lazy.map(\.endpoint)) }
         }
     }
 
     public func commit() async throws {
         try await mutex.withLock {
-            let (held, aborted, wrote) = state.withLock { state -> (HeldConnection?, Bool, Bool) in
+            let (held, aborted, endpoints) = state.withLock { state -> (HeldConnection?, Bool, Set<String>) in
                 defer { state = State() }
-                return (state.held, state.aborted, state.wroteDeliveries)
+                return (state.held, state.aborted, state.endpoints)
             }
             guard let held else { return }
             if aborted {
@@ -110,7 +110,10 @@ public final class PostgresUnitOfWork: DurableTransaction {
             guard tag == "COMMIT" else {
                 throw PostgresStoreError(operation: "commit", sqlState: "25P02", message: "PostgreSQL rolled the transaction back (\(tag))")
             }
-            if wrote { DurableWakeups.committed(store) }
+            if !endpoints.isEmpty {
+                DurableWakeups.committed(store)
+                store.announce(endpoints: endpoints)
+            }
         }
     }
 
