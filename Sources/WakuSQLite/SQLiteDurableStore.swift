@@ -28,6 +28,8 @@ public final class SQLiteDurableStore: DurableStore {
     private let threadPool: NIOThreadPool
     /// Coalesces concurrent ``insert(_:)`` calls into one statement and commit.
     private let groupCommit: GroupCommit<StoredDelivery>
+    /// Wakes idle workers when another process commits to the file; see ``SQLiteChangeWatcher``.
+    let changes: SQLiteChangeWatcher
 
     public init(path: String, blockingThreads: Int = 16, logger: Logger = Logger(label: "waku.sqlite")) {
         self.path = path
@@ -35,6 +37,7 @@ public final class SQLiteDurableStore: DurableStore {
         threadPool = NIOThreadPool(numberOfThreads: max(2, blockingThreads))
         threadPool.start()
         groupCommit = GroupCommit(maxRows: Self.rowsPerGroupCommit)
+        changes = SQLiteChangeWatcher(databasePath: path)
     }
 
     deinit {
@@ -227,6 +230,7 @@ public final class SQLiteDurableStore: DurableStore {
             }
             return (claimed.sorted { $0.id < $1.id }, unreadable)
         }
+        changes.claimed(by: owner, found: !claimed.isEmpty || !unreadable.isEmpty, store: self)
         // Never hand out, nor claim again and again, a row that cannot be read: dead-letter it
         // with the reason, once. Its group moves on to the next row.
         for (id, reason) in unreadable {
@@ -346,7 +350,8 @@ public final class SQLiteDurableStore: DurableStore {
 
     @discardableResult
     public func release(owner: String) async throws -> Int {
-        try await withConnection { connection in
+        changes.released(owner)
+        return try await withConnection { connection in
             try await connection.query(
                 """
                 UPDATE waku_deliveries SET lease_owner = NULL, lease_until = NULL, claim_token = NULL, attempts = MAX(attempts - 1, 0)
@@ -435,6 +440,7 @@ public final class SQLiteDurableStore: DurableStore {
     }
 
     public func shutdown() async {
+        await changes.stop()
         let connection = self.connection.withLock { value -> SQLiteConnection? in defer { value = nil }; return value }
         try? await connection?.close()
     }
