@@ -43,10 +43,28 @@ enum DurableScenarios {
         { plans, sink in
             try await BenchDatabase.withPostgres(.messagesPerSecond, prefix: "tp") { store, _ in
                 var measurement = try await throughput(plans.durable, store: store, producers: producers, groups: groups, sink: sink)
-                measurement.note = "PostgreSQL, one process; " + (measurement.note ?? "")
+                measurement.note = "PostgreSQL, one process; " + (measurement.note ?? "") + (try await claimSizes(store))
                 return measurement
             }
         }
+    }
+
+    /// How many deliveries the workers' claims took on average, warm-up included: each claim
+    /// stamps its rows with its transaction's start (`claimed_at`), and nothing is claimed twice
+    /// in a crash-free run.
+    private static func claimSizes(_ store: PostgresDurableStore) async throws -> String {
+        guard let schema = store.schemaName else { return "" }
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(DurableAppModule.endpoint)
+        let rows = try await store.query(PostgresQuery(
+            unsafeSQL: """
+                SELECT count(DISTINCT claimed_at)::int8, count(*)::int8 FROM "\(schema)".waku_deliveries
+                WHERE endpoint = $1 AND claimed_at IS NOT NULL
+                """,
+            binds: binds))
+        guard let (claims, deliveries) = try rows.first?.decode((Int, Int).self), claims > 0 else { return "" }
+        return "; claims took \(grouped(Double(deliveries) / Double(claims))) deliveries each on average "
+            + "(\(grouped(Double(claims), decimals: 0)) claims)"
     }
 
     /// With `groups`, message i goes to group `g<i mod groups>`.

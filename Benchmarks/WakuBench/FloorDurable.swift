@@ -10,8 +10,10 @@ import PostgresNIO
 /// of N rows each (as `durable.postgres.throughput`'s runs of N messages).
 ///
 /// The note adds the commit latency of a single writer (100 single-row INSERTs one after another,
-/// after the warm-up: each waits for its own WAL flush, so this is the flush latency), the bound
-/// 64 ÷ that latency, and how many rows shared each WAL flush during the runs.
+/// after the warm-up: each waits for its own WAL flush), the bound 64 ÷ that latency, and how
+/// many rows shared each WAL flush during the runs and how often the cluster flushed. On a disk
+/// other processes write to, the flush latency varies from one moment to the next (several
+/// times over), so compare rows of the same run.
 ///
 /// With `fsync` on, 64 writers that each wait for their own commit are bounded near 64 ÷ the WAL
 /// flush latency, and this row shows where that bound is on this machine. The store can go past
@@ -76,14 +78,18 @@ enum FloorDurable {
                 let commitNanos = Statistics.median(single)
                 let flushesBefore = await PostgresDirect.walFlushes(connections)
                 var rates: [Double] = []
+                var measuredNanos: UInt64 = 0
                 for _ in 0 ..< plan.runs {
                     let elapsed = try await run(plan.messages)
+                    measuredNanos &+= elapsed
                     rates.append(Double(plan.messages) / (Double(max(elapsed, 1)) / 1e9))
                 }
                 let flushesAfter = await PostgresDirect.walFlushes(connections)
                 var flushes = ""
                 if let before = flushesBefore, let after = flushesAfter, after > before {
-                    flushes = "; \(grouped(Double(plan.messages * plan.runs) / Double(after - before))) rows per WAL flush"
+                    let count = Double(after - before)
+                    flushes = "; during the runs \(grouped(Double(plan.messages * plan.runs) / count)) rows shared each WAL flush, "
+                        + "one flush every \(formatNanos(Double(measuredNanos) / count))"
                 }
                 let rows = try await setup.query(
                     PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(table)"), logger: PostgresDirect.logger
@@ -99,8 +105,9 @@ enum FloorDurable {
                     note: "rows committed per second: \(count) postgres-nio connections, each a single-row INSERT into a bare "
                         + "table per transaction (no waku); \(grouped(Double(plan.messages), decimals: 0)) rows per run. "
                         + "what the cluster allows 64 writers that each wait for their own commit. One writer alone: "
-                        + "\(formatNanos(commitNanos)) per commit (its WAL flush), so \(count) writers are bounded near \(count) ÷ that = "
-                        + "\(grouped(Double(count) / (commitNanos / 1e9), decimals: 0)) rows/s (every flush shared by all)\(flushes)")
+                        + "\(formatNanos(commitNanos)) per commit (it waits for its WAL flush); at that latency \(count) writers reach "
+                        + "at most \(count) ÷ that = \(grouped(Double(count) / (commitNanos / 1e9), decimals: 0)) rows/s (every flush shared by "
+                        + "all)\(flushes)")
             } catch {
                 _ = try? await connections[0].query(PostgresQueryText.dropSchema(schema), logger: PostgresDirect.logger).collect()
                 await PostgresDirect.close(connections)

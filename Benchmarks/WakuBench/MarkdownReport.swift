@@ -122,11 +122,12 @@ enum MarkdownReport {
             references.append("`\(name)` " + value(reference?.median, reference?.unit ?? result.unit))
         }
         cells.append(references.isEmpty ? "–" : references.joined(separator: "; "))
-        var ratio = formatRatio(result.ratio)
+        // A row with a competitor and no baseline (durable.postgres.throughput) shows "– (floor 0.68)".
+        var ratio = result.ratio == nil ? "–" : formatRatio(result.ratio)
         if let competitor = result.competitor, let competitorRatio = result.competitorRatio {
             ratio += " (\(competitor.split(separator: ".").first ?? "") \(formatRatio(competitorRatio)))"
         }
-        cells.append(ratio == "-" ? "–" : ratio)
+        cells.append(ratio)
         cells.append(peerCell(result, byName))
         cells.append(result.target ?? "")
         cells.append(result.targetStatus?.label ?? "")
