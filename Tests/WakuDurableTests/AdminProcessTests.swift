@@ -58,61 +58,11 @@ enum AdminTool {
         variables["WAKU_ADMIN_STORE"] = nil
         variables.merge(environment) { $1 }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        #if os(Linux)
-        markDescriptorsCloseOnExec()
-        #endif
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        #if canImport(Darwin)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_CLOEXEC_DEFAULT))
-        #endif
-        let argv = ([binary.path] + arguments).map { strdup($0) } + [nil]
-        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, binary.path, &actions, &attributes, argv, envp)
-        guard result == 0 else { throw SpawnFailed(path: binary.path, errno: result) }
-
-        var status: Int32?
-        let deadline = ContinuousClock.now + timeout
-        while status == nil {
-            var raw: Int32 = 0
-            if waitpid(pid, &raw, WNOHANG) == pid {
-                // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out: the C macros are not imported.
-                status = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
-            } else if ContinuousClock.now > deadline {
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, &raw, 0)
-                break
-            } else {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-        }
+        let child = try ChildProcess(binary.path, arguments, outputPath: outPath, errorPath: errPath, environment: variables)
+        let status = await child.waitForExit(timeout: timeout)
         let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
         return AdminRun(arguments: arguments, status: status, stdout: read(outPath), stderr: read(errPath))
     }
-
-    #if os(Linux)
-    /// Marks every descriptor above stderr close-on-exec, so the child inherits none of them.
-    private static func markDescriptorsCloseOnExec() {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
-        for entry in entries {
-            guard let fd = Int32(entry), fd > 2 else { continue }
-            let flags = fcntl(fd, F_GETFD)
-            if flags >= 0, flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
-        }
-    }
-    #endif
 
     /// The `waku-admin` built next to this test bundle, as ``WorkerProcess/binary()`` finds
     /// `waku-worker`.

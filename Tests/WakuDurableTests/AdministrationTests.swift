@@ -312,10 +312,8 @@ struct SQLiteAdministrationTests {
             #expect(recorder.count == 0)
 
             failing.set(false)
-            let started = ContinuousClock.now
             #expect(try await store.replayDeadLetters(matching: DeadLetterFilter(ids: [dead.id])) == 1)
             #expect(try await sqlEventually(10) { recorder.count == 1 }, "the replayed delivery ran")
-            #expect(started.duration(to: .now) < .seconds(10))
             #expect(recorder.all == [SQLJob(id: 7, group: nil)])
             #expect(try await sqlEventually(5) { try await store.handledCount(endpoint: "jobs") == 1 })
             #expect(try await store.deadLetters(matching: DeadLetterFilter()).isEmpty)

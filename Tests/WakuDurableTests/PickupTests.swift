@@ -128,7 +128,6 @@ struct PickupTests {
         #expect(try await eventually(timeout: Pickup.window, every: .milliseconds(5)) {
             try await store.handledCount(endpoint: "jobs") == 1
         }, "\(worker.output)")
-        let started = ContinuousClock.now
         for id in 1...Pickup.jobs {
             try await store.insert([Pickup.workerJob(id)])
             try await Task.sleep(for: Pickup.spacing)
@@ -136,10 +135,8 @@ struct PickupTests {
         let handled = try await eventually(timeout: Pickup.window, every: .milliseconds(5)) {
             try await store.handledCount(endpoint: "jobs") == Pickup.jobs + 1
         }
-        let elapsed = started.duration(to: .now)
         let count = try await store.handledCount(endpoint: "jobs")
         #expect(handled, "only \(count) of \(Pickup.jobs + 1) handled: \(worker.output)")
-        #expect(elapsed < Pickup.window, "took \(elapsed)")
         let latencies = try await store.withConnection { connection in
             try await connection.query(
                 "SELECT first_claimed_at - created_at AS d FROM waku_deliveries WHERE endpoint = 'jobs' ORDER BY id LIMIT -1 OFFSET 1")
@@ -251,7 +248,6 @@ extension PostgresDurableTests {
         #expect(try await eventually(timeout: Pickup.window, every: .milliseconds(5)) {
             try await store.handledCount(endpoint: "jobs") == 1
         }, "\(worker.output)")
-        let started = ContinuousClock.now
         for id in 1...Pickup.jobs {
             try await store.insert([Pickup.workerJob(id)])
             try await Task.sleep(for: Pickup.spacing)
@@ -259,10 +255,8 @@ extension PostgresDurableTests {
         let handled = try await eventually(timeout: Pickup.window, every: .milliseconds(5)) {
             try await store.handledCount(endpoint: "jobs") == Pickup.jobs + 1
         }
-        let elapsed = started.duration(to: .now)
         let count = try await store.handledCount(endpoint: "jobs")
         #expect(handled, "only \(count) of \(Pickup.jobs + 1) handled: \(worker.output)")
-        #expect(elapsed < Pickup.window, "took \(elapsed)")
         // Both times come from the database's clock.
         let latencies = try await store.query(PostgresQuery(unsafeSQL: """
             SELECT extract(epoch FROM first_claimed_at - created_at)::float8 FROM \(store.qualified("waku_deliveries"))
