@@ -202,10 +202,12 @@ public final class DurableEndpoint: Endpoint {
     private func idle() async {
         if woken.exchange(false, ordering: .acquiringAndReleasing) { return }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wake] in
+            group.addTask { [wake, woken] in
                 await withCheckedContinuation { continuation in
+                    // A signal that came after the check above set `woken` before it looked for
+                    // a waiter: read under the same lock, it cannot slip between the two.
                     let resumeNow = wake.withLock { value -> Bool in
-                        if value != nil { return true }
+                        if value != nil || woken.load(ordering: .acquiring) { return true }
                         value = continuation
                         return false
                     }
