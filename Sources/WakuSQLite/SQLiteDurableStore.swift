@@ -242,13 +242,15 @@ public final class SQLiteDurableStore: DurableStore {
         return claimed
     }
 
-    /// The claim: due, unleased pending rows of `endpoint`, oldest first, and of each group only
-    /// its head (the oldest pending row), which keeps groups FIFO even when several processes
-    /// share the file.
+    /// The claim: due, unleased pending rows of `endpoint`, oldest first; of each group its head
+    /// (the oldest pending row) and the run of due, unleased rows right behind it, which keeps
+    /// groups FIFO even when several processes share the file.
     ///
-    /// Its cost follows the number of groups, not the number of pending rows: the heads are found
-    /// by skipping from one group to the next in `waku_deliveries_groups` (one index probe per
-    /// group), and ungrouped rows come from an index that holds nothing else.
+    /// Its cost follows the number of groups and the limit, not the number of pending rows: the
+    /// heads are found by skipping from one group to the next in `waku_deliveries_groups` (one
+    /// index probe per group), each run is walked one index probe per row, and ungrouped rows
+    /// come from an index that holds nothing else. Heads and ungrouped rows come first; runs fill
+    /// the rest of the limit, second rows of every group before third rows.
     /// Parameters: ?1 owner, ?2 lease end, ?3 endpoint, ?4 now, ?5 claim token.
     static func claimSQL(limit: Int) -> String {
         """
@@ -270,17 +272,45 @@ public final class SQLiteDurableStore: DurableStore {
                 WHERE status = 0 AND endpoint = ?3 AND group_id IS NULL AND available_at <= ?4
                   AND (lease_until IS NULL OR lease_until < ?4)
                 ORDER BY id LIMIT \(limit))
+        ),
+        picked(id, g) AS (
+            SELECT d.id, d.group_id FROM waku_deliveries d
+            WHERE d.id IN (SELECT id FROM candidate)
+              AND d.status = 0 AND d.available_at <= ?4 AND (d.lease_until IS NULL OR d.lease_until < ?4)
+            ORDER BY d.id LIMIT \(limit)
+        ),
+        run(id, g, position) AS (
+            SELECT id, g, 1 FROM picked WHERE g IS NOT NULL
+            UNION ALL
+            SELECT n.id, n.group_id, run.position + 1
+            FROM run JOIN waku_deliveries n ON n.id = (
+                SELECT m.id FROM waku_deliveries m INDEXED BY waku_deliveries_groups
+                WHERE m.status = 0 AND m.endpoint = ?3 AND m.group_id = run.g AND m.id > run.id ORDER BY m.id LIMIT 1)
+            WHERE n.available_at <= ?4 AND (n.lease_until IS NULL OR n.lease_until < ?4) AND run.position < \(limit)
+        ),
+        followers(id) AS (
+            SELECT id FROM run WHERE position > 1 ORDER BY position, id
+            LIMIT max(0, \(limit) - (SELECT count(*) FROM picked))
         )
         UPDATE waku_deliveries
         SET lease_owner = ?1, claim_token = ?5, lease_until = ?2, attempts = attempts + 1,
             claimed_at = ?4, first_claimed_at = COALESCE(first_claimed_at, ?4)
-        WHERE id IN (
-            SELECT d.id FROM waku_deliveries d
-            WHERE d.id IN (SELECT id FROM candidate)
-              AND d.status = 0 AND d.available_at <= ?4 AND (d.lease_until IS NULL OR d.lease_until < ?4)
-            ORDER BY d.id LIMIT \(limit))
+        WHERE id IN (SELECT id FROM picked UNION ALL SELECT id FROM followers)
         RETURNING *
         """
+    }
+
+    @discardableResult
+    public func release(_ ids: [Int64], token: ClaimToken) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try await withConnection { connection in
+            try await connection.query(
+                """
+                UPDATE waku_deliveries SET lease_owner = NULL, lease_until = NULL, claim_token = NULL, attempts = MAX(attempts - 1, 0)
+                WHERE claim_token = ?1 AND status = 0 AND id IN (SELECT value FROM json_each(?2)) RETURNING id
+                """,
+                [.text(token.description), .text(Self.jsonArray(ids))]).count
+        }
     }
 
     /// The query plan of the claim, for checking that it stays indexed.
