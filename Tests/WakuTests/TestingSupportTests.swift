@@ -68,6 +68,83 @@ struct TestingSupportTests {
         #expect(!ran)
     }
 
+    // MARK: What an override builds does not outlive it
+
+    /// A singleton that captures the mailer it was built with.
+    final class Outbox: Sendable {
+        let mailer: any Mailer
+        init(mailer: any Mailer) { self.mailer = mailer }
+    }
+    /// A singleton that depends on nothing overridden.
+    final class Clock: Sendable {}
+    struct Plugin: Sendable { let mailer: String }
+    final class PluginHost: Sendable {
+        let plugins: [Plugin]
+        init(plugins: [Plugin]) { self.plugins = plugins }
+    }
+    struct OutboxModule: Module {
+        let log: EventLog
+        var providers: [Provider] {
+            let log = log
+            return [
+                singleton((any Mailer).self, SMTPMailer.init),
+                singleton { (mailer: any Mailer) in
+                    Finalized(Outbox(mailer: mailer)) { log.record("close outbox \(mailer.name)") }
+                },
+                singleton(Clock.init),
+                many(Plugin.self, { (mailer: any Mailer) in Plugin(mailer: mailer.name) }, lifetime: .singleton),
+                singleton(PluginHost.init),
+            ]
+        }
+    }
+
+    @Test func aSingletonFirstBuiltInsideAnOverrideIsDroppedWhenItEnds() async throws {
+        let log = EventLog()
+        let app = try await WakuFactory(OutboxModule(log: log)).create()
+        var names: [String] = []
+        try await override(app, object(FakeMailer(name: "fake"), as: (any Mailer).self)) {
+            names.append(try await app.container.get(Outbox.self).mailer.name)
+            names.append(try await app.container.get(PluginHost.self).plugins[0].mailer)
+        }
+        // Its cleanup ran when the override ended, not at app close.
+        #expect(log.events == ["close outbox fake"])
+        names.append(try await app.container.get(Outbox.self).mailer.name)
+        names.append(try await app.container.get(PluginHost.self).plugins[0].mailer)
+        #expect(names == ["fake", "fake", "smtp", "smtp"])  // waku: ["fake", "real"]
+        try await app.close()
+        #expect(log.events == ["close outbox fake", "close outbox smtp"])
+    }
+
+    @Test func aSingletonBuiltBeforeAnOverrideIsRebuiltInsideAndComesBackAfter() async throws {
+        let app = try await WakuFactory(OutboxModule(log: EventLog())).create()
+        let before = try await app.container.get(Outbox.self)
+        let clock = try await app.container.get(Clock.self)
+        let inside = try await override(app, object(FakeMailer(name: "fake"), as: (any Mailer).self)) {
+            (try await app.container.get(Outbox.self), try await app.withContainer { try await $0.get(Outbox.self) })
+        }
+        #expect(inside.0.mailer.name == "fake")
+        #expect(inside.0 === inside.1)
+        let after = try await app.container.get(Outbox.self)
+        #expect(before.mailer.name == "smtp")
+        #expect(after === before)
+        // What depends on nothing overridden is shared: the same instance inside and outside.
+        let clockInside = try await override(app, object(FakeMailer(name: "fake"), as: (any Mailer).self)) {
+            try await app.container.get(Clock.self)
+        }
+        #expect(clockInside === clock)
+    }
+
+    @Test func testsSharingOneAppDoNotSeeEachOthersFakes() async throws {
+        let app = try await WakuFactory(OutboxModule(log: EventLog())).create()
+        let first = try await override(app, object(FakeMailer(name: "first"), as: (any Mailer).self)) {
+            try await app.container.get(Outbox.self).mailer.name
+        }
+        let second = try await override(app, object(FakeMailer(name: "second"), as: (any Mailer).self)) {
+            try await app.container.get(Outbox.self).mailer.name
+        }
+        #expect([first, second] == ["first", "second"])
+    }
+
     // MARK: makeTestApp
 
     struct Repository: Sendable { let source: String }

@@ -85,13 +85,38 @@ final class CompiledGraph: @unchecked Sendable {
     }
 
     /// A copy in which the slots for the given keys are replaced; used by test overrides.
-    /// Replaced singletons get fresh cache cells so overrides never see the original instance.
+    ///
+    /// Replaced singletons, and every singleton that depends on a replaced slot (directly, through
+    /// other slots or through a collection's contributions), get fresh cache cells past this
+    /// graph's own: inside the override they are built again from the replacements, and what is
+    /// built there never reaches this graph's cells. Other singletons share this graph's cells.
     func replacing(_ replacements: [(Int, (inout Int, inout Int) -> Slot)]) -> CompiledGraph {
         var slots = self.slots
         var singletons = singletonCount
         var scoped = scopedCount
         for (position, makeSlot) in replacements {
             slots[position] = makeSlot(&singletons, &scoped)
+        }
+        var dependents = [[Int]](repeating: [], count: slots.count)
+        for (position, slot) in slots.enumerated() {
+            for input in slot.dependencySlots + slot.collectedSlots where input >= 0 && input < slots.count {
+                dependents[input].append(position)
+            }
+        }
+        var affected = [Bool](repeating: false, count: slots.count)
+        var work = replacements.map(\.0)
+        for position in work { affected[position] = true }
+        while let position = work.popLast() {
+            for dependent in dependents[position] where !affected[dependent] {
+                affected[dependent] = true
+                work.append(dependent)
+            }
+        }
+        let replaced = Set(replacements.map(\.0))
+        for position in slots.indices where affected[position] && !replaced.contains(position) {
+            guard slots[position].lifetime == .singleton, case .factory(_, _?) = slots[position].kind else { continue }
+            slots[position] = slots[position].withSingletonCell(singletons)
+            singletons += 1
         }
         return CompiledGraph(
             slots: slots, lookup: lookup, singletonCount: singletons, scopedCount: scoped, reusing: singletonCells)

@@ -53,6 +53,9 @@ public final class Container: Sendable {
         /// The type whose value this cleans up; its name is only read if the cleanup fails.
         let key: TypeKey
         let run: Cleanup
+        /// The app-scope cache cell of the singleton this cleans up; -1 for other values. Test
+        /// overrides run the cleanups of the cells they added when they end.
+        var cell = -1
     }
 
     init(appGraph: CompiledGraph, context: ContextValues, logger: Logger) {
@@ -388,7 +391,7 @@ public final class Container: Sendable {
                     state.cells[cacheIndex] = .empty
                     return (waiters, false)
                 }
-                state.finalizers.append(Finalizer(key: key, run: cleanup))
+                state.finalizers.append(Finalizer(key: key, run: cleanup, cell: cacheIndex))
             }
             state.cells[cacheIndex] = .ready(box)
             return (waiters, true)

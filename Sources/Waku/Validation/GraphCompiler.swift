@@ -566,7 +566,7 @@ struct GraphCompiler {
             let collectionPosition = chosenOrder.count + offset
             slots[collectionPosition] = Slot(
                 key: key, lifetime: .transient, kind: .factory(multi.makeCollector(contributionSlots), cacheIndex: nil),
-                dependencySlots: [])
+                dependencySlots: [], collectedSlots: contributionSlots)
         }
         var pairs: [(ObjectIdentifier, Int)] = []
         pairs.reserveCapacity(slotCount)
