@@ -70,11 +70,38 @@ public struct WakuFactory: Sendable {
             modules: modules, imports: collector.importIndices, context: context, mode: validation)
         let graph = compiler.compile()
         issues += compiler.issues
+        switch validation {
+        case .strict:
+            break
+        case .warn:
+            // Only once the app will start: a failing create() reports every problem as an error.
+            if issues.isEmpty { logWarnings(compiler.checkedIssues) }
+        case .disabled:
+            logger.warning(
+                """
+                Waku start-up validation is disabled (validation: .disabled): boundary, export, missing-dependency, \
+                captive-dependency and conditional checks are skipped. Use validation: .warn to see those problems \
+                without failing, or .strict to fail on them.
+                """)
+        }
         guard issues.isEmpty else { throw StartupError(issues: issues) }
 
         return WakuApplication(
             modules: modules, graph: graph, context: context, lifespan: lifespan,
             extensions: extensions, logger: logger)
+    }
+
+    /// `.warn`: each problem the checks found, as one warning with its fix.
+    private func logWarnings(_ issues: [StartupIssue]) {
+        guard !issues.isEmpty else { return }
+        let count = issues.count
+        logger.warning(
+            "Waku start-up validation (validation: .warn) found \(count) problem\(count == 1 ? "" : "s"); the application starts anyway.")
+        for (offset, issue) in issues.enumerated() {
+            logger.warning(
+                "\(offset + 1). \(issue)",
+                metadata: ["waku.issue": "\(issue.kind)", "waku.modules": "\(issue.modules.joined(separator: ", "))"])
+        }
     }
 
     private func run(_ registration: any OnModuleRegistration, registry: ModuleRegistry, owner: ModuleIdentity?) {

@@ -34,6 +34,9 @@ struct GraphCompiler {
     let mode: ValidationMode
 
     private(set) var issues: [StartupIssue] = []
+    /// In `.warn` mode, the problems found by the checks that ``ValidationMode/disabled`` skips,
+    /// which the factory logs; in `.strict` mode they are in `issues`.
+    private(set) var checkedIssues: [StartupIssue] = []
 
     private var table: KeyTable
     private var info: [KeyInfo] = []
@@ -63,10 +66,16 @@ struct GraphCompiler {
     private var inactive: [Int: [Int]] = [:]
     private var extraDeclarers: [Int: [Int]] = [:]
     private var extraExporters: [Int: [Int]] = [:]
+    /// The first `many(I.self)` declaration of each collection key.
+    private var collectionDeclarations: [Int: Int] = [:]
     /// Per module, the ids it exposes to importers (strict mode).
     private var exported: [[Int]] = []
     /// Per key, the chosen keys that depend on it; built when a missing dependency is reported.
     private var dependents: [Int: [Int]]?
+    /// Keys with conditional (non-multi-binding) providers, in the order first met, and how many
+    /// each has.
+    private var conditionalKeys: [Int] = []
+    private var conditionalCounts: [Int: Int] = [:]
 
     init(modules: [ModuleMetadata], imports: [[Int]], context: ContextValues, mode: ValidationMode) {
         self.modules = modules
@@ -88,9 +97,15 @@ struct GraphCompiler {
 
     mutating func compile() -> CompiledGraph {
         selectProviders()
-        if mode == .strict {
+        if mode != .disabled {
+            let structural = issues.count
+            checkConditionalAlternatives()
             checkExports()
             checkDependencies()
+            if mode == .warn {
+                checkedIssues = Array(issues[structural...])
+                issues.removeSubrange(structural...)
+            }
         }
         checkCycles()
         return buildGraph()
@@ -117,16 +132,12 @@ struct GraphCompiler {
     private mutating func selectProviders() {
         let activation = ActivationContext(context: context)
         var order: [Int] = []
-        var conditionalKeys: [Int] = []
-        var conditionalCounts: [Int: Int] = [:]
         for moduleIndex in modules.indices {
             let moduleProviders = modules[moduleIndex].providers
             moduleProviders.withUnsafeBufferPointer { moduleProviders in
                 guard let base = moduleProviders.baseAddress else { return }
                 for index in moduleProviders.indices {
-                    select(
-                        base + index, module: moduleIndex, index: index, activation: activation,
-                        order: &order, conditionalKeys: &conditionalKeys, conditionalCounts: &conditionalCounts)
+                    select(base + index, module: moduleIndex, index: index, activation: activation, order: &order)
                 }
             }
         }
@@ -149,7 +160,10 @@ struct GraphCompiler {
         for keyID in collectionOrder where info[keyID].chosen >= 0 && !entryIsOverride[info[keyID].chosen] {
             reportProviderBesideContributions(keyID)
         }
-        guard mode == .strict else { return }
+    }
+
+    /// Conditional alternatives of which none is active.
+    private mutating func checkConditionalAlternatives() {
         for keyID in conditionalKeys
         where conditionalCounts[keyID, default: 0] >= 2 && info[keyID].firstActive < 0 && info[keyID].collection < 0 {
             let key = typeKey(keyID)
@@ -169,7 +183,7 @@ struct GraphCompiler {
     /// the provider would retain every reference it holds.
     private mutating func select(
         _ provider: UnsafePointer<Provider>, module moduleIndex: Int, index: Int, activation: ActivationContext,
-        order: inout [Int], conditionalKeys: inout [Int], conditionalCounts: inout [Int: Int]
+        order: inout [Int]
     ) {
         let entry = entryModule.count
         let isMulti = provider.pointee.multi != nil
