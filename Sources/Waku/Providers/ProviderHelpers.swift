@@ -267,19 +267,41 @@ public func many<I: Sendable>(
 public func many<I: Sendable>(
     _ interface: I.Type, _ factory: Factory<I>, lifetime: Lifetime = .scoped, when condition: Condition? = nil
 ) -> Provider {
-    let multi = Provider.MultiBinding(collection: TypeKey([I].self)) { contributionSlots in
-        TypedFactory<[I]> { cursor in
-            var values: [I] = []
-            values.reserveCapacity(contributionSlots.count)
-            for slot in contributionSlots {
-                values.append(try await cursor.container.resolve(slot: slot, as: I.self, in: cursor.graph))
+    Provider(
+        key: TypeKey(interface), lifetime: lifetime, dependencies: factory.dependencies,
+        implementation: factory.implementation, condition: condition, factory: factory.make,
+        multi: .collection(of: I.self))
+}
+
+/// Declares the multi-binding collection `[I]` without contributing to it, so that it resolves
+/// to `[]` when no module contributes (and to every active contribution otherwise):
+///
+/// ```swift
+/// many((any Plugin).self)   // try await container.get([any Plugin].self) == []
+/// ```
+///
+/// Without a declaration or a contribution, `[I]` has no provider and resolving or injecting it
+/// is an error. Declaring it in several modules is allowed.
+public func many<I: Sendable>(_ interface: I.Type) -> Provider {
+    Provider(
+        key: TypeKey(interface), lifetime: .transient, dependencies: [], implementation: TypeName(literal: "declaration"),
+        condition: nil, factory: nil, multi: .collection(of: I.self), declaresCollection: true)
+}
+
+extension Provider.MultiBinding {
+    /// The collection `[I]`, assembled from its contributions' slots in order.
+    static func collection<I: Sendable>(of element: I.Type) -> Provider.MultiBinding {
+        Provider.MultiBinding(collection: TypeKey([I].self)) { contributionSlots in
+            TypedFactory<[I]> { cursor in
+                var values: [I] = []
+                values.reserveCapacity(contributionSlots.count)
+                for slot in contributionSlots {
+                    values.append(try await cursor.container.resolve(slot: slot, as: I.self, in: cursor.graph))
+                }
+                return values
             }
-            return values
         }
     }
-    return Provider(
-        key: TypeKey(interface), lifetime: lifetime, dependencies: factory.dependencies,
-        implementation: factory.implementation, condition: condition, factory: factory.make, multi: multi)
 }
 
 // MARK: Factory-based forms

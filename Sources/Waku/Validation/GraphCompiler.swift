@@ -195,6 +195,12 @@ struct GraphCompiler {
         for dependency in provider.pointee.dependencies { dependencyIDs.append(id(dependency)) }
         dependencyStart.append(dependencyIDs.count)
         declare(keyID, in: moduleIndex)
+        if provider.pointee.declaresCollection {
+            // Not a contribution: the collection exists, and resolves empty without any.
+            if collectionDeclarations[keyID] == nil { collectionDeclarations[keyID] = entry }
+            _ = collection(of: keyID)
+            return
+        }
         let hasCondition = provider.pointee.condition != nil
         // Multi-binding contributions are not alternatives: any number may be active.
         if hasCondition, !isMulti {
@@ -562,7 +568,8 @@ struct GraphCompiler {
         var pendingCollections: [(TypeKey, Provider.MultiBinding, [Int])] = []
         for keyID in collectionOrder where info[keyID].chosen < 0 {
             let contributions = collections[info[keyID].collection]
-            guard let representative = contributions.first ?? inactive[keyID]?.first(where: { provider($0).multi != nil }),
+            guard let representative = contributions.first ?? inactive[keyID]?.first(where: { provider($0).multi != nil })
+                    ?? collectionDeclarations[keyID],
                   let multi = provider(representative).multi
             else { continue }
             pendingCollections.append((typeKey(keyID), multi, contributions))
