@@ -66,6 +66,9 @@ struct ManyAndConditionTests {
         var imports: [any Module] { [CorePlugins()] }
         var providers: [Provider] { [many((any Plugin).self)] }
     }
+    struct InjectsUndeclaredPlugins: Module {
+        var providers: [Provider] { [scoped { (plugins: [any Plugin]) in PluginHost(names: plugins.map(\.name)) }] }
+    }
 
     @Test func aDeclaredCollectionWithoutContributionsIsEmpty() async throws {
         let app = try await WakuFactory(DeclaresPlugins()).create()
@@ -80,6 +83,13 @@ struct ManyAndConditionTests {
     @Test func aDeclarationAddsNothingToContributions() async throws {
         let app = try await WakuFactory(DeclaresAndImportsPlugins()).create()
         #expect(try await app.withContainer { try await $0.get([any Plugin].self).map(\.name) } == ["core-a", "core-b"])
+    }
+
+    @Test func anUndeclaredCollectionIsMissingAndTheFixSaysHowToDeclareIt() async throws {
+        let error = try await startupError(InjectsUndeclaredPlugins())
+        let issue = try singleIssue(error, .missingDependency)
+        #expect(issue.fix.contains("many((any Plugin).self)"), "\(issue.fix)")
+        #expect(!issue.fix.contains("Array<Plugin>.init"), "\(issue.fix)")
     }
 
     /// Every contribution is switched off: the collection is empty, which is not an error

@@ -30,8 +30,13 @@ final class CompiledGraph: @unchecked Sendable {
     @usableFromInline let slotLists: UnsafeMutablePointer<Int>
     private let slotListCount: Int
 
+    /// Types whose only providers are switched off by their conditions, with a description of
+    /// those providers, so resolving one says why it has no provider.
+    let inactive: [ObjectIdentifier: String]
+
     init(slots: [Slot], lookup: TypeIndex, singletonCount: Int, scopedCount: Int,
-         reusing previousCells: [ManagedAtomicLazyReference<AnyBox>] = []) {
+         reusing previousCells: [ManagedAtomicLazyReference<AnyBox>] = [], inactive: [ObjectIdentifier: String] = [:]) {
+        self.inactive = inactive
         self.slots = slots
         slotCount = slots.count
         self.lookup = lookup
@@ -119,7 +124,16 @@ final class CompiledGraph: @unchecked Sendable {
             singletons += 1
         }
         return CompiledGraph(
-            slots: slots, lookup: lookup, singletonCount: singletons, scopedCount: scoped, reusing: singletonCells)
+            slots: slots, lookup: lookup, singletonCount: singletons, scopedCount: scoped, reusing: singletonCells,
+            inactive: inactive)
+    }
+
+    /// The error for resolving `type`, which has no slot: its inactive providers, if any.
+    func missingProviderError(_ type: any Any.Type) -> ResolutionError {
+        if let providers = inactive[ObjectIdentifier(type)] {
+            return ResolutionError(type, reason: .inactive(providers: providers))
+        }
+        return ResolutionError(type, reason: .unregistered)
     }
 }
 

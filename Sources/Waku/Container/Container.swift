@@ -227,7 +227,7 @@ public final class Container: Sendable {
             throw ResolutionError(type: typeName(type), reason: .scopeClosed)
         }
         guard let index = graph.lookup[ObjectIdentifier(type)] else {
-            throw ResolutionError(type: typeName(type), reason: .unregistered)
+            throw graph.missingProviderError(type)
         }
         return try await resolve(slot: index, as: type, in: graph)
     }
@@ -242,7 +242,7 @@ public final class Container: Sendable {
     @usableFromInline
     func resolve<T>(slot index: Int, as type: T.Type, in graph: CompiledGraph) async throws -> T {
         guard index >= 0, index < graph.slots.count else {
-            throw ResolutionError(type: typeName(type), reason: .unregistered)
+            throw ResolutionError(type, reason: .unregistered)
         }
         let slot = graph.slots[index]
         switch slot.kind {
@@ -282,7 +282,7 @@ public final class Container: Sendable {
     @usableFromInline
     func resolveWithoutSuspending<T>(slot index: Int, as type: T.Type, in graph: CompiledGraph) throws -> T {
         guard index >= 0, index < graph.slots.count else {
-            throw ResolutionError(type: typeName(type), reason: .unregistered)
+            throw ResolutionError(type, reason: .unregistered)
         }
         let slot = graph.slots[index]
         switch slot.kind {
@@ -292,7 +292,7 @@ public final class Container: Sendable {
             return try contextValue(slot, scope: contextScope, as: type)
         case .container:
             // The slot is keyed by `Container`, so `T` is `Container`.
-            guard let container = self as? T else { throw ResolutionError(type: typeName(type), reason: .unregistered) }
+            guard let container = self as? T else { throw ResolutionError(type, reason: .unregistered) }
             return container
         case .factory(_, let cacheIndex):
             if let cacheIndex, slot.lifetime == .singleton, !state.isClosed, let box = graph.singletonCells[cacheIndex].load() {

@@ -327,3 +327,56 @@ extension Provider {
 
 /// Key of the never-resolved requirement collection.
 package struct RequirementAnchor: Sendable {}
+
+// MARK: Metatypes instead of functions
+
+// waku takes a class (`singleton(Mailer)`); Swift needs a function to call (`Mailer.init`). These
+// overloads only exist so that passing a type fails with a message naming the fix, instead of
+// "no exact matches" and a note per overload.
+
+/// Unavailable: pass an initializer, `singleton(Mailer.init)`.
+@available(*, unavailable, message: "pass the type's initializer, e.g. `singleton(Mailer.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func singleton<T>(_ type: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(type, .singleton)
+}
+
+/// Unavailable: pass the implementation's initializer, `singleton((any IMailer).self, Mailer.init)`.
+@available(*, unavailable, message: "pass the implementation's initializer, e.g. `singleton((any IMailer).self, SMTPMailer.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func singleton<I, T>(_ interface: I.Type, _ implementation: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(interface, .singleton)
+}
+
+/// Unavailable: pass an initializer, `scoped(UserService.init)`.
+@available(*, unavailable, message: "pass the type's initializer, e.g. `scoped(UserService.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func scoped<T>(_ type: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(type, .scoped)
+}
+
+/// Unavailable: pass the implementation's initializer, `scoped((any IRepository).self, Repository.init)`.
+@available(*, unavailable, message: "pass the implementation's initializer, e.g. `scoped((any IRepository).self, Repository.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func scoped<I, T>(_ interface: I.Type, _ implementation: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(interface, .scoped)
+}
+
+/// Unavailable: pass an initializer, `transient(RequestID.init)`.
+@available(*, unavailable, message: "pass the type's initializer, e.g. `transient(RequestID.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func transient<T>(_ type: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(type, .transient)
+}
+
+/// Unavailable: pass the implementation's initializer, `transient((any IClock).self, SystemClock.init)`.
+@available(*, unavailable, message: "pass the implementation's initializer, e.g. `transient((any IClock).self, SystemClock.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func transient<I, T>(_ interface: I.Type, _ implementation: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(interface, .transient)
+}
+
+/// Unavailable: pass the contribution's initializer, `many((any Plugin).self, AuditPlugin.init)`.
+@available(*, unavailable, message: "pass the contribution's initializer, e.g. `many((any Plugin).self, AuditPlugin.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func many<I, T>(_ interface: I.Type, _ implementation: T.Type, lifetime: Lifetime = .scoped, when condition: Condition? = nil) -> Provider {
+    unusableProvider(interface, lifetime)
+}
+
+/// The body of the unavailable overloads, which cannot be called: a provider without a factory.
+private func unusableProvider<T>(_ type: T.Type, _ lifetime: Lifetime) -> Provider {
+    Provider(key: TypeKey(type), lifetime: lifetime, dependencies: [], implementation: TypeName(type), condition: nil, factory: nil)
+}

@@ -252,8 +252,9 @@ struct GraphCompiler {
 
     private mutating func reportDuplicates(_ keyID: Int, _ candidates: [Int]) {
         let key = typeKey(keyID)
-        let places = candidates.map { describe($0) }.joined(separator: ", ")
         let moduleNames = unique(candidates.map { modules[entryModule[$0]].name })
+        // Within one module, naming it once is enough.
+        let places = candidates.map { describe($0, withModule: moduleNames.count > 1) }.joined(separator: ", ")
         if candidates.allSatisfy({ provider($0).condition != nil }) {
             issues.append(StartupIssue(
                 kind: .conditionalProviders,
@@ -266,7 +267,9 @@ struct GraphCompiler {
                 kind: .duplicateProvider,
                 message: "\(key) is provided \(inOneModule ? "twice in module \(moduleNames[0])" : "by several modules: \(moduleNames.joined(separator: " and "))") (\(places)).",
                 modules: moduleNames, subject: key.name,
-                fix: "Keep one provider of \(key) and export it from its module, or use `many(…)` for a multi-binding."))
+                fix: inOneModule
+                    ? "Keep one provider of \(key.swiftName) in \(moduleNames[0]), or use `many(…)` for a multi-binding."
+                    : "Keep one provider of \(key.swiftName) and export it from its module, or use `many(…)` for a multi-binding."))
         }
     }
 
@@ -398,7 +401,7 @@ struct GraphCompiler {
                 let owner = modules[ownerIndex].name
                 let fix = isExported(dependency, by: ownerIndex)
                     ? "Import \(owner) into \(moduleName) (imports are not transitive)."
-                    : "Export \(dependencyKey) from \(owner) (`exports: [.type(\(dependencyKey).self)]`) and import \(owner) into \(moduleName)."
+                    : "Export \(dependencyKey.swiftName) from \(owner) (`exports: [.type(\(dependencyKey.metatypeExpression))]`) and import \(owner) into \(moduleName)."
                 issues.append(StartupIssue(
                     kind: .boundaryViolation,
                     message: "\(describe(entry, withModule: false)) in module \(moduleName) depends on \(dependencyKey), "
@@ -434,10 +437,11 @@ struct GraphCompiler {
         let moduleName = modules[entryModule[entry]].name
         var message = "\(describe(entry, withModule: false)) in module \(moduleName) depends on \(dependencyKey), which no module provides. "
             + "Dependency path: \(path.reversed().joined(separator: " -> "))."
-        var fix = "Add a provider of \(dependencyKey) (for example `scoped(\(dependencyKey).init)`) to a module that \(moduleName) imports, and export it."
+        var fix = dependencyKey.missingProviderFix(neededBy: moduleName)
         if let alternatives = inactive[dependency] {
-            message += " Its \(alternatives.count) conditional provider(s) are all inactive."
-            fix = "Make one `when:` condition of \(dependencyKey) hold, or add an unconditional provider."
+            message += " Its \(alternatives.count) conditional provider(s) are all inactive: "
+                + alternatives.map { describeInactive($0) }.joined(separator: "; ") + "."
+            fix = "Make one `when:` condition of \(dependencyKey.swiftName) hold for this configuration, or add an unconditional provider."
         }
         issues.append(StartupIssue(
             kind: .missingDependency, message: message, modules: [moduleName],
@@ -594,8 +598,14 @@ struct GraphCompiler {
         for keyID in info.indices where info[keyID].position >= 0 {
             pairs.append((typeKey(keyID).id, info[keyID].position))
         }
+        var inactiveOnly: [ObjectIdentifier: String] = [:]
+        for (keyID, entries) in inactive where info[keyID].position < 0 {
+            let count = entries.count
+            inactiveOnly[typeKey(keyID).id] = "its \(count == 1 ? "only provider" : "\(count) providers"), "
+                + entries.map { describeInactive($0) }.joined(separator: "; ") + ", \(count == 1 ? "is" : "are") switched off"
+        }
         return CompiledGraph(
-            slots: slots, lookup: TypeIndex(pairs), singletonCount: singletons, scopedCount: scoped)
+            slots: slots, lookup: TypeIndex(pairs), singletonCount: singletons, scopedCount: scoped, inactive: inactiveOnly)
     }
 
     // MARK: Helpers
@@ -605,6 +615,11 @@ struct GraphCompiler {
         let implementation = provider.implementation == provider.key.name ? "" : " (\(provider.implementation))"
         let place = withModule ? " in \(modules[entryModule[entry]].name)" : ""
         return "\(provider.lifetime) \(provider.key)\(implementation)\(place)"
+    }
+
+    /// An inactive provider with its condition: "singleton Other in M (condition `flag` is false)".
+    private func describeInactive(_ entry: Int) -> String {
+        "\(describe(entry)) (condition `\(provider(entry).condition?.description ?? "when:")` is false)"
     }
 
     private func unique(_ names: [String]) -> [String] {
