@@ -199,6 +199,71 @@ struct TestingSupportTests {
         #expect(try await production.withContainer { try await $0.get(UserService.self).repository.source } == "postgres")
     }
 
+    /// Needs Repository, which StorageModule provides but does not export.
+    struct AuditTrail: Sendable { let repository: Repository }
+    struct Ticker: Sendable {}
+    struct Stamp: Sendable { let clock: Ticker }
+
+    @Test func anAddedProviderIsValidatedLikeAnyProvider() async throws {
+        // Replaces nothing, and depends on a type the test root cannot see: a boundary violation,
+        // as in a real app.
+        let error = try #require(await #expect(throws: StartupError.self) {
+            _ = try await makeTestApp(
+                base: ProductionRoot(log: EventLog()),
+                providers: [scoped { (repository: Repository) in AuditTrail(repository: repository) }])
+        })
+        let issue = try singleIssue(error, .boundaryViolation)
+        #expect(issue.subject == "AuditTrail")
+        #expect(issue.message.contains("depends on Repository"), "\(issue.message)")
+
+        // And one whose dependency nothing provides is a missing dependency.
+        let missing = try #require(await #expect(throws: StartupError.self) {
+            _ = try await makeTestApp(base: ProductionRoot(log: EventLog()), providers: [scoped(Stamp.init)])
+        })
+        #expect(missing.issues.map(\.kind) == [.missingDependency])
+    }
+
+    @Test func aRealOverrideStandsInWhereTheOriginalLived() async throws {
+        // Overrides Repository deep in StorageModule and depends on `any Mailer`, which
+        // MailModule does not export: an override skips the boundary checks, as documented.
+        let app = try await makeTestApp(
+            base: ProductionRoot(log: EventLog()),
+            providers: [singleton { (mailer: any Mailer) in Repository(source: "via \(mailer.name)") }])
+        #expect(try await app.withContainer { try await $0.get(UserService.self).repository.source } == "via smtp")
+        try await app.close()
+    }
+
+    struct StartHook: OnModuleInit {
+        let log: EventLog
+        func onModuleInit(_ module: ModuleMetadata, app: WakuApplication) async throws { log.record("init \(module.name)") }
+    }
+
+    @Test func aTestAppNeedsNoBaseAndTakesModuleExtensions() async throws {
+        let log = EventLog()
+        let names = try await withTestApp(
+            providers: [singleton(Ticker.init), scoped(Stamp.init)],
+            imports: [MailModule()],
+            moduleExtensions: [StartHook(log: log)]
+        ) { app in
+            _ = try await app.withContainer { try await $0.get(Stamp.self) }
+            return app.modules.map(\.name)
+        }
+        #expect(names == ["MailModule", "TestRootModule"])
+        #expect(log.events == ["init TestRootModule"])
+        // Without a base nothing is an override: a duplicate is a duplicate, as in waku.
+        let error = try #require(await #expect(throws: StartupError.self) {
+            _ = try await makeTestApp(providers: [object(FakeMailer(name: "fake"), as: (any Mailer).self)], imports: [MailModule()])
+        })
+        #expect(error.issues.map(\.kind) == [.duplicateProvider])
+    }
+
+    @Test func withTestAppTakesAValidationMode() async throws {
+        let broken = [scoped(Stamp.init)]
+        await #expect(throws: StartupError.self) { try await withTestApp(providers: broken) { _ in } }
+        let started = try await withTestApp(providers: broken, validation: .disabled) { app in app.isInitialized }
+        #expect(started)
+    }
+
     @Test func withTestAppAlwaysClosesTheApp() async throws {
         let log = EventLog()
         await #expect(throws: TestFailure(tag: "test body")) {

@@ -38,7 +38,10 @@ public struct WakuFactory: Sendable {
         try build(overrides: [])
     }
 
-    /// Builds with test overrides applied: each replaces the provider of the same key.
+    /// Builds with test providers added to the root module. One whose type some module provides
+    /// replaces that provider wherever it lives, and its own dependencies skip the boundary
+    /// checks (a test override); any other is an ordinary provider of the root module, validated
+    /// like every provider.
     package func build(overrides: [Provider]) throws -> WakuApplication {
         // 1. Collect modules in DFS post-order, running OnModuleConfigure on each.
         let collector = ModuleCollector.collect(root: root)
@@ -58,9 +61,12 @@ public struct WakuFactory: Sendable {
         issues += registry.issues
         var modules = registry.modules
         if !overrides.isEmpty, let rootIndex = modules.indices.last {
+            // Collections count: a provider of `[I]` replaces the contributions as a whole.
+            let provided = Set(modules.lazy.flatMap(\.providers).map(\.lookupKey))
             modules[rootIndex].providers += overrides.map { provider in
                 var provider = provider
-                provider.isOverride = true
+                // A contribution adds to its collection; it replaces nothing.
+                provider.isOverride = !provider.isMultiBinding && provided.contains(provider.key)
                 return provider
             }
         }
