@@ -376,7 +376,8 @@ extension PostgresDurableTests {
             try await producing.insert([Pickup.ping(2, endpoint: "pings")])
             #expect(try await eventually(timeout: Pickup.window, every: .milliseconds(5)) { await recorder.handled.count == 2 })
             print("PostgreSQL pickup after the listener reconnected: \(started.duration(to: .now))")
-            #expect(consuming.notifier.received >= 2)
+            // The claim may have found the row before its notification arrived: wait for it.
+            #expect(try await eventually(timeout: Pickup.window, every: .milliseconds(5)) { consuming.notifier.received >= 2 })
         }
         await producing.shutdown()
         await consuming.dropSchemaAndShutdown()

@@ -384,7 +384,7 @@ struct LifecycleTests {
     func stopReportsAfterClose() async throws {
         let probe = Probe()
         let gate = Signal()
-        // Held until close begins, so the stop drains all three.
+        // Held until close begins.
         probe.on("PingB") { _ in _ = await gate.wait() }
         let config = MessagingConfig(
             endpoints: [.localQueue("q", stopTimeout: .seconds(30))], routing: [route(Ping.self).to("q")])
@@ -396,7 +396,10 @@ struct LifecycleTests {
         await #expect(throws: ResolutionError.self) { _ = try await app.container.get(MessagingRuntime.self) }
         let runtime = try #require(app.messagingRuntime)
         #expect(runtime.lastStopReports.map(\.endpoint) == ["q"])
-        #expect(runtime.lastStopReports.first?.drained == 3, "\(runtime.lastStopReports)")
+        // How many were still queued when the stop began depends on how far the handlers got
+        // once the destroy hook opened the gate; none may be abandoned.
+        #expect(runtime.lastStopReports.first?.abandoned == 0, "\(runtime.lastStopReports)")
+        #expect((runtime.lastStopReports.first?.drained ?? -1) <= 3, "\(runtime.lastStopReports)")
         #expect(probe.count("PingB.done") == 3)
     }
 
