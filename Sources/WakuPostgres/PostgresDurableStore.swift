@@ -246,7 +246,7 @@ public final class PostgresDurableStore: DurableStore {
 
     /// Checks that the database is reachable and usable, then creates or migrates the schema.
     ///
-    /// Fails within the connect timeout with ``DurableStoreUnavailable`` naming the server, the
+    /// Fails within the connect timeout with `DurableStoreUnavailable` naming the server, the
     /// cause (refused, timed out, wrong password, unknown database or role, missing privilege)
     /// and the fix.
     public func prepare() async throws {

@@ -15,6 +15,9 @@ public struct Lifespan: Sendable {
     public let name: String
     let enter: @Sendable (WakuApplication) async throws -> Exit
 
+    /// A lifespan whose enter action returns its own exit action, so both can share state.
+    ///
+    /// - Parameter name: names the lifespan in the error logged if its exit action throws.
     /// - Parameter enter: runs at start-up and returns the exit action to run at close.
     public init(_ name: String = "lifespan", _ enter: @escaping @Sendable (WakuApplication) async throws -> Exit) {
         self.name = name

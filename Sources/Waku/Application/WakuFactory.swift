@@ -33,7 +33,8 @@ public struct WakuFactory: Sendable {
     }
 
     /// Builds and validates the application. It is not initialized yet: call
-    /// ``WakuApplication/initialize()``, ``WakuApplication/run(_:)`` or run it as a `Service`.
+    /// ``WakuApplication/initialize()``, ``WakuApplication/run(isolation:_:)`` or run it as a
+    /// `Service`.
     public func create() async throws -> WakuApplication {
         try build(overrides: [])
     }

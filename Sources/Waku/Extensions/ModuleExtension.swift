@@ -19,6 +19,9 @@ public protocol OnModuleConfigure: ModuleExtension {
 /// They may add providers to any module and report problems, which join the single start-up
 /// error. ``ModuleRegistry`` gives them every module's metadata.
 public protocol OnModuleRegistration: ModuleExtension, ApplicationExtension {
+    /// Reads every module through `registry`, adds providers and exports, and reports problems.
+    ///
+    /// - Parameter registry: every module's metadata, and where to add providers and report issues.
     /// - Parameter owningModule: the module that declared this extension; `nil` for app-level ones.
     func onModuleRegistration(_ registry: ModuleRegistry, owningModule: ModuleIdentity?) throws
 }

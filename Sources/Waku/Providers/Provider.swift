@@ -1,8 +1,8 @@
 /// One entry of a module's `providers`: how to build a value of one type, and for how long to keep it.
 ///
-/// Create providers with the helpers named after waku's: ``singleton(_:when:)``,
-/// ``scoped(_:when:)``, ``transient(_:when:)``, ``object(_:as:when:)``,
-/// ``contextual(_:scope:)`` and ``many(_:_:lifetime:when:)``.
+/// Create providers with the helpers named after waku's: ``singleton(_:when:)-93hn5``,
+/// ``scoped(_:when:)-2iqaq``, ``transient(_:when:)-7w9ts``, ``object(_:as:when:)``,
+/// ``contextual(_:scope:)`` and ``many(_:_:lifetime:when:)-47kjn``.
 public struct Provider: Sendable, CustomStringConvertible {
     /// The type this provider is resolved by.
     public let key: TypeKey
