@@ -33,6 +33,7 @@ public final class PostgresDurableStore: DurableStore {
     public let displayName: String
     /// The PostgreSQL schema holding the tables, or `nil` for the `search_path`.
     public var schemaName: String? { schema.name }
+    /// The schema, pool size and timeouts the store was created with.
     public let options: Options
     let schema: PostgresSchema
     let logger: Logger

@@ -10,8 +10,10 @@
 /// }
 /// ```
 public struct Lifespan: Sendable {
+    /// The action a lifespan's enter step returns, run once at close to undo what entering started.
     public typealias Exit = @Sendable () async throws -> Void
 
+    /// The lifespan's name, used in the error logged when its exit action throws.
     public let name: String
     let enter: @Sendable (WakuApplication) async throws -> Exit
 

@@ -18,6 +18,7 @@ public final class WakuApplication: Sendable, Service {
     public let modules: [ModuleMetadata]
     /// The app-scope container.
     public let container: Container
+    /// The logger given to ``WakuFactory``, used for close-time failures and by the containers.
     public let logger: Logger
     let lifespan: [Lifespan]
     let extensions: [any ApplicationExtension]

@@ -6,6 +6,7 @@
 public struct Provider: Sendable, CustomStringConvertible {
     /// The type this provider is resolved by.
     public let key: TypeKey
+    /// How long the built value lives, and so which scope caches it.
     public let lifetime: Lifetime
     /// The types the factory takes, in parameter order.
     public let dependencies: [TypeKey]
@@ -64,6 +65,8 @@ public struct Provider: Sendable, CustomStringConvertible {
             declaresCollection: declaresCollection)
     }
 
+    /// `<lifetime> <type>`, followed by `-> <implementation>` when the implementation is another
+    /// type.
     public var description: String {
         if declaresCollection { return "many \(lookupKey.name) (declaration)" }
         let implementationPart = implementation == key.name ? "" : " -> \(implementation)"

@@ -8,6 +8,7 @@ public import Waku
 public final class MessagingRuntime: Sendable {
     /// Endpoints by name.
     public let endpoints: [String: any Endpoint]
+    /// Where exhausted deliveries of in-memory endpoints go: ``MessagingConfig/deadLetterStore``.
     public let deadLetters: any DeadLetterStore
     /// The store behind durable endpoints, if any.
     public let durableStore: (any DurableStore)?
