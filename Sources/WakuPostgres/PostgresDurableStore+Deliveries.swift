@@ -198,7 +198,8 @@ extension PostgresDurableStore {
             """
     }
 
-    /// Extends, by the database's clock, the lease of every pending row that one of `tokens` holds.
+    /// Gives back the rows of `ids` that `token` still holds, without the attempt their claim
+    /// counted; returns how many.
     @discardableResult
     public func release(_ ids: [Int64], token: ClaimToken) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
@@ -218,6 +219,7 @@ extension PostgresDurableStore {
         return released
     }
 
+    /// Extends, by the database's clock, the lease of every pending row that one of `tokens` holds.
     @discardableResult
     public func extendLeases(_ tokens: [ClaimToken], lease: Duration) async throws -> Int {
         guard !tokens.isEmpty else { return 0 }

@@ -307,6 +307,8 @@ public final class SQLiteDurableStore: DurableStore {
         """
     }
 
+    /// Gives back the rows of `ids` that `token` still holds, without the attempt their claim
+    /// counted; returns how many.
     @discardableResult
     public func release(_ ids: [Int64], token: ClaimToken) async throws -> Int {
         guard !ids.isEmpty else { return 0 }

@@ -202,6 +202,7 @@ public struct ApplicationClosedError: Error, Sendable, CustomStringConvertible {
     /// An error for `operation`, called after close.
     public init(operation: String) { self.operation = operation }
 
+    /// What was called after close, and that a new application must be built for another run.
     public var description: String {
         "Cannot \(operation == "initialize()" ? "initialize" : "open a request scope with withContainer"): "
             + "the WakuApplication was closed, and an application runs once. "

@@ -19,8 +19,8 @@ public struct WakuFactory: Sendable {
     public let lifespan: [Lifespan]
     /// App-level extensions: registration and lifecycle hooks that belong to no module.
     public let extensions: [any ApplicationExtension]
-    /// Whether ``create()`` runs every start-up check (``ValidationMode/strict``) or only those a
-    /// buildable graph needs (``ValidationMode/disabled``).
+    /// How strictly ``create()`` checks the graph: fail on any problem, log some as warnings, or
+    /// skip those checks (see ``ValidationMode``).
     public let validation: ValidationMode
     /// The logger the application and its containers log to.
     public let logger: Logger
