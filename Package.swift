@@ -207,3 +207,12 @@ let package = Package(
         ),
     ]
 )
+
+// Documentation: `scripts/docs` sets WAKU_DOCS=1 so SwiftPM resolves swift-docc-plugin and
+// `swift package generate-documentation` exists. Apps that depend on swift-waku never set it,
+// so they never resolve or build the plugin.
+if Context.environment["WAKU_DOCS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0")
+    )
+}

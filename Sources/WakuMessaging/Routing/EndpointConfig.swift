@@ -10,6 +10,7 @@ public struct EndpointConfig: Sendable {
         case fail
     }
 
+    /// The endpoint's name, as routing rules name it.
     public let name: String
     /// Parallel workers. 1 processes FIFO; more process in parallel with no ordering guarantee.
     public var concurrency: Int
@@ -18,6 +19,7 @@ public struct EndpointConfig: Sendable {
     /// How long `stop` waits for queued and in-flight deliveries to drain. Durable endpoints then
     /// cancel what still runs and return within ``DurableEndpoint/stopGrace`` more.
     public var stopTimeout: Duration
+    /// What a dispatch does when the queue holds `capacity` deliveries.
     public var whenFull: WhenFull
     /// The endpoint's error policy; ``ErrorPolicy/default`` when not set.
     public var errorPolicy: ErrorPolicy
@@ -74,6 +76,7 @@ public struct MessagePolicy: Sendable {
     let message: TypeKey
     let policy: ErrorPolicy
 
+    /// Uses `policy` instead of the endpoint's error policy for messages of `type`.
     public static func policy<M: IMessage>(for type: M.Type, _ policy: ErrorPolicy) -> MessagePolicy {
         MessagePolicy(message: TypeKey(type), policy: policy)
     }

@@ -7,7 +7,9 @@ public import Logging
 /// Guarantee: at-most-once across a crash. Queued deliveries live only in this process's memory;
 /// a crash or a stop that exceeds `stopTimeout` loses them (the stop reports how many).
 public final class LocalQueueEndpoint: Endpoint {
+    /// The endpoint's configuration: concurrency, capacity, stop timeout and error policies.
     public let config: EndpointConfig
+    /// The endpoint's name, from ``config``.
     public var name: String { config.name }
     let queue: DeliveryQueue
     private let workers = MessagingLock<[Task<Int, Never>]>([])
@@ -25,6 +27,8 @@ public final class LocalQueueEndpoint: Endpoint {
     /// workers' fair share would be smaller).
     static let batchLimit = 16
 
+    /// An endpoint for `config`, with a queue of `config.capacity` deliveries; workers start with
+    /// ``start(processor:)``.
     public init(_ config: EndpointConfig, logger: Logger = Logger(label: "waku.endpoint")) {
         self.config = config
         queue = DeliveryQueue(capacity: config.capacity)
