@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Waku
+import Logging
 
 /// Opens one Waku request scope per HTTP request and closes it when the response is done.
 ///

@@ -2,6 +2,7 @@ public import Foundation
 import Logging
 public import PostgresNIO
 public import WakuMessaging
+import Waku
 
 extension PostgresDurableStore {
     // MARK: Persist

@@ -6,6 +6,7 @@ import Waku
 import WakuMessaging
 @testable import WakuPostgres
 @testable import WakuSQLite
+import SQLiteNIO
 
 // Pickup across processes: an idle worker starts a delivery another process committed within
 // milliseconds, not at its next poll. The workers here poll every 30 s, so only a wake-up

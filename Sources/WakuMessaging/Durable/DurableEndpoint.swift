@@ -1,6 +1,7 @@
 import Atomics
 import Foundation
 public import Logging
+import Waku
 
 /// An endpoint whose deliveries are persisted in a ``DurableStore`` before anything runs.
 ///

@@ -1,4 +1,5 @@
 public import Foundation
+import Waku
 
 /// A delivery that exhausted its error policy.
 public struct DeadLetterRecord: Sendable, Identifiable {

@@ -1,6 +1,7 @@
 import Atomics
 import DequeModule
 public import Logging
+import Waku
 
 /// An in-memory endpoint: a bounded queue drained by `concurrency` background workers.
 ///
