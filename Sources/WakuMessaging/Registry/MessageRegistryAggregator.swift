@@ -212,6 +212,17 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                     modules: [owner], subject: endpoint.name,
                     fix: "Use positive numbers in `.localQueue(\"\(endpoint.name)\", concurrency:capacity:)`."))
             }
+            if endpoint.ordered, endpoint.isDurable || endpoint.concurrency != 1 {
+                issues.append(StartupIssue(
+                    kind: .routing,
+                    message: endpoint.isDurable
+                        ? "Durable endpoint '\(endpoint.name)' is marked ordered; durable endpoints keep order per group key instead."
+                        : "Endpoint '\(endpoint.name)' is ordered with concurrency \(endpoint.concurrency); strict order needs a single worker.",
+                    modules: [owner], subject: endpoint.name,
+                    fix: endpoint.isDurable
+                        ? "Order durable deliveries with `partitionBy:` or `DeliveryOptions(groupId:)`, and leave `ordered` false."
+                        : "Use `.localQueue(\"\(endpoint.name)\", ordered: true)`, which has one worker."))
+            }
         }
         return issues
     }
