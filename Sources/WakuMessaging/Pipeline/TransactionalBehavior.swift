@@ -8,6 +8,10 @@ public import Waku
 /// - On a handler error it rolls back and rethrows that original error.
 /// - If the commit fails it rolls back, then rethrows the commit error.
 /// - If the rollback fails, that failure is logged and the primary error still propagates.
+/// - Cancellation is a failure like any other: a handler that ends with `CancellationError` is
+///   rolled back. (Python waku rolls back only for `Exception`s, so a cancelled handler skips
+///   both commit and rollback there; an unfinished handler's writes must never commit, and
+///   rolling back at once returns the transaction's connection and locks.)
 ///
 /// A dispatch nested inside a transactional one joins the outer transaction: only the outermost
 /// behavior commits or rolls back.
