@@ -61,7 +61,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                     registry.report(StartupIssue(
                         kind: .messaging,
                         message: "Request \(binding.message) is bound twice: in \(first) and in \(module.name). A request has exactly one handler.",
-                        modules: [first, module.name], subject: binding.message.name,
+                        modules: [first, module.name], types: [binding.message],
                         fix: "Remove one of the bindRequest(\(binding.message).self, …) calls; use an event for fan-out."))
                     continue
                 }
@@ -82,7 +82,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                     registry.report(StartupIssue(
                         kind: .messaging,
                         message: "Module \(module.name) calls bindEvent(\(binding.message).self, []) with an empty handler list.",
-                        modules: [module.name], subject: binding.message.name,
+                        modules: [module.name], types: [binding.message],
                         fix: "List at least one handler type, or remove the binding."))
                 }
                 if events[binding.message] == nil {
@@ -94,7 +94,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                         registry.report(StartupIssue(
                             kind: .messaging,
                             message: "Handler \(handler.handler) is bound twice to event \(binding.message) (in \(existing.module.name) and \(module.name)).",
-                            modules: unique([existing.module.name, module.name]), subject: handler.handler.name,
+                            modules: unique([existing.module.name, module.name]), types: [handler.handler, binding.message],
                             fix: "Bind \(handler.handler) to \(binding.message) once."))
                         continue
                     }
@@ -178,6 +178,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                 kind: .routing,
                 message: "\(target.messageType) is routed to durable endpoint '\(endpoint)' but is not Codable, so it cannot be stored.",
                 modules: [target.module, owner], subject: target.messageType,
+                types: [TypeKey(id: target.messageID, name: target.messageType), target.handler],
                 fix: "Make \(target.messageType) conform to Codable, or route it to a local queue."))
         }
         var names: [String: ObjectIdentifier] = [:]
@@ -187,6 +188,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                     kind: .routing,
                     message: "Two message types share the stable name '\(target.messageType)'.",
                     modules: [owner], subject: target.messageType,
+                    types: [TypeKey(id: existing, name: target.messageType), TypeKey(id: target.messageID, name: target.messageType)],
                     fix: "Give one of them another name with NamedMessage or MessagingConfig.messageNames."))
             }
             names[target.messageType] = target.messageID
@@ -279,7 +281,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
             kind: .messaging,
             message: "The \(role) \(key) for \(message) in module \(module.name) cannot be resolved: no module provides it "
                 + "and it does not conform to Injectable.",
-            modules: [module.name], subject: key.name,
+            modules: [module.name], types: [key],
             fix: "Add `scoped(\(key).init)` to \(module.name)'s providers, conform \(key) to Injectable, "
                 + "or bind it with the autowired form (`bindEvent(E.self, \(key).init)`)."))
         provided.insert(key)  // report once
@@ -289,7 +291,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
         StartupIssue(
             kind: .messaging,
             message: "Pipeline behavior \(key) is bound twice to \(message) (in \(modules.joined(separator: " and "))).",
-            modules: modules, subject: key.name,
+            modules: modules, types: [key],
             fix: "List \(key) once for \(message).")
     }
 
