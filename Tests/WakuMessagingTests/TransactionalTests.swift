@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // TransactionalBehavior over a fake, request-scoped IUnitOfWork that records its calls.
 

@@ -117,7 +117,7 @@ struct DeadLetterTests {
             #expect(await probe.signal("PingB.started").reach(4))
             await #expect(throws: EndpointFull.self) { try await runtime.replayDeadLetters(records.map(\.id)) }
             #expect(try await runtime.deadLetters.list().map(\.id) == records.dropFirst().map(\.id))
-            gate.open()
+            gate.fire()
         }
     }
 

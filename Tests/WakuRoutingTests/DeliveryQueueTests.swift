@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Waku
 @testable import WakuMessaging
+import WakuTesting
 
 // The bounded queue behind local endpoints, hammered directly: with tiny capacities, producers
 // waiting for space and consumers waiting for work meet constantly, so a hand-off that leaves a
@@ -16,7 +17,7 @@ private func sampleDelivery() async throws -> Delivery {
     let config = MessagingConfig(endpoints: [.localQueue("q")], routing: [route(Ping.self).to("q")])
     let modules: [any Module] = [ModB(extensions: [MessagingExtension().bindEvent(Ping.self, PingB.init)])]
     return try await withApp(modules, probe: Probe(), config: config) { app in
-        let observer = RecordingObserver()
+        let observer = MessageRecorder()
         try await runtime(of: app).addObserver(observer)
         _ = try await track(app) { try await publish(app, Ping(n: 0)) }
         return try #require(observer.enqueued.first)

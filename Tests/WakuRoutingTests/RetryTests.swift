@@ -28,7 +28,7 @@ struct RetryTests {
             routing: [route(Ping.self).to("q")])
         let app = try await makeApp(failingAndHealthy, probe: probe, config: config)
         try await app.initialize()
-        let observer = RecordingObserver()
+        let observer = MessageRecorder()
         try await runtime(of: app).addObserver(observer)
         try await publishAll(app, 0 ..< 100)
 
@@ -124,7 +124,7 @@ struct RetryTests {
                 #expect(await probe.signal("PingB.started").reach(1))
                 // Queued while 0 holds the worker: the worker then takes 1, 2 and 3 as one batch.
                 try await publishAll(app, 1 ..< 4)
-                gate.open()
+                gate.fire()
             }
             #expect(session.failed.count == 1)
             #expect(session.handled.count == 4)
@@ -154,7 +154,7 @@ struct RetryTests {
             #expect(endpoint.retrying == 1)
             try await publishAll(app, 2 ..< 3)
             await #expect(throws: EndpointFull.self) { try await publishAll(app, 3 ..< 4) }
-            gate.open()
+            gate.fire()
         }
     }
 
@@ -166,9 +166,9 @@ struct RetryTests {
         durable.ordered = true
         let config = MessagingConfig(endpoints: [wide, durable], routing: [route(Ping.self).to("wide")])
         let error = try await startupError([ModB(extensions: [MessagingExtension().bindEvent(Ping.self, PingB.init)])], config: config)
-        let issue = try error.routingIssue(mentioning: "'wide'", "ordered with concurrency 2")
+        let issue = try error.issue(of: .routing, mentioning: "'wide'", "ordered with concurrency 2")
         #expect(issue.fix.contains("ordered: true"))
-        _ = try error.routingIssue(mentioning: "'stored'", "keep order per group key")
+        _ = try error.issue(of: .routing, mentioning: "'stored'", "keep order per group key")
         #expect(EndpointConfig.localQueue("q", ordered: true).concurrency == 1)
         #expect(!EndpointConfig.localQueue("q").ordered)
     }

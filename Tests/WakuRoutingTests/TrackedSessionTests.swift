@@ -197,7 +197,7 @@ struct TrackedSessionTests {
             let session = try await track(app) { try await publish(app, Ping(n: 1)) }
             #expect(session.published(Ping.self).map(\.n) == [1])
             #expect(session.handled.compactMap { ($0.envelope.payload as? Ping)?.n } == [1])
-            gate.open()
+            gate.fire()
         }
     }
 
@@ -213,7 +213,7 @@ struct TrackedSessionTests {
                 _ = try await trackMessages(app, timeout: .milliseconds(50)) { try await publish(app, Ping(n: 1)) }
             }
             #expect(error?.pending == 1)
-            gate.open()
+            gate.fire()
         }
     }
 }
