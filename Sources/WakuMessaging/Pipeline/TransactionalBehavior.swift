@@ -36,17 +36,22 @@ public struct TransactionalBehavior: IPipelineBehavior, Injectable {
         if Self.isActive { return try await next() }
         return try await Self.$isActive.withValue(true) {
             let result: R
+            let ledger = OutboxLedger()
             do {
                 // Durable endpoints of the same store write published messages through it (outbox).
-                result = try await ActiveUnitOfWork.$current.withValue(unitOfWork) { try await next() }
+                result = try await ActiveUnitOfWork.$current.withValue(unitOfWork) {
+                    try await OutboxLedger.$current.withValue(ledger) { try await next() }
+                }
             } catch {
                 await rollback(after: error, context: context)
+                ledger.rolledBack()
                 throw error
             }
             do {
                 try await unitOfWork.commit()
             } catch {
                 await rollback(after: error, context: context)
+                ledger.rolledBack()
                 throw error
             }
             return result
