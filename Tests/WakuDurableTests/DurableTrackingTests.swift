@@ -135,13 +135,12 @@ struct DurableTrackingTests {
         try await app.initialize()
         let tracking = Task {
             try await trackMessages(app, timeout: .seconds(20)) {
-                // One transaction, so one claim takes both rows: the second never starts.
+                // Due at the same instant, so one claim takes both rows: the second never starts.
+                let due = DeliveryOptions(scheduledAt: Date().addingTimeInterval(0.1))
                 try await app.withContainer { container in
-                    try await withUnitOfWork(try await container.get((any IUnitOfWork).self)) {
-                        let publisher = try await container.get((any IPublisher).self)
-                        try await publisher.publish(TrackedOrder(id: 1))
-                        try await publisher.publish(TrackedOrder(id: 2))
-                    }
+                    let publisher = try await container.get((any IPublisher).self)
+                    try await publisher.publish(TrackedOrder(id: 1), options: due)
+                    try await publisher.publish(TrackedOrder(id: 2), options: due)
                 }
             }
         }
