@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "waku-demo", targets: ["WakuDemo"]),
         .executable(name: "waku-bench", targets: ["WakuBench"]),
         .executable(name: "waku-worker", targets: ["WakuWorker"]),
+        .executable(name: "waku-admin", targets: ["WakuAdmin"]),
         .executable(name: "waku-http-example", targets: ["WakuHTTPExample"]),
     ],
     dependencies: [
@@ -118,6 +119,16 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
             path: "Examples/WakuWorker",
+            swiftSettings: strict
+        ),
+        // Operator tools for durable endpoints: status, leases, dead letters (list, show, replay, purge).
+        .executableTarget(
+            name: "WakuAdmin",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/WakuAdmin",
             swiftSettings: strict
         ),
         .executableTarget(

@@ -6,7 +6,9 @@
 /// ratio ≈ 5 and ≈ 10) and `di.build.2000x10` by `di.build.1000x10` (≈ 2 once the graph has
 /// outgrown the CPU caches), as are the deeper claim-depth scenarios by the shallowest. `floor.*`
 /// is hand-wired code plus what the spec requires of any dispatch (see `FloorBus`); `bus.*` rows
-/// show their ratio to it in parentheses, next to the one to hand-wired code.
+/// show their ratio to it in parentheses, next to the one to hand-wired code. `floor.durable.*`
+/// is the database alone, without waku (see `FloorDurable`); the PostgreSQL throughput rows show
+/// their ratio to it the same way.
 enum Catalog {
     /// Every scenario for `plans` (the claim-depth scenarios are named by the depths the plan
     /// uses: fewer and shallower in a quick run).
@@ -54,28 +56,54 @@ enum Catalog {
         // Endpoints: memory per queued message
         Scenario("handwired.queue.memory", MemoryScenarios.handwired),
         Scenario("queue.memory.per-message", baseline: "handwired.queue.memory", MemoryScenarios.routed),
-        // Durable endpoints: end-to-end throughput (PostgreSQL only with WAKU_BENCH_POSTGRES_URL)
+        // Durable endpoints: end-to-end throughput (PostgreSQL only with WAKU_BENCH_POSTGRES_URL).
+        // `floor.durable.commit64` is what the cluster's commits allow 64 writers (see FloorDurable).
         Scenario("durable.sqlite.throughput", DurableScenarios.sqlite(producers: DurableScenarios.producers)),
         Scenario("durable.sqlite.throughput.1producer", baseline: "durable.sqlite.throughput", DurableScenarios.sqlite(producers: 1)),
-        Scenario("durable.postgres.throughput", DurableScenarios.postgres(producers: DurableScenarios.producers)),
+        Scenario("floor.durable.commit64", FloorDurable.commit(connections: DurableScenarios.producers)),
+        Scenario(
+            "durable.postgres.throughput", competitor: "floor.durable.commit64",
+            DurableScenarios.postgres(producers: DurableScenarios.producers)),
         Scenario(
             "durable.postgres.throughput.1producer", baseline: "durable.postgres.throughput", DurableScenarios.postgres(producers: 1)),
         Scenario(
-            "durable.postgres.throughput.2proc", baseline: "durable.postgres.throughput",
+            "durable.postgres.grouped50", baseline: "durable.postgres.throughput",
+            DurableScenarios.postgres(producers: DurableScenarios.producers, groups: 50)),
+        Scenario(
+            "durable.postgres.throughput.2proc", baseline: "durable.postgres.throughput", competitor: "floor.durable.commit64",
             WorkerProcessScenarios.twoProcesses(jobLog: false)),
         Scenario(
             "durable.postgres.throughput.2proc.logged", baseline: "durable.postgres.throughput.2proc",
             WorkerProcessScenarios.twoProcesses(jobLog: true)),
-    ] + depthScenarios(plans, store: "sqlite", DepthScenarios.sqlite(depth:))
-      + depthScenarios(plans, store: "postgres", DepthScenarios.postgres(depth:)) }
+        Scenario("durable.postgres.batch\(plans.durableBatch.burst)", DurableBatchScenarios.postgres()),
+        Scenario("durable.postgres.pickup", PickupScenario.postgres()),
+    ] + depthScenarios(plans, store: "sqlite") { DepthScenarios.sqlite(depth: $0) }
+      + depthScenarios(plans, store: "sqlite", groups: 50) { DepthScenarios.sqlite(depth: $0, groups: $1) }
+      + depthScenarios(plans, store: "postgres") { DepthScenarios.postgres(depth: $0) }
+      + depthScenarios(plans, store: "postgres", groups: 50) { DepthScenarios.postgres(depth: $0, groups: $1) } }
 
     /// `durable.<store>.claim.depth<N>` for each depth of the plan, each baselined on the first.
     private static func depthScenarios(
         _ plans: Plans, store: String, _ make: (Int) -> (Plans, Sink) async throws -> Measurement
     ) -> [Scenario] {
-        let name = { (depth: Int) in "durable.\(store).claim.depth\(depthLabel(depth))" }
-        let first = plans.depths.first.map(name)
-        return plans.depths.map { depth in
+        depthScenarios(plans.depths, name: { "durable.\(store).claim.depth\(depthLabel($0))" }, make)
+    }
+
+    /// `durable.<store>.claim.grouped<G>.depth<N>` for each grouped depth of the plan, each
+    /// baselined on the first.
+    private static func depthScenarios(
+        _ plans: Plans, store: String, groups: Int, _ make: (Int, Int) -> (Plans, Sink) async throws -> Measurement
+    ) -> [Scenario] {
+        depthScenarios(plans.groupedDepths, name: { "durable.\(store).claim.grouped\(groups).depth\(depthLabel($0))" }) {
+            make($0, groups)
+        }
+    }
+
+    private static func depthScenarios(
+        _ depths: [Int], name: (Int) -> String, _ make: (Int) -> (Plans, Sink) async throws -> Measurement
+    ) -> [Scenario] {
+        let first = depths.first.map(name)
+        return depths.map { depth in
             let scenario = name(depth)
             return Scenario(scenario, baseline: scenario == first ? nil : first, make(depth))
         }

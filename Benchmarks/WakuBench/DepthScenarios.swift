@@ -12,16 +12,22 @@ import WakuSQLite
 /// claimed, as a worker's round trip without the handlers. After each operation the claimed
 /// rows are replaced by new ones (untimed), so the depth stays N. ns/op with p50/p99 over the
 /// individual operations; baselined on the smallest depth, so growth reads as the ratio.
+///
+/// `durable.<store>.claim.grouped<G>.depth<N>`: the same with the N rows spread over G groups
+/// (row i in group `g<i mod G>`). A claim may take only each group's head, so one operation
+/// claims min(64, G) deliveries; the claim finds the heads by skipping from group to group, so
+/// its cost should follow G, not N: the deeper scenario's ratio to the shallower should stay
+/// near 1.
 enum DepthScenarios {
     static let endpoint = "depth"
 
-    static func sqlite(depth: Int) -> (Plans, Sink) async throws -> Measurement {
+    static func sqlite(depth: Int, groups: Int? = nil) -> (Plans, Sink) async throws -> Measurement {
         { plans, sink in
             try await BenchDatabase.withSQLite { store, path in
                 let filler = try await SQLiteFiller.open(path: path)
                 do {
-                    let measurement = try await measure(plans.claim, depth: depth, store: store, sink: sink) { first, count in
-                        try await filler.fill(first: first, count: count)
+                    let measurement = try await measure(plans.claim, depth: depth, groups: groups, store: store, sink: sink) { first, count in
+                        try await filler.fill(first: first, count: count, groups: groups)
                     }
                     await filler.close()
                     return measurement
@@ -33,20 +39,22 @@ enum DepthScenarios {
         }
     }
 
-    static func postgres(depth: Int) -> (Plans, Sink) async throws -> Measurement {
+    static func postgres(depth: Int, groups: Int? = nil) -> (Plans, Sink) async throws -> Measurement {
         { plans, sink in
             try await BenchDatabase.withPostgres(.nanosPerOp, prefix: "depth") { store, _ in
                 let filler = PostgresFiller(store: store)
-                return try await measure(plans.claim, depth: depth, store: store, sink: sink) { first, count in
-                    try await filler.fill(first: first, count: count)
+                return try await measure(plans.claim, depth: depth, groups: groups, store: store, sink: sink) { first, count in
+                    try await filler.fill(first: first, count: count, groups: groups)
                 }
             }
         }
     }
 
     private static func measure(
-        _ plan: ClaimPlan, depth: Int, store: any DurableStore, sink: Sink, fill: (Int, Int) async throws -> Void
+        _ plan: ClaimPlan, depth: Int, groups: Int?, store: any DurableStore, sink: Sink, fill: (Int, Int) async throws -> Void
     ) async throws -> Measurement {
+        // Grouped: only each group's head is claimable.
+        let perClaim = min(plan.batch, groups ?? plan.batch)
         let fillStart = MonotonicClock.now()
         // Chunks keep each statement's transaction (and SQLite's write-ahead log) moderate.
         let chunk = 100_000
@@ -69,15 +77,17 @@ enum DepthScenarios {
             let claimed = try await store.claim(endpoint: endpoint, owner: owner, token: token, limit: plan.batch, lease: .seconds(300))
             try await store.complete(claimed.map(\.id), token: token)
             let elapsed = MonotonicClock.now() &- start
-            guard claimed.count == plan.batch else { throw BenchFailure("claimed \(claimed.count) of \(plan.batch)") }
+            guard claimed.count == perClaim else { throw BenchFailure("claimed \(claimed.count) of \(perClaim)") }
             if round >= plan.warmupRounds { samples.append(elapsed) }
             sink.consume(claimed.count)
             try await fill(next, claimed.count)
             next += claimed.count
         }
         var measurement = try Measurement.latency(samples, groupSize: 10)
-        measurement.note = "\(grouped(Double(depth), decimals: 0)) pending (pre-filled in \(formatNanos(fillNanos))); "
-            + "one op = claim \(plan.batch) + complete them: \(formatNanos(measurement.median / Double(plan.batch))) per delivery"
+        let spread = groups.map { " in \($0) groups" } ?? ""
+        measurement.note = "\(grouped(Double(depth), decimals: 0)) pending\(spread) (pre-filled in \(formatNanos(fillNanos))); "
+            + "one op = claim \(perClaim)\(groups == nil ? "" : " (one head per group)") + complete them: "
+            + "\(formatNanos(measurement.median / Double(perClaim))) per delivery"
         return measurement
     }
 }
@@ -98,8 +108,8 @@ struct SQLiteFiller: Sendable {
     }
 
     /// Rows `first ..< first + count`: message ids are UUIDs made from the row number, payloads
-    /// small JSON, due a second ago, no group.
-    func fill(first: Int, count: Int) async throws {
+    /// small JSON, due a second ago; with `groups`, row i in group `g<i mod groups>`, else no group.
+    func fill(first: Int, count: Int, groups: Int? = nil) async throws {
         let now = Date().timeIntervalSince1970
         _ = try await connection.query("BEGIN IMMEDIATE")
         do {
@@ -110,10 +120,11 @@ struct SQLiteFiller: Sendable {
                     headers, timestamp, group_id, available_at, attempts, created_at)
                 SELECT printf('00000000-0000-4000-8000-%012X', i), 'waku-bench.handler', ?3, 'waku-bench.depth',
                     '00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000000', '{"id":' || i || '}',
-                    '{}', ?4, NULL, ?5, 0, ?4
+                    '{}', ?4, CASE WHEN ?6 > 0 THEN 'g' || (i % ?6) END, ?5, 0, ?4
                 FROM s
                 """,
-                [.integer(first), .integer(first + count - 1), .text(DepthScenarios.endpoint), .float(now), .float(now - 1)])
+                [.integer(first), .integer(first + count - 1), .text(DepthScenarios.endpoint), .float(now), .float(now - 1),
+                 .integer(groups ?? 0)])
             _ = try await connection.query("COMMIT")
         } catch {
             _ = try? await connection.query("ROLLBACK")
@@ -132,18 +143,21 @@ struct PostgresFiller: Sendable {
 
     var table: String { store.schemaName.map { "\"\($0)\".waku_deliveries" } ?? "waku_deliveries" }
 
-    func fill(first: Int, count: Int) async throws {
-        var binds = PostgresBindings(capacity: 3)
+    /// Rows `first ..< first + count`, as ``SQLiteFiller/fill(first:count:groups:)`` makes them.
+    func fill(first: Int, count: Int, groups: Int? = nil) async throws {
+        var binds = PostgresBindings(capacity: 4)
         binds.append(Int64(first))
         binds.append(Int64(first + count - 1))
         binds.append(DepthScenarios.endpoint)
+        binds.append(Int64(groups ?? 0))
         try await store.query(PostgresQuery(
             unsafeSQL: """
                 INSERT INTO \(table) (message_id, handler, endpoint, message_type, correlation_id, causation_id, payload, headers,
-                    "timestamp", available_at)
+                    "timestamp", group_id, available_at)
                 SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'waku-bench.handler', $3, 'waku-bench.depth',
                     '00000000-0000-4000-8000-000000000000'::uuid, '00000000-0000-4000-8000-000000000000'::uuid,
-                    convert_to('{"id":' || i || '}', 'UTF8'), '{}'::jsonb, now(), now() - interval '1 second'
+                    convert_to('{"id":' || i || '}', 'UTF8'), '{}'::jsonb, now(),
+                    CASE WHEN $4::int8 > 0 THEN 'g' || (i % $4::int8) END, now() - interval '1 second'
                 FROM generate_series($1::int8, $2::int8) AS i
                 """,
             binds: binds))

@@ -19,6 +19,12 @@ import WakuSQLite
 ///
 /// `durable.<store>.throughput.1producer`: the same with a single producer task, so every
 /// publish waits for its own commit before the next starts (nothing to group).
+///
+/// `durable.postgres.grouped50`: the same 64 producers, but message i is published with group
+/// key `g<i mod 50>`, so deliveries are spread over 50 groups that each must be handled in
+/// order: a claim can take only each group's head, and a group's next delivery becomes
+/// claimable once the previous one is finalized. Baselined on the ungrouped run, so its ratio
+/// is what per-group FIFO costs.
 enum DurableScenarios {
     /// Concurrent publishing tasks in `durable.<store>.throughput`.
     static let producers = 64
@@ -33,18 +39,37 @@ enum DurableScenarios {
         }
     }
 
-    static func postgres(producers: Int) -> (Plans, Sink) async throws -> Measurement {
+    static func postgres(producers: Int, groups: Int? = nil) -> (Plans, Sink) async throws -> Measurement {
         { plans, sink in
             try await BenchDatabase.withPostgres(.messagesPerSecond, prefix: "tp") { store, _ in
-                var measurement = try await throughput(plans.durable, store: store, producers: producers, sink: sink)
-                measurement.note = "PostgreSQL, one process; " + (measurement.note ?? "")
+                var measurement = try await throughput(plans.durable, store: store, producers: producers, groups: groups, sink: sink)
+                measurement.note = "PostgreSQL, one process; " + (measurement.note ?? "") + (try await claimSizes(store))
                 return measurement
             }
         }
     }
 
+    /// How many deliveries the workers' claims took on average, warm-up included: each claim
+    /// stamps its rows with its transaction's start (`claimed_at`), and nothing is claimed twice
+    /// in a crash-free run.
+    private static func claimSizes(_ store: PostgresDurableStore) async throws -> String {
+        guard let schema = store.schemaName else { return "" }
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(DurableAppModule.endpoint)
+        let rows = try await store.query(PostgresQuery(
+            unsafeSQL: """
+                SELECT count(DISTINCT claimed_at)::int8, count(*)::int8 FROM "\(schema)".waku_deliveries
+                WHERE endpoint = $1 AND claimed_at IS NOT NULL
+                """,
+            binds: binds))
+        guard let (claims, deliveries) = try rows.first?.decode((Int, Int).self), claims > 0 else { return "" }
+        return "; claims took \(grouped(Double(deliveries) / Double(claims))) deliveries each on average "
+            + "(\(grouped(Double(claims), decimals: 0)) claims)"
+    }
+
+    /// With `groups`, message i goes to group `g<i mod groups>`.
     private static func throughput(
-        _ plan: ThroughputPlan, store: any DurableStore, producers: Int, sink: Sink
+        _ plan: ThroughputPlan, store: any DurableStore, producers: Int, groups: Int? = nil, sink: Sink
     ) async throws -> Measurement {
         let app = try await WakuFactory(DurableAppModule(store: store)).create()
         return try await app.run { app in
@@ -61,7 +86,12 @@ enum DurableScenarios {
                             try await app.withContainer { scope in
                                 let bus = try await scope.get((any IMessageBus).self)
                                 for i in ids {
-                                    try await bus.publish(Stamped(id: i, sentAt: MonotonicClock.now()))
+                                    if let groups {
+                                        try await bus.publish(
+                                            Stamped(id: i, sentAt: MonotonicClock.now()), options: DeliveryOptions(groupId: "g\(i % groups)"))
+                                    } else {
+                                        try await bus.publish(Stamped(id: i, sentAt: MonotonicClock.now()))
+                                    }
                                 }
                             }
                         }
@@ -93,7 +123,8 @@ enum DurableScenarios {
                 unit: .messagesPerSecond, median: Statistics.median(rates), p50: latencies.p50, p99: latencies.p99,
                 iterations: plan.messages * plan.runs,
                 note: "\(grouped(Double(plan.messages), decimals: 0)) messages per run from \(producers) concurrent "
-                    + "producer\(producers == 1 ? "" : "s") (each publish its own committed insert), "
+                    + "producer\(producers == 1 ? "" : "s") (each publish its own committed insert)"
+                    + (groups.map { ", spread over \($0) groups (FIFO within each)" } ?? "") + ", "
                     + "\(DurableAppModule.concurrency) workers, batches of 64; p50/p99: publish to handler, under full load")
         }
     }

@@ -7,7 +7,9 @@ import Foundation
 /// baseline median from the same run, or null). Also always: `p50`, `iterations`. Only where they
 /// apply: `competitor` + `competitorRatio`; with `--peers`, `peer` + `peerRatio` on ours that
 /// have a Python counterpart; `target` (text) + `targetMet` (true, false, or null when not
-/// measured) on scenarios with a target; `skipped` (why it did not run); `note`.
+/// measured) on scenarios with a target; `postgres` (the server's version, `fsync`,
+/// `synchronous_commit` and `full_page_writes`, as read from it) on rows that ran on PostgreSQL;
+/// `skipped` (why it did not run); `note`.
 enum JSONReport {
     static func write(_ results: [ScenarioResult], to path: String) throws {
         let body = results.map { "  " + object($0) }.joined(separator: ",\n")
@@ -37,6 +39,13 @@ enum JSONReport {
         if let target = result.target {
             fields.append(("target", string(target)))
             fields.append(("targetMet", result.targetStatus.map { $0 == .unmeasured ? "null" : String($0 == .met) } ?? "null"))
+        }
+        if let postgres = result.postgres {
+            let settings = [
+                ("version", postgres.version), ("fsync", postgres.fsync), ("synchronous_commit", postgres.synchronousCommit),
+                ("full_page_writes", postgres.fullPageWrites),
+            ]
+            fields.append(("postgres", "{" + settings.map { "\(string($0.0)): \(string($0.1))" }.joined(separator: ", ") + "}"))
         }
         if let skipped = result.skipped { fields.append(("skipped", string(skipped))) }
         if let note = result.note { fields.append(("note", string(note))) }

@@ -26,6 +26,8 @@ enum MarkdownReport {
         let quick: Bool
         let peers: Bool
         let loadAtStart: String?
+        /// The PostgreSQL server's settings, when PostgreSQL scenarios ran.
+        var postgres: PostgresServerSettings?
     }
 
     static func render(_ results: [ScenarioResult], context: Context) -> String {
@@ -83,8 +85,22 @@ enum MarkdownReport {
             ns/op and B/msg: lower is better; msg/s: higher is better. "vs baseline" is our median ÷ the \
             baseline's median from the same run; "vs waku 0.42" is ours ÷ Python waku 0.42's, same run, with how many \
             times faster we are. p50/p99 are per-operation (or, for `queue.latency.*` and `durable.*`, per-message \
-            publish-to-handler; for `durable.postgres.throughput.2proc*`, persisted to finalized or logged) latencies.
+            publish-to-handler; for `durable.postgres.throughput.2proc*`, persisted to finalized or logged; for \
+            `durable.postgres.pickup`, insert committed to handler started in another process) latencies.
             """)
+        if let postgres = context.postgres {
+            if postgres.isDurable {
+                lines.append("""
+                    PostgreSQL rows: PostgreSQL \(postgres.version) with `\(postgres.durability)` (read from the server): \
+                    production durability, every commit waits for its WAL flush.
+                    """)
+            } else {
+                lines.append("""
+                    **PostgreSQL rows: PostgreSQL \(postgres.version) with `\(postgres.durability)` (read from the server): not \
+                    durable, commits do not wait for the disk, so these numbers are higher than production gets.**
+                    """)
+            }
+        }
         if !context.peers {
             lines.append("Run without `--peers`: the Python comparisons, and the targets that need them, are not measured.")
         }
@@ -106,11 +122,12 @@ enum MarkdownReport {
             references.append("`\(name)` " + value(reference?.median, reference?.unit ?? result.unit))
         }
         cells.append(references.isEmpty ? "–" : references.joined(separator: "; "))
-        var ratio = formatRatio(result.ratio)
+        // A row with a competitor and no baseline (durable.postgres.throughput) shows "– (floor 0.68)".
+        var ratio = result.ratio == nil ? "–" : formatRatio(result.ratio)
         if let competitor = result.competitor, let competitorRatio = result.competitorRatio {
             ratio += " (\(competitor.split(separator: ".").first ?? "") \(formatRatio(competitorRatio)))"
         }
-        cells.append(ratio == "-" ? "–" : ratio)
+        cells.append(ratio)
         cells.append(peerCell(result, byName))
         cells.append(result.target ?? "")
         cells.append(result.targetStatus?.label ?? "")

@@ -33,10 +33,12 @@ struct Options: Sendable {
                               publish, queue, queue4; see Loops.swift)
 
         environment:
-          WAKU_BENCH_POSTGRES_URL  postgres://… for the durable.postgres.* scenarios (skipped without
-                                   it); scripts/bench starts a throwaway PostgreSQL and sets it
+          WAKU_BENCH_POSTGRES_URL  postgres://… for the durable.postgres.* and floor.durable.* scenarios
+                                   (skipped without it); scripts/bench starts a throwaway PostgreSQL,
+                                   with production durability, and sets it; the report prints the
+                                   server's fsync, synchronous_commit and full_page_writes
           WAKU_BENCH_WORKER        the waku-worker executable for durable.postgres.throughput.2proc*
-                                   (default: next to waku-bench)
+                                   and durable.postgres.pickup (default: next to waku-bench)
           WAKU_BENCH_COMMAND       how --markdown names the command (default: swift run -c release waku-bench)
           -h, --help          this help
         """

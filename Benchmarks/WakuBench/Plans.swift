@@ -27,7 +27,13 @@ struct Plans {
     let processes: ThroughputPlan
     /// Claim cost against queue depth: pending rows pre-filled before measuring.
     let depths: [Int]
+    /// The same with the rows spread over groups.
+    let groupedDepths: [Int]
     let claim: ClaimPlan
+    /// Batch publish: `burst` messages published in one transaction per round.
+    let durableBatch: RoundsPlan
+    /// Cross-process pickup latency: one delivery at a time to an idle `waku-worker`.
+    let pickup: PickupPlan
 
     static let full = Plans(
         quick: false,
@@ -43,7 +49,10 @@ struct Plans {
         durable: ThroughputPlan(warmupMessages: 500, messages: 10_000, runs: 3),
         processes: ThroughputPlan(warmupMessages: 0, messages: 10_000, runs: 3),
         depths: [10_000, 100_000, 1_000_000],
-        claim: ClaimPlan(batch: 64, warmupRounds: 20, rounds: 200))
+        groupedDepths: [10_000, 100_000],
+        claim: ClaimPlan(batch: 64, warmupRounds: 20, rounds: 200),
+        durableBatch: RoundsPlan(burst: 1_000, warmupRounds: 3, rounds: 20),
+        pickup: PickupPlan(warmup: 5, samples: 200, maxGap: .milliseconds(250)))
 
     static let smoke = Plans(
         quick: true,
@@ -59,7 +68,10 @@ struct Plans {
         durable: ThroughputPlan(warmupMessages: 100, messages: 1_000, runs: 2),
         processes: ThroughputPlan(warmupMessages: 0, messages: 2_000, runs: 1),
         depths: [1_000, 10_000],
-        claim: ClaimPlan(batch: 64, warmupRounds: 5, rounds: 40))
+        groupedDepths: [1_000, 10_000],
+        claim: ClaimPlan(batch: 64, warmupRounds: 5, rounds: 40),
+        durableBatch: RoundsPlan(burst: 1_000, warmupRounds: 1, rounds: 5),
+        pickup: PickupPlan(warmup: 2, samples: 30, maxGap: .milliseconds(250)))
 }
 
 /// Batches of a tight loop; the batch size is calibrated so one batch takes about `batchNanos`.
@@ -108,4 +120,13 @@ struct ClaimPlan {
     let batch: Int
     let warmupRounds: Int
     let rounds: Int
+}
+
+/// `samples` deliveries inserted one at a time (after `warmup` untimed ones), each after an idle
+/// gap drawn uniformly from `0 ..< maxGap`, so an insert lands at a random point of a polling
+/// consumer's cycle.
+struct PickupPlan {
+    let warmup: Int
+    let samples: Int
+    let maxGap: Duration
 }

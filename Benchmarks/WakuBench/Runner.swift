@@ -30,7 +30,8 @@ enum Runner {
 
         let machine = MachineInfo.current()
         let loadAtStart = MachineInfo.loadAverage()
-        print(TableReport.header(machine, options: options, timerOverhead: MonotonicClock.readOverhead()))
+        let postgres = await postgresSettings(for: scenarios)
+        print(TableReport.header(machine, options: options, timerOverhead: MonotonicClock.readOverhead(), postgres: postgres))
         print("")
 
         let sink = Sink()
@@ -67,6 +68,9 @@ enum Runner {
         }
         let swiftSeconds = Double(MonotonicClock.now() &- runStart) / 1e9
         applyRatios(&results)
+        for index in results.indices where results[index].skipped == nil && PostgresServerSettings.applies(to: results[index].name) {
+            results[index].postgres = postgres
+        }
 
         if !peerNames.isEmpty {
             do {
@@ -100,7 +104,7 @@ enum Runner {
         if let path = options.markdownPath {
             let context = MarkdownReport.Context(
                 machine: machine, command: Options.displayCommand(Array(CommandLine.arguments.dropFirst())),
-                quick: options.quick, peers: options.peers, loadAtStart: loadAtStart)
+                quick: options.quick, peers: options.peers, loadAtStart: loadAtStart, postgres: postgres)
             do {
                 try MarkdownReport.write(results, context: context, to: path)
                 if path != "-" { print("wrote \(path)") }
@@ -110,6 +114,21 @@ enum Runner {
         }
         for failure in failures { log("FAILED: \(failure)") }
         return failures.isEmpty ? 0 : 1
+    }
+
+    /// The durability settings of the PostgreSQL server in `WAKU_BENCH_POSTGRES_URL`, read from
+    /// it, when a selected scenario runs on it; `nil` otherwise, or when they cannot be read
+    /// (the scenarios then report why).
+    static func postgresSettings(for scenarios: [Scenario]) async -> PostgresServerSettings? {
+        guard scenarios.contains(where: { PostgresServerSettings.applies(to: $0.name) }),
+              let url = ProcessInfo.processInfo.environment[BenchDatabase.postgresVariable], !url.isEmpty
+        else { return nil }
+        do {
+            return try await PostgresServerSettings.read(url)
+        } catch {
+            log("could not read the PostgreSQL server's settings: \(error)")
+            return nil
+        }
     }
 
     /// `ratio` against the baseline and `competitorRatio`, both measured in this run.

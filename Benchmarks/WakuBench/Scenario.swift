@@ -39,6 +39,8 @@ struct ScenarioResult {
     /// The target for this scenario (``Targets``), and whether this run met it.
     var target: String?
     var targetStatus: Targets.Status?
+    /// The PostgreSQL server's durability settings, on rows that ran on it.
+    var postgres: PostgresServerSettings?
     var isPeer: Bool { name.hasPrefix(PythonPeer.prefix) }
 
     init(

@@ -1,6 +1,6 @@
 /// The printed report: header, then one table of medians and ratios.
 enum TableReport {
-    static func header(_ machine: MachineInfo, options: Options, timerOverhead: Double) -> String {
+    static func header(_ machine: MachineInfo, options: Options, timerOverhead: Double, postgres: PostgresServerSettings? = nil) -> String {
         var lines = ["waku-bench: swift-waku benchmarks"]
         lines.append("command : \(machine.command)")
         lines.append("cwd     : \(machine.directory)")
@@ -18,17 +18,21 @@ enum TableReport {
             lines.append("load    : \(load) (1/5/15-min load average at start; above \(machine.activeCores) means other processes competed for the cores)")
         }
         lines.append("timer   : clock_gettime(CLOCK_MONOTONIC), \(String(format: "%.0f", timerOverhead)) ns per read (per-op latencies include one read)")
+        if let postgres { lines.append("postgres: \(postgres.summary)") }
         return lines.joined(separator: "\n")
     }
 
     static let legend = """
         median     ns/op: median over batches of each batch's mean time per operation;
-                   msg/s: median over runs of the messages handled per second;
+                   msg/s: median over runs of the messages handled per second (batch1000:
+                   published and committed; floor.durable.*: rows committed);
                    B/msg: median over runs of the memory each queued message holds.
         p50, p99   per-operation latency, where each operation is timed on its own (bus.*,
                    claim.*), or each message's publish-to-handler latency (queue.latency.*,
                    durable.*; durable.postgres.throughput.2proc*: persisted to finalized, or to
-                   logged); "-" where operations are batch-timed (too short for a clock read each).
+                   logged; durable.postgres.pickup: insert committed to handler started in
+                   another process); "-" where operations are batch-timed (too short for a
+                   clock read each).
         ratio      median / median of the `baseline` scenario, measured in this run.
                    ns/op, B/msg: < 1 is better than the baseline (0.01 = 100x faster); msg/s: > 1 is faster.
         vs         median / median of the second reference (Swinject for di.*), read the same way.

@@ -10,6 +10,11 @@ enum Targets {
         case atLeast(Double)
         /// The median at most `factor` times the baseline's (ns/op).
         case baselineAtMost(Double, label: String)
+        /// At most `factor` times slower than the baseline: for msg/s the baseline's median at
+        /// most `factor` times ours, for ns/op ours at most `factor` times the baseline's.
+        case slowdownAtMost(Double, label: String)
+        /// The p50 at most `value` ns.
+        case p50AtMost(Double)
         /// At least `factor` times faster than Python waku 0.42's same scenario, or `fallback`'s
         /// when waku has no such scenario.
         case fasterThanPeer(Double, fallback: String? = nil)
@@ -33,6 +38,10 @@ enum Targets {
     static let byScenario: [String: [Criterion]] = {
         let bus: [Criterion] = [.fasterThanPeer(100), .baselineAtMost(3, label: "hand-wired")]
         let durable: [Criterion] = [.atLeast(10_000)]
+        // PostgreSQL with production durability (every commit waits for its WAL flush), in one
+        // process and with two worker processes whose handler does no database work (`.2proc`;
+        // `.2proc.logged` has none: its handler commits a row per job).
+        let postgres: [Criterion] = [.atLeast(20_000)]
         return [
             "di.singleton": [.atMost(50)],
             "di.transient3": [.atMost(400)],
@@ -45,9 +54,11 @@ enum Targets {
             "queue.throughput.c1": [.fasterThanPeer(50)],
             "queue.throughput.c4": [.atLeast(500_000), .fasterThanPeer(50, fallback: "queue.throughput.c1")],
             "durable.sqlite.throughput": durable,
-            // The PostgreSQL target is for two worker processes whose handler does no database
-            // work; one process has none, nor `.2proc.logged` (its handler writes a row per job).
-            "durable.postgres.throughput.2proc": durable,
+            "durable.postgres.throughput": postgres,
+            "durable.postgres.throughput.2proc": postgres,
+            "durable.postgres.grouped50": [.slowdownAtMost(2, label: "ungrouped")],
+            "durable.postgres.batch1000": [.atLeast(50_000)],
+            "durable.postgres.pickup": [.p50AtMost(10_000_000)],
         ]
     }()
 
@@ -83,6 +94,14 @@ enum Targets {
             return ("≥ \(grouped(value, decimals: 0)) \(result.unit.rawValue)", status(result.median.map { $0 >= value }))
         case .baselineAtMost(let factor, let label):
             return ("≤ \(grouped(factor, decimals: 0))× \(label)", status(result.ratio.map { $0 <= factor }))
+        case .slowdownAtMost(let factor, let label):
+            let slowdown = result.ratio.flatMap { ratio -> Double? in
+                guard ratio > 0 else { return nil }
+                return result.unit.lowerIsBetter ? ratio : 1 / ratio
+            }
+            return ("within \(grouped(factor, decimals: 0))× of \(label)", status(slowdown.map { $0 <= factor }))
+        case .p50AtMost(let value):
+            return ("p50 ≤ \(targetNanos(value))", status(result.p50.map { $0 <= value }))
         case .fasterThanPeer(let factor, let fallback):
             var text = "≥ \(grouped(factor, decimals: 0))× waku 0.42"
             if let fallback { text += " (its \(fallback.split(separator: ".").last ?? ""))" }

@@ -163,13 +163,13 @@ enum WorkerProcessScenarios {
 
     /// `WAKU_BENCH_WORKER`, else `waku-worker` next to this executable (`swift build -c release
     /// --product waku-worker` puts it there; scripts/bench does so).
-    static func workerBinary() throws -> String {
+    static func workerBinary(unit: MeasureUnit = .messagesPerSecond) throws -> String {
         if let path = ProcessInfo.processInfo.environment[workerVariable], !path.isEmpty { return path }
         let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "")
         let candidate = executable.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("waku-worker").path
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
             throw ScenarioSkipped(
-                unit: .messagesPerSecond,
+                unit: unit,
                 reason: "waku-worker is not built next to waku-bench: run `swift build -c release --product waku-worker` "
                     + "(scripts/bench does), or set \(workerVariable)")
         }

@@ -30,6 +30,15 @@ struct DemoStorage: Sendable {
     let store: any DurableStore
     let providers: [Provider]
     let description: String
+    /// The temporary folder the demo made for itself, removed at exit; `nil` when
+    /// `WAKU_DEMO_DATA` names a folder (kept) or the demo runs on PostgreSQL.
+    var temporaryFolder: URL? = nil
+
+    /// Shuts the store down and removes the demo's temporary folder, if it made one.
+    func finish() async {
+        await store.shutdown()
+        if let temporaryFolder { try? FileManager.default.removeItem(at: temporaryFolder) }
+    }
 
     static func fromEnvironment() throws -> DemoStorage {
         let environment = ProcessInfo.processInfo.environment
@@ -40,7 +49,8 @@ struct DemoStorage: Sendable {
                 providers: store.unitOfWorkProviders() + [scoped((any OrderStore).self) { (unitOfWork: PostgresUnitOfWork) in unitOfWork }],
                 description: "PostgreSQL (WAKU_POSTGRES_URL)")
         }
-        let folder = environment["WAKU_DEMO_DATA"].map { URL(fileURLWithPath: $0) }
+        let chosen = environment["WAKU_DEMO_DATA"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        let folder = chosen
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("waku-demo-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("waku-demo.sqlite").path
@@ -48,6 +58,7 @@ struct DemoStorage: Sendable {
         return DemoStorage(
             store: store,
             providers: store.unitOfWorkProviders() + [scoped((any OrderStore).self) { (unitOfWork: SQLiteUnitOfWork) in unitOfWork }],
-            description: "SQLite file \(path)")
+            description: chosen == nil ? "SQLite file \(path) (removed at exit; WAKU_DEMO_DATA keeps it)" : "SQLite file \(path)",
+            temporaryFolder: chosen == nil ? folder : nil)
     }
 }

@@ -22,7 +22,7 @@ if let flag = CommandLine.arguments.firstIndex(of: "--describe") {
         exit(2)
     }
     print(app.describe(format: format), terminator: "")
-    await storage.store.shutdown()
+    await storage.finish()
     exit(0)
 }
 print("Durable store: \(storage.description)\n")
@@ -31,26 +31,32 @@ for module in app.modules {
     print("  \(module.name)\(module.isGlobal ? " (global)" : "")")
 }
 
-try await app.run { app in
-    let config = try await app.container.get(AppConfig.self)
-    print("\nResolved across a module boundary: AppConfig(\(config.environment), \"\(config.shopName)\") from ConfigModule\n")
+do {
+    try await app.run { app in
+        let config = try await app.container.get(AppConfig.self)
+        print("\nResolved across a module boundary: AppConfig(\(config.environment), \"\(config.shopName)\") from ConfigModule\n")
 
-    print("invoke(PlaceOrder): the handler saves the order, its domain event fans out to three modules")
-    let confirmation = try await app.withContainer { container in
-        let sender = try await container.get((any ISender).self)
-        return try await sender.invoke(PlaceOrder(customerId: "customer-7", items: ["tea", "cups"]))
-    }
-    print("\nConfirmation: \(confirmation.orderId), total \(confirmation.total)")
-    print("(the routed analytics handler runs on its endpoint's worker, independently of the inline ones;")
-    print(" closing the app drains the endpoint, so it always finishes)\n")
+        print("invoke(PlaceOrder): the handler saves the order, its domain event fans out to three modules")
+        let confirmation = try await app.withContainer { container in
+            let sender = try await container.get((any ISender).self)
+            return try await sender.invoke(PlaceOrder(customerId: "customer-7", items: ["tea", "cups"]))
+        }
+        print("\nConfirmation: \(confirmation.orderId), total \(confirmation.total)")
+        print("(the routed analytics handler runs on its endpoint's worker, independently of the inline ones;")
+        print(" closing the app drains the endpoint, so it always finishes)\n")
 
-    print("publish(OrderShipped): no handlers are bound, so publish is a no-op")
-    try await app.withContainer { container in
-        try await container.get((any IPublisher).self).publish(OrderShipped(orderId: confirmation.orderId, trackingNumber: "TRK-1"))
+        print("publish(OrderShipped): no handlers are bound, so publish is a no-op")
+        try await app.withContainer { container in
+            try await container.get((any IPublisher).self).publish(OrderShipped(orderId: confirmation.orderId, trackingNumber: "TRK-1"))
+        }
+        print("  (nothing ran)")
     }
-    print("  (nothing ran)")
+    let handled = try await storage.store.handledCount(endpoint: "fulfilment")
+    let pending = try await storage.store.pendingCount(endpoint: "fulfilment")
+    print("\nDurable endpoint 'fulfilment': \(handled) handled, \(pending) pending (rows survive restarts)")
+} catch {
+    FileHandle.standardError.write(Data("waku-demo: \(error)\n".utf8))
+    await storage.finish()
+    exit(1)
 }
-let handled = try await storage.store.handledCount(endpoint: "fulfilment")
-let pending = try await storage.store.pendingCount(endpoint: "fulfilment")
-print("\nDurable endpoint 'fulfilment': \(handled) handled, \(pending) pending (rows survive restarts)")
-await storage.store.shutdown()
+await storage.finish()

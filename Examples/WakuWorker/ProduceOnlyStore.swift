@@ -17,6 +17,7 @@ final class ProduceOnlyStore: DurableStore {
     func complete(_ ids: [Int64], token: ClaimToken) async throws -> Int { 0 }
     func retry(_ id: Int64, token: ClaimToken, availableAt: Date, error: String) async throws -> Bool { false }
     func deadLetter(_ id: Int64, token: ClaimToken, error: String) async throws -> Bool { false }
+    func release(_ ids: [Int64], token: ClaimToken) async throws -> Int { 0 }
     func release(owner: String) async throws -> Int { 0 }
     func deadLetters(endpoint: String?) async throws -> [StoredDelivery] { try await store.deadLetters(endpoint: endpoint) }
     func replayDeadLetters(_ ids: [Int64]) async throws -> Int { try await store.replayDeadLetters(ids) }

@@ -22,7 +22,7 @@ struct WorkerModule: Module {
                         // Generous retries: a database outage fails the attempts in flight.
                         errorPolicy: .retry(10, backoff: .milliseconds(200), maxBackoff: .seconds(5)),
                         partitionBy: { ($0 as? Job)?.group },
-                        batchSize: options.batchSize, lease: options.lease),
+                        batchSize: options.batchSize, lease: options.lease, pollInterval: options.pollInterval),
                 ],
                 routing: [route(Job.self).to(Self.endpoint)],
                 durableStore: durableStore)),

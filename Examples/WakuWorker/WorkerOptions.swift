@@ -25,6 +25,8 @@ struct WorkerOptions: Sendable {
     var ignoreCancellation = false
     var batchSize = 64
     var acquireTimeout: Duration?
+    /// How long an idle worker sleeps between polls when nothing wakes it.
+    var pollInterval: Duration = .milliseconds(100)
     var verbose = false
 
     static let usage = """
@@ -42,7 +44,7 @@ struct WorkerOptions: Sendable {
           --consume [--until-handled N] [--no-job-log] [--concurrency C]
                     [--handler-delay-ms D] [--lease-ms L] [--batch-size B]
                     [--acquire-timeout-ms T] [--stop-timeout-ms S]
-                    [--ignore-cancellation]
+                    [--ignore-cancellation] [--poll-ms P]
                                  handle jobs until SIGTERM/SIGINT, or until the log holds N
                                  distinct jobs; every handled job is logged with this pid, in
                                  a transaction of its own. With --no-job-log the handler does
@@ -58,6 +60,8 @@ struct WorkerOptions: Sendable {
           --stop-timeout-ms S    how long a graceful stop waits for running handlers before it
                                  cancels them and releases their rows (default 5000)
           --ignore-cancellation  the handler's delay ignores cancellation (a stuck handler)
+          --poll-ms P            how often an idle worker looks for jobs nothing woke it for
+                                 (default 100); other processes' jobs wake it at once
 
           --acquire-timeout-ms T how long a PostgreSQL operation waits for a connection before
                                  failing (default 10000); workers back off and retry
@@ -101,6 +105,7 @@ struct WorkerOptions: Sendable {
             case "--batch-size": options.batchSize = try number(flag, minimum: 1)
             case "--acquire-timeout-ms": options.acquireTimeout = .milliseconds(try number(flag, minimum: 1))
             case "--stop-timeout-ms": options.stopTimeout = .milliseconds(try number(flag, minimum: 0))
+            case "--poll-ms": options.pollInterval = .milliseconds(try number(flag, minimum: 1))
             case "--ignore-cancellation": options.ignoreCancellation = true
             case "--verbose": options.verbose = true
             case "-h", "--help": throw UsageError(message: usage)

@@ -11,7 +11,10 @@ extension PostgresDurableStore {
     /// trip and one commit per group instead of one each. Returns once the rows are committed.
     public func insert(_ deliveries: [StoredDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
-        try await groupCommit.submit(deliveries) { rows in try await self.execute("insert", self.insertQuery(rows)) }
+        try await groupCommit.submit(deliveries) { rows in
+            try await self.execute("insert", self.insertQuery(rows))
+            self.announce(rows)
+        }
     }
 
     /// Most rows one group commit writes (one `unnest` statement).
@@ -83,6 +86,7 @@ extension PostgresDurableStore {
         endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration
     ) async throws -> [StoredDelivery] {
         claimants.withLock { _ = $0.insert(owner) }
+        startListening()
         let query = claimQuery(endpoint: endpoint, owner: owner, token: token, limit: limit, lease: lease)
         let rows = try await withConnection("claim") { connection in
             try await connection.guardedRows(query, logger: logger)
@@ -107,17 +111,20 @@ extension PostgresDurableStore {
     }
 
     /// The claim: due, unleased pending rows of `endpoint`, oldest first, skipping rows other
-    /// workers are claiming right now, and only the head of each group.
+    /// workers are claiming right now; of a group, its head and the run of due rows behind it.
     ///
     /// Its cost follows the number of groups, not the number of pending rows: the heads are found
     /// by skipping from one group to the next in `waku_deliveries_pending_group` (a loose index
     /// scan, one probe per group), and ungrouped rows come from an index that holds nothing else.
     ///
-    /// Per-group FIFO across processes: a claimed head stays `status = 0` (leased) while it runs
-    /// and while it waits for a retry, so it stays its group's head and the rows behind it are
-    /// never candidates until it is handled or dead-lettered. Two claims racing for the same
-    /// head cannot both win (`FOR UPDATE SKIP LOCKED`, and the loser re-checks the lease), and a
-    /// claim whose snapshot still sees the head pending never takes the row behind it.
+    /// Per-group FIFO across processes: only heads are locked with `SKIP LOCKED`. A claimed head
+    /// stays `status = 0` (leased) while it runs and while it waits for a retry, so it stays its
+    /// group's head and no other claim considers any row of its group; two claims racing for
+    /// the same head cannot both win (`SKIP LOCKED`, and the loser re-checks the lease). The run
+    /// behind a head this claim locked is then taken with a plain `FOR UPDATE`: nobody else can
+    /// be claiming it. A run stops at the first row that is not due or is leased, so a group is
+    /// never taken out of order; heads and ungrouped rows come first, runs fill the rest of the
+    /// limit, second rows of every group before third rows.
     func claimQuery(endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration) -> PostgresQuery {
         var binds = PostgresBindings(capacity: 5)
         binds.append(endpoint)
@@ -150,20 +157,62 @@ extension PostgresDurableStore {
                  ORDER BY u.id LIMIT $2)
             ),
             picked AS (
-                SELECT d.id FROM \(table) d
+                SELECT d.id, d.group_id FROM \(table) d
                 WHERE d.id IN (SELECT id FROM candidate)
                   AND d.status = 0 AND d.available_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
                 ORDER BY d.id
                 LIMIT $2
                 FOR UPDATE SKIP LOCKED
+            ),
+            run AS (
+                SELECT r.id FROM picked p, LATERAL (
+                    SELECT y.id, y.position FROM (
+                        SELECT x.id, row_number() OVER (ORDER BY x.id) AS position,
+                            bool_and(x.available_at <= now() AND (x.lease_until IS NULL OR x.lease_until < now()))
+                                OVER (ORDER BY x.id) AS free
+                        FROM (SELECT z.id, z.available_at, z.lease_until FROM \(table) z
+                              WHERE z.status = 0 AND z.endpoint = $1 AND z.group_id = p.group_id AND z.id > p.id
+                              ORDER BY z.id LIMIT $2) x
+                    ) y
+                    WHERE y.free) r
+                WHERE p.group_id IS NOT NULL
+                ORDER BY r.position, r.id
+                LIMIT (SELECT $2 - count(*) FROM picked)
+            ),
+            followers AS (
+                SELECT d.id FROM \(table) d WHERE d.id IN (SELECT id FROM run) AND d.status = 0 FOR UPDATE
+            ),
+            claimed AS (
+                SELECT id FROM picked
+                UNION ALL
+                SELECT id FROM followers
             )
             UPDATE \(table) AS w
             SET lease_owner = $3, claim_token = $5, lease_until = now() + make_interval(secs => $4::float8),
                 attempts = w.attempts + 1, claimed_at = now(), first_claimed_at = COALESCE(w.first_claimed_at, now())
-            FROM picked
-            WHERE w.id = picked.id
+            FROM claimed
+            WHERE w.id = claimed.id
             RETURNING \(PostgresDeliveryRow.columns("w."))
             """
+    }
+
+    @discardableResult
+    public func release(_ ids: [Int64], token: ClaimToken) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(ids)
+        binds.append(token.uuid)
+        let released = try await scalar("release", PostgresQuery(
+            unsafeSQL: """
+                WITH released AS (
+                    UPDATE \(schema.deliveries)
+                    SET lease_owner = NULL, lease_until = NULL, claim_token = NULL, attempts = GREATEST(attempts - 1, 0)
+                    WHERE id = ANY($1::int8[]) AND claim_token = $2 AND status = 0
+                    RETURNING 1)
+                SELECT count(*)::int8 FROM released
+                """,
+            binds: binds))
+        return released
     }
 
     @discardableResult
@@ -255,7 +304,10 @@ extension PostgresDurableStore {
                 """,
             binds: binds)
         do {
-            return try await scalar("release", query)
+            let released = try await scalar("release", query)
+            // Other processes take them now, not at their next poll.
+            if released > 0 { announce(endpoints: nil) }
+            return released
         } catch {
             claimants.withLock { _ = $0.insert(owner) }
             throw error
@@ -292,7 +344,10 @@ extension PostgresDurableStore {
                 """,
             binds: binds)
         let count = try await scalar("replay", query)
-        if count > 0 { DurableWakeups.committed(self) }
+        if count > 0 {
+            DurableWakeups.committed(self)
+            announce(endpoints: nil)
+        }
         return count
     }
 

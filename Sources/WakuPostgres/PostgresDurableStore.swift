@@ -40,7 +40,7 @@ public final class PostgresDurableStore: DurableStore {
     /// A direct connection for start-up checks, so they report the real cause at once instead of
     /// waiting for the pool, which retries failed connections quietly. `nil` when the store was
     /// built from a `PostgresClient.Configuration`, whose TLS settings cannot be copied.
-    private let probe: Probe?
+    let probe: Probe?
     private let username: String?
     private let database: String?
     private let lifecycle: Locked<Lifecycle>
@@ -54,6 +54,8 @@ public final class PostgresDurableStore: DurableStore {
     let groupCommit = GroupCommit<StoredDelivery>(maxRows: PostgresDurableStore.rowsPerGroupCommit)
     /// Connections kept leased between operations; see ``IdleConnections``.
     let idle: IdleConnections
+    /// Wakes workers of other processes after commits, and this process's on theirs; see ``PostgresNotifier``.
+    let notifier = PostgresNotifier()
 
     private enum Lifecycle {
         case running(Task<Void, Never>)
@@ -185,6 +187,8 @@ public final class PostgresDurableStore: DurableStore {
 
     /// Stops the pool and closes its connections. Call it after the app closed.
     public func shutdown() async {
+        // While the pool still runs, so a last announcement goes out.
+        await stopNotifications()
         let task = lifecycle.withLock { state -> Task<Void, Never>? in
             defer { state = .shutDown }
             if case .running(let task) = state { return task }
@@ -262,7 +266,7 @@ public final class PostgresDurableStore: DurableStore {
     }
 
     /// One connection outside the pool, bounded by the connect timeout plus the login.
-    private func connectDirectly(_ probe: Probe) async throws -> PostgresConnection {
+    func connectDirectly(_ probe: Probe) async throws -> PostgresConnection {
         let url = probe.url
         let tls: PostgresConnection.Configuration.TLS
         do {

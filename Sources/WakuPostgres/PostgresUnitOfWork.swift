@@ -32,8 +32,10 @@ public final class PostgresUnitOfWork: DurableTransaction {
         var held: HeldConnection?
         /// A statement failed, so PostgreSQL aborted the transaction: commit must not pretend.
         var aborted = false
-        /// Deliveries were written: wake local workers after commit.
-        var wroteDeliveries = false
+        /// Endpoints deliveries were written for: wake their workers, here and elsewhere, after commit.
+        var endpoints: Set<String> = []
+        /// Deliveries published in this transaction, written in one statement at commit.
+        var deliveries: [StoredDelivery] = []
     }
 
     init(store: PostgresDurableStore) {
@@ -42,8 +44,9 @@ public final class PostgresUnitOfWork: DurableTransaction {
 
     public var storeIdentity: ObjectIdentifier { ObjectIdentifier(store) }
 
-    /// Whether a transaction is open (begun and not yet committed or rolled back).
-    public var isOpen: Bool { state.withLock { $0.held != nil } }
+    /// Whether a transaction is open (begun, or holding published messages, and not yet committed
+    /// or rolled back).
+    public var isOpen: Bool { state.withLock { $0.held != nil || !$0.deliveries.isEmpty } }
 
     /// Runs business SQL inside the transaction (beginning it if needed) and returns its rows.
     ///
@@ -73,21 +76,52 @@ public final class PostgresUnitOfWork: DurableTransaction {
         }
     }
 
+    /// Keeps `deliveries` for the commit, which writes every delivery of the transaction in one
+    /// statement: a transaction that publishes a thousand messages costs one round trip for them,
+    /// not a thousand. Workers see them only after the commit either way. A write that fails
+    /// (the database went away) fails the commit, which then rolls back the business writes too.
     public func insert(_ deliveries: [StoredDelivery]) async throws {
         guard !deliveries.isEmpty else { return }
-        let query = store.insertQuery(deliveries)
-        try await mutex.withLock {
-            let connection = try await begun()
+        state.withLock {
+            $0.deliveries += deliveries
+            $0.endpoints.formUnion(deliveries.lazy.map(\.endpoint))
+        }
+    }
+
+    /// Writes the deliveries kept for the commit, in statements of at most
+    /// ``PostgresDurableStore/rowsPerGroupCommit`` rows.
+    private func writeDeliveries() async throws {
+        let deliveries = state.withLock { state -> [StoredDelivery] in
+            defer { state.deliveries = [] }
+            return state.deliveries
+        }
+        guard !deliveries.isEmpty else { return }
+        let connection = try await begun()
+        var start = 0
+        while start < deliveries.count {
+            let chunk = Array(deliveries[start ..< min(start + PostgresDurableStore.rowsPerGroupCommit, deliveries.count)])
+            start += chunk.count
+            let query = store.insertQuery(chunk)
             _ = try await tracking { try await connection.guardedRows(query, logger: store.logger) }
-            state.withLock { $0.wroteDeliveries = true }
         }
     }
 
     public func commit() async throws {
         try await mutex.withLock {
-            let (held, aborted, wrote) = state.withLock { state -> (HeldConnection?, Bool, Bool) in
+            do {
+                try await writeDeliveries()
+            } catch {
+                // Nothing of this transaction may commit without its messages: roll it back.
+                let held = state.withLock { state -> HeldConnection? in
+                    defer { state = State() }
+                    return state.held
+                }
+                held?.release(rollback: true)
+                throw error
+            }
+            let (held, aborted, endpoints) = state.withLock { state -> (HeldConnection?, Bool, Set<String>) in
                 defer { state = State() }
-                return (state.held, state.aborted, state.wroteDeliveries)
+                return (state.held, state.aborted, state.endpoints)
             }
             guard let held else { return }
             if aborted {
@@ -110,7 +144,10 @@ public final class PostgresUnitOfWork: DurableTransaction {
             guard tag == "COMMIT" else {
                 throw PostgresStoreError(operation: "commit", sqlState: "25P02", message: "PostgreSQL rolled the transaction back (\(tag))")
             }
-            if wrote { DurableWakeups.committed(store) }
+            if !endpoints.isEmpty {
+                DurableWakeups.committed(store)
+                store.announce(endpoints: endpoints)
+            }
         }
     }
 

@@ -28,6 +28,8 @@ public final class SQLiteDurableStore: DurableStore {
     private let threadPool: NIOThreadPool
     /// Coalesces concurrent ``insert(_:)`` calls into one statement and commit.
     private let groupCommit: GroupCommit<StoredDelivery>
+    /// Wakes idle workers when another process commits to the file; see ``SQLiteChangeWatcher``.
+    let changes: SQLiteChangeWatcher
 
     public init(path: String, blockingThreads: Int = 16, logger: Logger = Logger(label: "waku.sqlite")) {
         self.path = path
@@ -35,6 +37,7 @@ public final class SQLiteDurableStore: DurableStore {
         threadPool = NIOThreadPool(numberOfThreads: max(2, blockingThreads))
         threadPool.start()
         groupCommit = GroupCommit(maxRows: Self.rowsPerGroupCommit)
+        changes = SQLiteChangeWatcher(databasePath: path)
     }
 
     deinit {
@@ -227,6 +230,7 @@ public final class SQLiteDurableStore: DurableStore {
             }
             return (claimed.sorted { $0.id < $1.id }, unreadable)
         }
+        changes.claimed(by: owner, found: !claimed.isEmpty || !unreadable.isEmpty, store: self)
         // Never hand out, nor claim again and again, a row that cannot be read: dead-letter it
         // with the reason, once. Its group moves on to the next row.
         for (id, reason) in unreadable {
@@ -238,13 +242,15 @@ public final class SQLiteDurableStore: DurableStore {
         return claimed
     }
 
-    /// The claim: due, unleased pending rows of `endpoint`, oldest first, and of each group only
-    /// its head (the oldest pending row), which keeps groups FIFO even when several processes
-    /// share the file.
+    /// The claim: due, unleased pending rows of `endpoint`, oldest first; of each group its head
+    /// (the oldest pending row) and the run of due, unleased rows right behind it, which keeps
+    /// groups FIFO even when several processes share the file.
     ///
-    /// Its cost follows the number of groups, not the number of pending rows: the heads are found
-    /// by skipping from one group to the next in `waku_deliveries_groups` (one index probe per
-    /// group), and ungrouped rows come from an index that holds nothing else.
+    /// Its cost follows the number of groups and the limit, not the number of pending rows: the
+    /// heads are found by skipping from one group to the next in `waku_deliveries_groups` (one
+    /// index probe per group), each run is walked one index probe per row, and ungrouped rows
+    /// come from an index that holds nothing else. Heads and ungrouped rows come first; runs fill
+    /// the rest of the limit, second rows of every group before third rows.
     /// Parameters: ?1 owner, ?2 lease end, ?3 endpoint, ?4 now, ?5 claim token.
     static func claimSQL(limit: Int) -> String {
         """
@@ -266,17 +272,45 @@ public final class SQLiteDurableStore: DurableStore {
                 WHERE status = 0 AND endpoint = ?3 AND group_id IS NULL AND available_at <= ?4
                   AND (lease_until IS NULL OR lease_until < ?4)
                 ORDER BY id LIMIT \(limit))
+        ),
+        picked(id, g) AS (
+            SELECT d.id, d.group_id FROM waku_deliveries d
+            WHERE d.id IN (SELECT id FROM candidate)
+              AND d.status = 0 AND d.available_at <= ?4 AND (d.lease_until IS NULL OR d.lease_until < ?4)
+            ORDER BY d.id LIMIT \(limit)
+        ),
+        run(id, g, position) AS (
+            SELECT id, g, 1 FROM picked WHERE g IS NOT NULL
+            UNION ALL
+            SELECT n.id, n.group_id, run.position + 1
+            FROM run JOIN waku_deliveries n ON n.id = (
+                SELECT m.id FROM waku_deliveries m INDEXED BY waku_deliveries_groups
+                WHERE m.status = 0 AND m.endpoint = ?3 AND m.group_id = run.g AND m.id > run.id ORDER BY m.id LIMIT 1)
+            WHERE n.available_at <= ?4 AND (n.lease_until IS NULL OR n.lease_until < ?4) AND run.position < \(limit)
+        ),
+        followers(id) AS (
+            SELECT id FROM run WHERE position > 1 ORDER BY position, id
+            LIMIT max(0, \(limit) - (SELECT count(*) FROM picked))
         )
         UPDATE waku_deliveries
         SET lease_owner = ?1, claim_token = ?5, lease_until = ?2, attempts = attempts + 1,
             claimed_at = ?4, first_claimed_at = COALESCE(first_claimed_at, ?4)
-        WHERE id IN (
-            SELECT d.id FROM waku_deliveries d
-            WHERE d.id IN (SELECT id FROM candidate)
-              AND d.status = 0 AND d.available_at <= ?4 AND (d.lease_until IS NULL OR d.lease_until < ?4)
-            ORDER BY d.id LIMIT \(limit))
+        WHERE id IN (SELECT id FROM picked UNION ALL SELECT id FROM followers)
         RETURNING *
         """
+    }
+
+    @discardableResult
+    public func release(_ ids: [Int64], token: ClaimToken) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try await withConnection { connection in
+            try await connection.query(
+                """
+                UPDATE waku_deliveries SET lease_owner = NULL, lease_until = NULL, claim_token = NULL, attempts = MAX(attempts - 1, 0)
+                WHERE claim_token = ?1 AND status = 0 AND id IN (SELECT value FROM json_each(?2)) RETURNING id
+                """,
+                [.text(token.description), .text(Self.jsonArray(ids))]).count
+        }
     }
 
     /// The query plan of the claim, for checking that it stays indexed.
@@ -346,7 +380,8 @@ public final class SQLiteDurableStore: DurableStore {
 
     @discardableResult
     public func release(owner: String) async throws -> Int {
-        try await withConnection { connection in
+        changes.released(owner)
+        return try await withConnection { connection in
             try await connection.query(
                 """
                 UPDATE waku_deliveries SET lease_owner = NULL, lease_until = NULL, claim_token = NULL, attempts = MAX(attempts - 1, 0)
@@ -361,7 +396,9 @@ public final class SQLiteDurableStore: DurableStore {
             let rows = try await connection.query(
                 "SELECT * FROM waku_deliveries WHERE status = 2 AND (?1 IS NULL OR endpoint = ?1) ORDER BY id",
                 [endpoint.map { .text($0) } ?? .null])
-            return try rows.map(Self.delivery(from:))
+            // A dead letter may be a row that could not be read: list it all the same, with what
+            // can be read (its reason is in `lastError`), so an operator can see and purge it.
+            return rows.map { row in (try? Self.delivery(from: row)) ?? Self.unreadableDelivery(from: row) }
         }
     }
 
@@ -433,6 +470,7 @@ public final class SQLiteDurableStore: DurableStore {
     }
 
     public func shutdown() async {
+        await changes.stop()
         let connection = self.connection.withLock { value -> SQLiteConnection? in defer { value = nil }; return value }
         try? await connection?.close()
     }
@@ -467,6 +505,25 @@ public final class SQLiteDurableStore: DurableStore {
     /// A row that cannot be read as a delivery, with what is wrong with it.
     struct UnreadableRow: Error, CustomStringConvertible {
         let description: String
+    }
+
+    /// What can be read of a row that ``delivery(from:)`` rejects; unreadable ids become the nil UUID.
+    static func unreadableDelivery(from row: SQLiteRow) -> StoredDelivery {
+        let nilUUID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        func uuid(_ column: String) -> UUID { row.column(column)?.string.flatMap(UUID.init(uuidString:)) ?? nilUUID }
+        func time(_ column: String) -> Date { Date(timeIntervalSince1970: row.column(column)?.double ?? 0) }
+        let payload: Data = switch row.column("payload") {
+        case .text(let text): Data(text.utf8)
+        case .blob(let buffer): Data(buffer.readableBytesView)
+        default: Data()
+        }
+        return StoredDelivery(
+            id: Int64(row.column("id")?.integer ?? 0), messageId: uuid("message_id"), correlationId: uuid("correlation_id"),
+            causationId: uuid("causation_id"), messageType: row.column("message_type")?.string ?? "",
+            handler: row.column("handler")?.string ?? "", endpoint: row.column("endpoint")?.string ?? "", payload: payload,
+            headers: [:], timestamp: time("timestamp"), groupId: row.column("group_id")?.string,
+            availableAt: time("available_at"), attempts: row.column("attempts")?.integer ?? 0,
+            lastError: row.column("last_error")?.string)
     }
 
     static func delivery(from row: SQLiteRow) throws -> StoredDelivery {

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Waku
 import Testing
 import WakuMessaging
 import WakuPostgres
@@ -64,41 +66,57 @@ enum ClaimSafety {
         #expect(again.first?.attempts == 1, "the released claim's attempt was given back")
     }
 
-    /// With many pending rows per group, a claim returns each group's oldest row and nothing
-    /// behind it, plus ungrouped rows; the next rows become heads only once the heads finish.
-    static func groupedClaimTakesHeads(_ store: any DurableStore) async throws {
+    /// With many pending rows per group, a claim takes each group's head and the run behind it,
+    /// in order: heads and ungrouped rows first, then second rows of every group, then third
+    /// rows. Nothing of a group whose head is held is claimable by anyone else.
+    static func groupedClaimTakesRuns(_ store: any DurableStore) async throws {
         var rows: [StoredDelivery] = []
         for position in 0 ..< 10 {
             for group in 0 ..< 50 { rows.append(row("grp", position * 50 + group, group: "g\(group)")) }
         }
         rows += (0 ..< 20).map { row("grp", 1_000 + $0) }
+        // A delayed row: its group's run stops before it.
+        var delayed = row("grp", 9_999, group: "late")
+        delayed.availableAt = Date().addingTimeInterval(3_600)
+        rows += [row("grp", 9_000, group: "late"), delayed, row("grp", 9_001, group: "late")]
         try await store.insert(rows)
 
+        func n(_ delivery: StoredDelivery) -> Int {
+            (try? JSONDecoder().decode([String: Int].self, from: delivery.payload))?["n"] ?? -1
+        }
         let token = ClaimToken()
         let first = try await store.claim(endpoint: "grp", owner: "a", token: token, limit: 200, lease: .seconds(30))
-        let grouped = first.filter { $0.groupId != nil }
-        #expect(grouped.count == 50, "one head per group")
-        #expect(Set(grouped.compactMap(\.groupId)).count == 50)
-        #expect(first.count == 70, "the 50 heads and the 20 ungrouped rows")
-        #expect(grouped.allSatisfy { $0.payload == Data(#"{"n":\#(Int($0.groupId?.dropFirst() ?? "") ?? -1)}"#.utf8) },
-                "each head is its group's first row")
-        // While the heads are held, nothing behind them is claimable.
-        #expect(try await store.claim(endpoint: "grp", owner: "b", token: ClaimToken(), limit: 200, lease: .seconds(30)).isEmpty)
+        #expect(first.count == 200)
+        #expect(first.filter { $0.groupId == nil }.count == 20, "every ungrouped row")
+        let byGroup = Dictionary(grouping: first.filter { $0.groupId != nil }, by: { $0.groupId ?? "" })
+        #expect(byGroup.count == 51, "every group's head")
+        #expect(byGroup["late"].map { $0.map(n) } == [9_000], "the run stops at the delayed row")
+        for group in 0 ..< 50 {
+            let taken = (byGroup["g\(group)"] ?? []).sorted { $0.id < $1.id }.map(n)
+            // 200 = 20 ungrouped + 51 heads + 129 more: second and third rows of all 50 groups,
+            // then fourth rows of the first 29 (by id).
+            let expected = (0 ..< (group < 29 ? 4 : 3)).map { $0 * 50 + group }
+            #expect(taken == expected, "group g\(group) took \(taken)")
+        }
+        // While the runs are held, nothing of those groups is claimable.
+        let other = try await store.claim(endpoint: "grp", owner: "b", token: ClaimToken(), limit: 200, lease: .seconds(30))
+        #expect(other.isEmpty, "\(other.map(n))")
 
-        #expect(try await store.complete(first.map(\.id), token: token) == 70)
-        let second = try await store.claim(endpoint: "grp", owner: "b", token: ClaimToken(), limit: 200, lease: .seconds(30))
-        #expect(second.count == 50)
-        #expect(second.allSatisfy { row in
-            guard let group = row.groupId?.dropFirst(), let index = Int(group) else { return false }
-            return row.payload == Data(#"{"n":\#(50 + index)}"#.utf8)
-        }, "the second row of each group is its new head")
+        // Rows not attempted are given back without spending their attempt, and the group
+        // goes on from there.
+        let g0 = (byGroup["g0"] ?? []).sorted { $0.id < $1.id }
+        #expect(try await store.complete([g0[0].id], token: token) == 1)
+        #expect(try await store.release(g0.dropFirst().map(\.id), token: token) == 3)
+        let next = try await store.claim(endpoint: "grp", owner: "b", token: ClaimToken(), limit: 3, lease: .seconds(30))
+        #expect(next.map(n) == [50, 100, 150], "g0 resumes at its second row, in order")
+        #expect(next.allSatisfy { $0.attempts == 1 }, "the release gave the attempt back")
     }
 
     static let all: [(String, @Sendable (any DurableStore) async throws -> Void)] = [
         ("expired claim", expiredClaimCannotFinalize),
         ("heartbeat", extendedLeaseIsKept),
         ("release", releaseGivesTheAttemptBack),
-        ("group heads", groupedClaimTakesHeads),
+        ("group runs", groupedClaimTakesRuns),
     ]
 }
 
@@ -113,8 +131,8 @@ struct SQLiteClaimSafetyTests {
     @Test("a release hands the rows back and gives the attempt back")
     func release() async throws { try await run(ClaimSafety.releaseGivesTheAttemptBack) }
 
-    @Test("a grouped claim takes exactly the head of each group")
-    func groupHeads() async throws { try await run(ClaimSafety.groupedClaimTakesHeads) }
+    @Test("a grouped claim takes each group's head and the run behind it, in order")
+    func groupRuns() async throws { try await run(ClaimSafety.groupedClaimTakesRuns) }
 
     @Test("an empty or in-memory path is rejected, naming the fix")
     func badPaths() async throws {
@@ -157,5 +175,94 @@ extension PostgresDurableTests {
             }
             await store.dropSchemaAndShutdown()
         }
+    }
+}
+
+// MARK: A group's run through a real endpoint
+
+struct RunJob: IEvent, Codable, NamedMessage {
+    static let messageName = "durable-tests.run-job"
+    let n: Int
+}
+
+/// Whether job 3 failed already: shared by the handler instances of every request scope.
+final class FailOnce: Sendable {
+    let done = Locked(false)
+}
+
+/// Fails the first attempt of job 3, records the order of the others.
+final class FlakyRunHandler: EventHandler {
+    let recorder: SQLRecorder<Int>
+    let failOnce: FailOnce
+    init(recorder: SQLRecorder<Int>, failOnce: FailOnce) {
+        self.recorder = recorder
+        self.failOnce = failOnce
+    }
+
+    func handle(_ event: RunJob) async throws {
+        if event.n == 3, failOnce.done.withLock({ value in defer { value = true }; return !value }) {
+            throw SQLJobFailed(id: 3)
+        }
+        recorder.append(event.n)
+    }
+}
+
+struct RunModule: Module {
+    let store: any DurableStore
+    let recorder: SQLRecorder<Int>
+
+    var imports: [any Module] {
+        [
+            MessagingModule.register(MessagingConfig(
+                endpoints: [.durable("runs", concurrency: 4, errorPolicy: .retry(3, backoff: .milliseconds(50)),
+                                     partitionBy: { _ in "one" }, pollInterval: .milliseconds(20))],
+                routing: [route(RunJob.self).to("runs")],
+                durableStore: store)),
+        ]
+    }
+
+    let failOnce = FailOnce()
+    var providers: [Provider] { [scoped { [recorder, failOnce] in FlakyRunHandler(recorder: recorder, failOnce: failOnce) }] }
+    var extensions: [any ModuleExtension] { [MessagingExtension().bindEvent(RunJob.self, [FlakyRunHandler.self])] }
+}
+
+enum GroupRun {
+    /// 20 jobs of one group claimed as runs; job 3 fails once. The group must still be handled
+    /// strictly in order: the rest of the run behind 3 waits for its retry.
+    static func check(_ store: any DurableStore) async throws {
+        let recorder = SQLRecorder<Int>()
+        var logger = Logger(label: "waku.test")
+        logger.logLevel = .critical
+        let app = try await WakuFactory(RunModule(store: store, recorder: recorder), logger: logger).create()
+        try await app.initialize()
+        // Committed together (the outbox), so the first claim takes a long run of the group.
+        try await app.withContainer { container in
+            let publisher = try await container.get((any IPublisher).self)
+            try await withUnitOfWork(try await store.beginTransaction()) {
+                for n in 0 ..< 20 { try await publisher.publish(RunJob(n: n)) }
+            }
+        }
+        #expect(try await eventually(timeout: .seconds(30)) { recorder.count == 20 })
+        try await app.close()
+        #expect(recorder.all == Array(0 ..< 20), "out of order: \(recorder.all)")
+        #expect(try await store.handledCount(endpoint: "runs") == 20)
+    }
+}
+
+extension SQLiteClaimSafetyTests {
+    @Test("a group's run is handled in order through a failure and its retry")
+    func groupRunThroughFailure() async throws {
+        let store = SQLiteDurableStore(path: temporarySQLitePath())
+        try await GroupRun.check(store)
+        await store.shutdown()
+    }
+}
+
+extension PostgresDurableTests {
+    @Test("PostgreSQL: a group's run is handled in order through a failure and its retry")
+    func groupRunThroughFailure() async throws {
+        let store = try TestDatabase.makeStore(schema: TestDatabase.uniqueSchema("r"))
+        try await GroupRun.check(store)
+        await store.dropSchemaAndShutdown()
     }
 }

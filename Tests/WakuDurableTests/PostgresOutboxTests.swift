@@ -131,6 +131,44 @@ extension PostgresDurableTests {
         await store.dropSchemaAndShutdown()
     }
 
+    @Test("outbox: 2,500 messages published in one transaction commit together; a rollback writes none")
+    func batchOutbox() async throws {
+        let store = try TestDatabase.makeStore(schema: TestDatabase.uniqueSchema())
+        let recorder = PingRecorder()
+        let endpoint = EndpointConfig.durable("batch", concurrency: 8, pollInterval: .milliseconds(20))
+        try await withApp(DurableTestModule(store: store, endpoint: endpoint, recorder: recorder)) { app in
+            let table = store.qualified("waku_deliveries")
+            _ = try await trackMessages(app, timeout: .seconds(60)) {
+                try await app.withContainer { container in
+                    let publisher = try await container.get((any IPublisher).self)
+                    let unitOfWork = store.unitOfWork()
+                    try await withUnitOfWork(unitOfWork) {
+                        for n in 0 ..< 2_500 { try await publisher.publish(DurablePing(n: n)) }
+                        #expect(unitOfWork.isOpen, "messages kept for the commit keep the unit of work open")
+                        #expect(try await store.scalar("SELECT count(*)::int8 FROM \(table)") == 0, "nothing written before the commit")
+                    }
+                }
+            }
+            #expect(recorder.handled.count == 2_500)
+            #expect(Set(recorder.handled) == Set(0 ..< 2_500))
+
+            // A rolled-back batch writes nothing.
+            struct Abort: Error {}
+            await #expect(throws: Abort.self) {
+                try await app.withContainer { container in
+                    let publisher = try await container.get((any IPublisher).self)
+                    let unitOfWork = store.unitOfWork()
+                    try await withUnitOfWork(unitOfWork) {
+                        for n in 10_000 ..< 10_100 { try await publisher.publish(DurablePing(n: n)) }
+                        throw Abort()
+                    }
+                }
+            }
+            #expect(try await store.scalar("SELECT count(*)::int8 FROM \(table)") == 2_500)
+        }
+        await store.dropSchemaAndShutdown()
+    }
+
     @Test("TransactionalBehavior: a nested dispatch joins the outer transaction, which commits once")
     func transactionalNestedDispatch() async throws {
         let store = try TestDatabase.makeStore(schema: TestDatabase.uniqueSchema())

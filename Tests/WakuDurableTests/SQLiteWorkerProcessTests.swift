@@ -18,16 +18,7 @@ struct SQLiteWorkerFile {
     let path: String
 
     private func rows(_ sql: String) async throws -> [SQLiteRow] {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path))
-        do {
-            _ = try await connection.query("PRAGMA busy_timeout = 10000")
-            let rows = try await connection.query(sql)
-            try await connection.close()
-            return rows
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        try await rawSQLite(path, sql)
     }
 
     private func count(_ sql: String) async throws -> Int {

@@ -38,6 +38,7 @@ struct PicUnusedStore: DurableStore {
     func complete(_ ids: [Int64], token: ClaimToken) async throws -> Int { throw Unused() }
     func retry(_ id: Int64, token: ClaimToken, availableAt: Date, error: String) async throws -> Bool { throw Unused() }
     func deadLetter(_ id: Int64, token: ClaimToken, error: String) async throws -> Bool { throw Unused() }
+    func release(_ ids: [Int64], token: ClaimToken) async throws -> Int { throw Unused() }
     func release(owner: String) async throws -> Int { throw Unused() }
     func deadLetters(endpoint: String?) async throws -> [StoredDelivery] { throw Unused() }
     func replayDeadLetters(_ ids: [Int64]) async throws -> Int { throw Unused() }

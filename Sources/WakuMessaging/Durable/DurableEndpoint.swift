@@ -114,7 +114,7 @@ public final class DurableEndpoint: Endpoint {
     public func start(processor: DeliveryProcessor) async throws {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         runtime.withLock { $0 = processor.runtime }
-        DurableWakeups.register(store as AnyObject) { [weak self] in self?.signal() }
+        DurableWakeups.register(store as AnyObject, endpoint: name) { [weak self] in self?.signal() }
         let task = Task { await run(processor) }
         loop.withLock { $0 = task }
         let beat = Task { [weak self] in
@@ -209,10 +209,12 @@ public final class DurableEndpoint: Endpoint {
     private func idle() async {
         if woken.exchange(false, ordering: .acquiringAndReleasing) { return }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [wake] in
+            group.addTask { [wake, woken] in
                 await withCheckedContinuation { continuation in
+                    // A signal that came after the check above set `woken` before it looked for
+                    // a waiter: read under the same lock, it cannot slip between the two.
                     let resumeNow = wake.withLock { value -> Bool in
-                        if value != nil { return true }
+                        if value != nil || woken.load(ordering: .acquiring) { return true }
                         value = continuation
                         return false
                     }
@@ -236,25 +238,68 @@ public final class DurableEndpoint: Endpoint {
         case failed(StoredDelivery, Delivery?, String)
         /// Cancelled by a stop, or never started: not an attempt; released by `stop()`.
         case interrupted
+        /// Behind a failed delivery of its group in this claim: not attempted, released at once
+        /// so that the group goes on in order after the retry.
+        case notAttempted(Int64)
     }
 
-    /// Runs a claimed batch with at most `concurrency` handlers at once; returns the outcomes to finalize.
+    /// Runs a claimed batch with at most `concurrency` handlers at once; returns the outcomes to
+    /// finalize. A claim may hold a run of a group (its head and the rows behind it): that run
+    /// goes one delivery at a time, in order, while other groups and ungrouped rows run beside it.
     private func process(_ batch: [StoredDelivery], _ processor: DeliveryProcessor) async -> [Result] {
         let runtime = processor.runtime
+        var chains: [[StoredDelivery]] = []
+        var chainOfGroup: [String: Int] = [:]
+        for row in batch {
+            guard let group = row.groupId else {
+                chains.append([row])
+                continue
+            }
+            if let index = chainOfGroup[group] {
+                chains[index].append(row)
+            } else {
+                chainOfGroup[group] = chains.count
+                chains.append([row])
+            }
+        }
         var results: [Result] = []
-        await withTaskGroup(of: Result.self) { group in
-            var iterator = batch.makeIterator()
+        await withTaskGroup(of: [Result].self) { group in
+            var iterator = chains.makeIterator()
             var active = 0
             func addNext() -> Bool {
-                guard let row = iterator.next() else { return false }
-                group.addTask { [self] in await execute(row, processor: processor, runtime: runtime) }
+                guard let chain = iterator.next() else { return false }
+                group.addTask { [self] in await execute(chain, processor: processor, runtime: runtime) }
                 return true
             }
             while active < max(1, config.concurrency), addNext() { active += 1 }
-            while let result = await group.next() {
-                results.append(result)
+            while let chainResults = await group.next() {
+                results += chainResults
                 if !addNext() { active -= 1 }
             }
+        }
+        return results
+    }
+
+    /// Runs a group's run in order. When a delivery fails, the rest is not attempted: it is
+    /// released, and the failed delivery's retry keeps its place at the head of the group. A row
+    /// that cannot be delivered at all (dead-lettered at once) leaves the group, which goes on.
+    private func execute(_ chain: [StoredDelivery], processor: DeliveryProcessor, runtime: MessagingRuntime) async -> [Result] {
+        var results: [Result] = []
+        for (index, row) in chain.enumerated() {
+            let result = await execute(row, processor: processor, runtime: runtime)
+            results.append(result)
+            let rest = chain[(index + 1)...]
+            switch result {
+            case .handled, .notAttempted:
+                continue
+            case .failed(_, let delivery, _):
+                if delivery == nil { continue }
+                results += rest.map { .notAttempted($0.id) }
+            case .interrupted:
+                interrupted.wrappingIncrement(by: rest.count, ordering: .relaxed)
+                results += rest.map { _ in .interrupted }
+            }
+            return results
         }
         return results
     }
@@ -302,6 +347,7 @@ public final class DurableEndpoint: Endpoint {
     private func finalize(_ results: [Result], token: ClaimToken, runtime: MessagingRuntime) async {
         var handled: [Int64] = []
         var handledDeliveries: [Delivery] = []
+        var notAttempted: [Int64] = []
         for result in results {
             switch result {
             case .handled(let id, let delivery):
@@ -311,7 +357,13 @@ public final class DurableEndpoint: Endpoint {
                 await fail(row, delivery: delivery, error: error, token: token, runtime: runtime)
             case .interrupted:
                 break
+            case .notAttempted(let id):
+                notAttempted.append(id)
             }
+        }
+        if !notAttempted.isEmpty {
+            let ids = notAttempted
+            _ = await withStoreRetry("release") { try await self.store.release(ids, token: token) }
         }
         if !handled.isEmpty {
             // Finalize in one round trip; on an outage keep trying until the lease would expire.

@@ -24,8 +24,13 @@ public protocol DurableStore: Sendable {
     /// Persists deliveries in their own transaction; duplicates of (message id, handler) are ignored.
     func insert(_ deliveries: [StoredDelivery]) async throws
     /// Claims up to `limit` due deliveries of `endpoint` for `owner` under `token`, leasing them
-    /// for `lease`. For a group key only the oldest pending delivery is eligible, so groups stay
-    /// FIFO across processes. Each claim increments `attempts`.
+    /// for `lease`. Each claim increments `attempts`.
+    ///
+    /// A group is claimed from its oldest pending delivery (its head) and only when the head is
+    /// free: the claim takes the head and the due, unleased deliveries right behind it, in order,
+    /// stopping at the first that is not due. So one claim owns a run of a group, no other claim
+    /// can take any of it, and groups stay FIFO across processes. Heads of all groups and
+    /// ungrouped deliveries come first; runs fill what is left of `limit`.
     ///
     /// Rows that cannot be read (an id that is not a UUID, a payload of the wrong kind) are
     /// dead-lettered at once with the reason instead of being returned, so they never block
@@ -47,6 +52,10 @@ public protocol DurableStore: Sendable {
     /// holds the row.
     @discardableResult
     func deadLetter(_ id: Int64, token: ClaimToken, error: String) async throws -> Bool
+    /// Gives back rows `token` holds that were never attempted (the rest of a group's run after a
+    /// failure), without counting the attempt the claim added; returns how many.
+    @discardableResult
+    func release(_ ids: [Int64], token: ClaimToken) async throws -> Int
     /// Releases every claim `owner` holds on unfinished rows, so another process takes them now,
     /// and gives back the attempt each claim counted: a delivery released at shutdown did not
     /// fail. Returns how many rows it released.
