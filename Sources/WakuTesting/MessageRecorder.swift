@@ -1,7 +1,7 @@
 public import Waku
 public import WakuMessaging
 
-/// A ``MessageObserver`` that records everything the bus reports, for assertions and for
+/// A `MessageObserver` that records everything the bus reports, for assertions and for
 /// waiting: dispatches, handler executions and failures (with the original errors), and the
 /// life of routed deliveries, local and durable.
 ///
@@ -118,14 +118,17 @@ public final class MessageRecorder: MessageObserver {
 
     // MARK: MessageObserver
 
+    /// Records a dispatch.
     public func dispatchStarted(_ envelope: MessageEnvelope) {
         update { $0.dispatched.append(envelope) }
     }
 
+    /// Records a successful execution.
     public func handlerSucceeded(_ envelope: MessageEnvelope, handler: String, endpoint: String?) {
         update { $0.handled.append(Handled(envelope: envelope, handler: handler, endpoint: endpoint)) }
     }
 
+    /// Records a failed attempt, with its error.
     public func handlerFailed(
         _ envelope: MessageEnvelope, handler: String, endpoint: String?, error: any Error, attempt: Int, willRetry: Bool
     ) {
@@ -135,10 +138,12 @@ public final class MessageRecorder: MessageObserver {
         }
     }
 
+    /// Records a routed delivery its endpoint was handed.
     public func deliveryEnqueued(_ delivery: Delivery) {
         update { $0.enqueued.append(delivery) }
     }
 
+    /// Records how a routed delivery ended.
     public func deliveryFinished(_ delivery: Delivery, outcome: DeliveryProcessor.Outcome, error: (any Error)?) {
         update { $0.finished.append(Finished(delivery: delivery, outcome: outcome, error: error)) }
     }

@@ -1,6 +1,6 @@
 public import Waku
 
-/// Builds the application `factory` describes and returns the ``StartupError`` that must stop
+/// Builds the application `factory` describes and returns the `StartupError` that must stop
 /// it: the way to test a misconfiguration.
 ///
 /// ```swift
@@ -23,10 +23,11 @@ public func startupError(_ factory: WakuFactory) async throws -> StartupError {
 public struct UnexpectedStartup: Error, Sendable, CustomStringConvertible {
     /// The root module's type.
     public let root: String
+    /// Names the root module that built.
     public var description: String { "Expected a StartupError, but the application with root \(root) was built." }
 }
 
-/// No issue, or more than one, matched what ``StartupError/issue(of:involving:mentioning:)``
+/// No issue, or more than one, matched what `StartupError.issue(of:involving:mentioning:)`
 /// asked for.
 public struct StartupIssueMismatch: Error, Sendable, CustomStringConvertible {
     /// What was asked for, in words.
@@ -35,13 +36,14 @@ public struct StartupIssueMismatch: Error, Sendable, CustomStringConvertible {
     public let matches: [StartupIssue]
     /// The whole start-up error.
     public let error: StartupError
+    /// What was wanted, how many matched, and the whole start-up error.
     public var description: String {
         "Expected exactly one start-up issue \(wanted), found \(matches.count), in:\n\(error)"
     }
 }
 
 extension StartupIssue {
-    /// Whether `type` is one of the issue's ``StartupIssue/types``.
+    /// Whether `type` is one of the issue's `StartupIssue.types`.
     public func involves(_ type: Any.Type) -> Bool {
         let id = ObjectIdentifier(type)
         return types.contains { $0.id == id }
@@ -50,7 +52,7 @@ extension StartupIssue {
 
 extension StartupError {
     /// The issues of `kind` (any kind when `nil`) that involve `type` (see
-    /// ``StartupIssue/types``) and whose message contains every fragment, in report order.
+    /// `StartupIssue.types`) and whose message contains every fragment, in report order.
     public func issues(of kind: StartupIssue.Kind? = nil, involving type: Any.Type? = nil, mentioning fragments: String...)
         -> [StartupIssue]
     {

@@ -81,6 +81,7 @@ public struct TrackingTimeout: Error, Sendable, CustomStringConvertible {
         self.deliveries = deliveries
     }
 
+    /// How many deliveries were pending, and which.
     public var description: String {
         "\(pending) tracked deliveries were still pending when trackMessages timed out"
             + (deliveries.isEmpty ? "." : ": " + deliveries.joined(separator: "; ") + ".")
