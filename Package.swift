@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "waku-worker", targets: ["WakuWorker"]),
         .executable(name: "waku-admin", targets: ["WakuAdmin"]),
         .executable(name: "waku-http-example", targets: ["WakuHTTPExample"]),
+        .executable(name: "waku-getting-started", targets: ["WakuGettingStarted"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -141,6 +142,13 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Examples/WakuHTTPExample",
+            swiftSettings: strict
+        ),
+        // The Getting Started article's program; the core tests run it as a child process.
+        .executableTarget(
+            name: "WakuGettingStarted",
+            dependencies: ["Waku"],
+            path: "Examples/WakuGettingStarted",
             swiftSettings: strict
         ),
         .executableTarget(

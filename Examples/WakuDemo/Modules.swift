@@ -5,7 +5,7 @@ import WakuMessaging
 struct ConfigModule: Module {
     static func register(environment: Environment) -> DynamicModule {
         DynamicModule(
-            ConfigModule.self, configuration: environment,
+            ConfigModule(), configuration: environment,
             providers: [object(AppConfig(environment: environment, shopName: "Waku Shop"))],
             exports: [.type(AppConfig.self)])
     }

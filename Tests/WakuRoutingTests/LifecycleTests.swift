@@ -376,6 +376,34 @@ struct LifecycleTests {
         #expect(probe.count("PingB.done") == 50)
         #expect(probe.log.isEmpty)
         #expect(!app.isInitialized)
-        await #expect(throws: EndpointStopped.self) { try await publish(app, Ping(n: 99)) }
+        // A closed application opens no more scopes, so nothing can reach its stopped endpoints.
+        await #expect(throws: ApplicationClosedError.self) { try await publish(app, Ping(n: 99)) }
+    }
+
+    @Test("after close, the stop reports are read from app.messagingRuntime, not through the closed container")
+    func stopReportsAfterClose() async throws {
+        let probe = Probe()
+        let gate = Signal()
+        // Held until close begins, so the stop drains all three.
+        probe.on("PingB") { _ in _ = await gate.wait() }
+        let config = MessagingConfig(
+            endpoints: [.localQueue("q", stopTimeout: .seconds(30))], routing: [route(Ping.self).to("q")])
+        let app = try await makeApp(pingInB, probe: probe, config: config, hooks: [DestroyHook { gate.fire() }])
+        #expect(app.messagingRuntime?.lastStopReports.isEmpty == true)
+        try await app.initialize()
+        try await publishAll(app, 0 ..< 3)
+        try await app.close()
+        await #expect(throws: ResolutionError.self) { _ = try await app.container.get(MessagingRuntime.self) }
+        let runtime = try #require(app.messagingRuntime)
+        #expect(runtime.lastStopReports.map(\.endpoint) == ["q"])
+        #expect(runtime.lastStopReports.first?.drained == 3, "\(runtime.lastStopReports)")
+        #expect(probe.count("PingB.done") == 3)
+    }
+
+    @Test("an application without MessagingModule has no messaging runtime")
+    func noRuntimeWithoutMessaging() async throws {
+        struct Plain: Module {}
+        let app = try await WakuFactory(Plain()).create()
+        #expect(app.messagingRuntime == nil)
     }
 }

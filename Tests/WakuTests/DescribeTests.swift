@@ -45,7 +45,7 @@ struct PicUsersModule: Module {
 struct PicConfigModule: Module {
     static func register(flag: Bool) -> DynamicModule {
         DynamicModule(
-            PicConfigModule.self, configuration: flag, providers: [object(PicFeatureFlag(on: flag))],
+            PicConfigModule(), configuration: flag, providers: [object(PicFeatureFlag(on: flag))],
             exports: [.type(PicFeatureFlag.self)])
     }
 }

@@ -72,8 +72,9 @@ struct GraphCompilerEdgeCaseTests {
         #expect(issue.subject == Self.mailerName)
         #expect(issue.modules == ["DuplicatedMailerModule"])
         #expect(issue.message.contains("twice in module DuplicatedMailerModule"), "\(issue.message)")
+        // The module is named once.
         #expect(issue.message == "\(Self.mailerName) is provided twice in module DuplicatedMailerModule "
-            + "(singleton \(Self.mailerName) in DuplicatedMailerModule, singleton \(Self.mailerName) in DuplicatedMailerModule).")
+            + "(singleton \(Self.mailerName), singleton \(Self.mailerName)).")
         #expect(error.issues.count == 1)
     }
 
@@ -421,8 +422,9 @@ struct GraphCompilerEdgeCaseTests {
         let error = try await startupError(WakuFactory(InactiveOnlyDependencyModule()))
         let issue = try error.issue(of: .missingDependency)
         #expect(issue.message == "scoped PathMiddle in module InactiveOnlyDependencyModule depends on PathMissing, which no module provides. "
-            + "Dependency path: PathTop -> PathMiddle -> PathMissing. Its 1 conditional provider(s) are all inactive.")
-        #expect(issue.fix == "Make one `when:` condition of PathMissing hold, or add an unconditional provider.")
+            + "Dependency path: PathTop -> PathMiddle -> PathMissing. Its 1 conditional provider(s) are all inactive: "
+            + "singleton PathMissing in InactiveOnlyDependencyModule (condition `flag` is false).")
+        #expect(issue.fix == "Make one `when:` condition of PathMissing hold for this configuration, or add an unconditional provider.")
         // A single inactive alternative is not a conditional-provider issue.
         #expect(error.issues.count == 1, "\(error)")
     }

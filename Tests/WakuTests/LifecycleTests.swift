@@ -115,10 +115,11 @@ struct LifecycleTests {
             "registration DatabaseModule", "added provider to LifecycleRoot: true",
             "registration UsersModule",
             "registration LifecycleRoot",
-            // 3. initialize(): lifespans, module init (dependencies first), app init, after init.
-            "lifespan first enter", "lifespan second enter",
+            // 3. initialize(): module init (dependencies first), app init, after init, then
+            //    lifespans, as waku's `async with app:`.
             "init DatabaseModule", "init UsersModule", "init LifecycleRoot",
             "app init", "after app init",
+            "lifespan first enter", "lifespan second enter",
             "body",
             // 4. close(): module destroy (reverse), app shutdown, container close, lifespans (reverse).
             "destroy LifecycleRoot", "destroy UsersModule", "destroy DatabaseModule",
@@ -181,6 +182,71 @@ struct LifecycleTests {
         }
     }
 
+    // MARK: One run
+
+    @Test func anApplicationRunsOnceAndSaysSoAfterClose() async throws {
+        let log = EventLog()
+        let app = try await WakuFactory(
+            LifecycleRoot(log: log), lifespan: [Self.lifespan("once", log)], extensions: [AppHooks(log: log)]
+        ).create()
+        try await app.run { _ in }
+        let afterFirstRun = log.events
+
+        let initializeError = await #expect(throws: ApplicationClosedError.self) { try await app.initialize() }
+        #expect(initializeError?.operation == "initialize()")
+        #expect(initializeError?.description.contains("WakuFactory(…).create()") == true, "\(String(describing: initializeError))")
+        #expect(!app.isInitialized)
+
+        var ran = false
+        let scopeError = await #expect(throws: ApplicationClosedError.self) {
+            try await app.withContainer { _ in ran = true }
+        }
+        #expect(!ran)
+        #expect(scopeError?.description.contains("withContainer") == true)
+        await #expect(throws: ApplicationClosedError.self) { try await app.run { _ in } }
+        // Nothing ran a second time: no hook, no lifespan.
+        #expect(log.events == afterFirstRun)
+    }
+
+    @Test func withContainerStillWorksDuringShutdownHooks() async throws {
+        let sawScope = Signal()
+        struct ScopeInShutdown: OnApplicationShutdown {
+            let signal: Signal
+            func onAppShutdown(_ app: WakuApplication) async throws {
+                // Endpoints drain here, through request scopes.
+                try await app.withContainer { _ in signal.fire() }
+            }
+        }
+        let app = try await WakuFactory(LifecycleRoot(log: EventLog()), extensions: [ScopeInShutdown(signal: sawScope)]).create()
+        try await app.initialize()
+        try await app.close()
+        #expect(await sawScope.wait())
+    }
+
+    struct FailingLifespanHooks: Module {
+        let log: EventLog
+        var imports: [any Module] { [DatabaseModule(log: log)] }
+    }
+
+    @Test func aLifespanThatFailsToEnterClosesEverythingThatStarted() async throws {
+        let log = EventLog()
+        let app = try await WakuFactory(
+            FailingLifespanHooks(log: log),
+            lifespan: [
+                Self.lifespan("first", log),
+                Lifespan("broken") { _ in throw TestFailure(tag: "lifespan") },
+            ],
+            extensions: [AppHooks(log: log)]
+        ).create()
+        await #expect(throws: TestFailure(tag: "lifespan")) { try await app.initialize() }
+        let lifecycle = log.events.filter { !$0.hasPrefix("configure") && !$0.hasPrefix("registration") && !$0.hasPrefix("added") }
+        #expect(lifecycle == [
+            "init DatabaseModule", "app init", "after app init", "lifespan first enter",
+            "destroy DatabaseModule", "app shutdown", "lifespan first exit",
+        ])
+        #expect(!app.isInitialized)
+    }
+
     // MARK: Failures
 
     struct FailingConfigure: OnModuleConfigure {
@@ -238,8 +304,10 @@ struct LifecycleTests {
         #expect(events.contains("destroy DatabaseModule"))
         #expect(!events.contains("destroy FailsToInit"))
         #expect(!events.contains("app shutdown"))
-        #expect(events.last == "lifespan guarded exit")
-        #expect(log.count(of: "lifespan guarded exit") == 1)
+        // Lifespans enter after the init hooks, so this one never entered and never exits.
+        #expect(!events.contains("lifespan guarded enter"))
+        #expect(!events.contains("lifespan guarded exit"))
+        #expect(events.last == "destroy DatabaseModule")
         // Closing again does nothing more.
         try await app.close()
         #expect(log.events == events)
@@ -272,9 +340,9 @@ struct LifecycleTests {
         #expect(!app.isInitialized)
         let lifecycle = log.events.filter { !$0.hasPrefix("configure") && !$0.hasPrefix("registration") && !$0.hasPrefix("added") }
         #expect(lifecycle == [
-            "lifespan service enter",
             "init DatabaseModule", "init UsersModule", "init LifecycleRoot",
             "app init", "after app init",
+            "lifespan service enter",
             "destroy LifecycleRoot", "destroy UsersModule", "destroy DatabaseModule",
             "app shutdown",
             "lifespan service exit",

@@ -54,6 +54,45 @@ struct ManyAndConditionTests {
         #expect(host.names == ["core-a", "core-b"])
     }
 
+    // MARK: An empty multi-binding
+
+    /// Declares the collection and contributes nothing: `[any Plugin]` resolves to `[]`.
+    struct DeclaresPlugins: Module {
+        var providers: [Provider] {
+            [many((any Plugin).self), scoped { (plugins: [any Plugin]) in PluginHost(names: plugins.map(\.name)) }]
+        }
+    }
+    /// Declares it too, next to a module that contributes: the declaration adds nothing.
+    struct DeclaresAndImportsPlugins: Module {
+        var imports: [any Module] { [CorePlugins()] }
+        var providers: [Provider] { [many((any Plugin).self)] }
+    }
+    struct InjectsUndeclaredPlugins: Module {
+        var providers: [Provider] { [scoped { (plugins: [any Plugin]) in PluginHost(names: plugins.map(\.name)) }] }
+    }
+
+    @Test func aDeclaredCollectionWithoutContributionsIsEmpty() async throws {
+        let app = try await WakuFactory(DeclaresPlugins()).create()
+        let (direct, injected) = try await app.withContainer { container in
+            (try await container.get([any Plugin].self).map(\.name), try await container.get(PluginHost.self).names)
+        }
+        #expect(direct.isEmpty)
+        #expect(injected.isEmpty)
+        #expect(many((any Plugin).self).description == "many Array<Plugin> (declaration)")
+    }
+
+    @Test func aDeclarationAddsNothingToContributions() async throws {
+        let app = try await WakuFactory(DeclaresAndImportsPlugins()).create()
+        #expect(try await app.withContainer { try await $0.get([any Plugin].self).map(\.name) } == ["core-a", "core-b"])
+    }
+
+    @Test func anUndeclaredCollectionIsMissingAndTheFixSaysHowToDeclareIt() async throws {
+        let error = try await startupError(WakuFactory(InjectsUndeclaredPlugins()))
+        let issue = try error.issue(of: .missingDependency)
+        #expect(issue.fix.contains("many((any Plugin).self)"), "\(issue.fix)")
+        #expect(!issue.fix.contains("Array<Plugin>.init"), "\(issue.fix)")
+    }
+
     /// Every contribution is switched off: the collection is empty, which is not an error
     /// (contributions are not alternatives that need one winner).
     struct AllPluginsDisabled: Module {

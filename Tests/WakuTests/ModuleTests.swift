@@ -33,7 +33,7 @@ struct ModuleTests {
 
         static func register(env: Environment) -> DynamicModule {
             DynamicModule(
-                ConfigModule.self, configuration: env,
+                ConfigModule(), configuration: env,
                 providers: [object(AppConfig(env: env, debug: env != .production))],
                 exports: [.type(AppConfig.self)])
         }
@@ -174,6 +174,78 @@ struct ModuleTests {
         #expect(issue.message.contains("ConfigModule"))
         #expect(issue.modules.contains("ConfigModule"))
         #expect(issue.modules.contains("FeatureOne"))
+    }
+
+    // MARK: Dynamic modules inherit their parent
+
+    struct Clock: Sendable { let source: String }
+    struct Secrets: Sendable {}
+    struct AuditLog: Sendable {}
+    struct Salute: Sendable { let text: String }
+    struct ClockModule: Module {
+        var providers: [Provider] { [singleton { Clock(source: "system") }] }
+        var exports: [Export] { [.type(Clock.self)] }
+    }
+    /// Adds a provider to whatever module it configures, counting its calls.
+    struct AddsAuditLog: OnModuleConfigure {
+        let log: EventLog
+        func onModuleConfigure(_ metadata: inout ModuleMetadata) throws {
+            log.record("configure \(metadata.name) with \(metadata.providers.count) providers")
+            metadata.providers.append(singleton { AuditLog() })
+            metadata.exports.append(.type(AuditLog.self))
+        }
+    }
+    struct InitHook: OnModuleInit {
+        let log: EventLog
+        func onModuleInit(_ module: ModuleMetadata, app: WakuApplication) async throws { log.record("init \(module.name)") }
+    }
+    /// A static module with a provider, an import, an export, a configure hook and an init hook.
+    struct GreetingModule: Module {
+        let log: EventLog
+        var providers: [Provider] { [singleton { Secrets() }, singleton { (clock: Clock) in Salute(text: "hello from \(clock.source)") }] }
+        var imports: [any Module] { [ClockModule()] }
+        var exports: [Export] { [.type(Salute.self)] }
+        var extensions: [any ModuleExtension] { [AddsAuditLog(log: log), InitHook(log: log)] }
+
+        static func register(log: EventLog, greeting: String?) -> DynamicModule {
+            DynamicModule(
+                GreetingModule(log: log), configuration: greeting,
+                // A provider of a type the parent provides replaces the parent's.
+                providers: greeting.map { text in [object(Salute(text: text))] } ?? [object(Banner(text: "configured"))],
+                exports: greeting == nil ? [.type(Banner.self)] : [])
+        }
+    }
+    struct Consumers: Sendable { let greeting: Salute; let audit: AuditLog; let banner: Banner? }
+    struct GreetingRoot: Module {
+        let log: EventLog
+        let greeting: String?
+        var imports: [any Module] { [GreetingModule.register(log: log, greeting: greeting)] }
+    }
+
+    @Test func aDynamicModuleIsItsParentPlusItsOwnDeclarations() async throws {
+        let log = EventLog()
+        let app = try await WakuFactory(GreetingRoot(log: log, greeting: nil)).create()
+        // The parent's import came along, before the dynamic module.
+        #expect(app.modules.map(\.name) == ["ClockModule", "GreetingModule (dynamic)", "GreetingRoot"])
+        // The parent's providers and exports (Salute), its configure hook's addition and
+        // export (AuditLog), and the dynamic module's own (Banner) are all there, and visible.
+        #expect(try await app.container.get(Salute.self).text == "hello from system")
+        _ = try await app.container.get(AuditLog.self)
+        #expect(try await app.container.get(Banner.self) == Banner(text: "configured"))
+        _ = try await app.container.get(Secrets.self)
+        // The parent's configure hook ran once, on the combined declarations, and its init hook
+        // runs for the dynamic module.
+        try await app.run { _ in }
+        #expect(log.events == ["configure GreetingModule (dynamic) with 3 providers", "init GreetingModule (dynamic)"])
+        #expect(app.modules[1].exports.map(\.description) == ["Salute", "Banner", "AuditLog"])
+    }
+
+    @Test func aDynamicProviderOfAParentsTypeReplacesTheParents() async throws {
+        let app = try await WakuFactory(GreetingRoot(log: EventLog(), greeting: "configured hello")).create()
+        #expect(try await app.container.get(Salute.self).text == "configured hello")
+        // The parent's other providers stay.
+        _ = try await app.container.get(Secrets.self)
+        #expect(app.modules[1].providers.count == 3, "\(app.modules[1].providers)")
     }
 
     // MARK: Circular imports

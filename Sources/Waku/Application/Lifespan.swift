@@ -1,5 +1,7 @@
-/// Work that brackets the application's life: entered at ``WakuApplication/initialize()``
-/// before any hook, exited in reverse order at the very end of ``WakuApplication/close()``.
+/// Work that brackets the application's running life: entered at the end of
+/// ``WakuApplication/initialize()``, after the ``AfterApplicationInit`` hooks (as waku's
+/// `async with app:` enters its lifespans), and exited in reverse order at the very end of
+/// ``WakuApplication/close()``, after the app container closed.
 ///
 /// ```swift
 /// Lifespan("metrics server") { app in

@@ -19,3 +19,17 @@ extension WakuApplication {
         await scope.close()
     }
 }
+
+extension WakuApplication {
+    /// The instance an `object(…)` provider of `T` was given, read from the graph without
+    /// resolving anything, so it also answers after ``close()``; `nil` when `T` has no
+    /// instance provider. For integrations inside this package that expose state to read after
+    /// close (the messaging runtime's stop reports).
+    package func providedInstance<T>(_ type: T.Type) -> T? {
+        let graph = container.graph
+        guard let position = graph.lookup[ObjectIdentifier(type)], position >= 0, position < graph.slots.count,
+              case .instance(let box) = graph.slots[position].kind
+        else { return nil }
+        return (box as? Box<T>)?.value
+    }
+}

@@ -3,9 +3,13 @@ public import ServiceLifecycle
 
 /// A built application: its modules, its app container and its lifecycle.
 ///
-/// Start-up order: lifespans enter, module init (dependencies first), app init, after-init.
-/// Close order: module destroy (reverse), app shutdown, container close (app cleanups), lifespans
-/// exit (reverse). ``initialize()`` and ``close()`` are idempotent.
+/// Start-up order, as waku's: module init (dependencies first), app init, after-init, then
+/// lifespans enter. Close order: module destroy (reverse), app shutdown, container close (app
+/// cleanups), lifespans exit (reverse). ``initialize()`` and ``close()`` are idempotent.
+///
+/// An application runs once: after ``close()``, ``initialize()`` and
+/// ``withContainer(context:isolation:_:)`` throw ``ApplicationClosedError``. Build a new one
+/// with ``WakuFactory/create()`` for another run.
 ///
 /// It is a swift-service-lifecycle `Service`, so it can run in a `ServiceGroup` beside an HTTP
 /// server: `run()` initializes, waits for graceful shutdown, then closes.
@@ -42,20 +46,25 @@ public final class WakuApplication: Sendable, Service {
     /// Whether ``initialize()`` has completed and ``close()`` has not started.
     public var isInitialized: Bool { phase.withLock { $0 == .initialized } }
 
-    /// Enters lifespans and runs the init hooks. Calling it again does nothing. If a step fails,
+    /// Runs the init hooks, then enters lifespans. Calling it again does nothing. If a step fails,
     /// what already started is closed again and the error is rethrown.
+    ///
+    /// - Throws: ``ApplicationClosedError`` once ``close()`` has started: an application runs
+    ///   once (its singletons, cleanups and endpoints are not rebuilt).
     public func initialize() async throws {
-        let proceed = phase.withLock { phase -> Bool in
-            guard phase == .created else { return false }
-            phase = .initializing
-            return true
+        let proceed = try phase.withLock { phase -> Bool in
+            switch phase {
+            case .created:
+                phase = .initializing
+                return true
+            case .initializing, .initialized:
+                return false
+            case .closing, .closed:
+                throw ApplicationClosedError(operation: "initialize()")
+            }
         }
         guard proceed else { return }
         do {
-            for item in lifespan {
-                let exit = try await item.enter(self)
-                exits.withLock { $0.append((item.name, exit)) }
-            }
             for module in modules {
                 for case let hook as any OnModuleInit in module.extensions {
                     try await hook.onModuleInit(module, app: self)
@@ -68,6 +77,11 @@ public final class WakuApplication: Sendable, Service {
             for hook in appHooks(OnApplicationInit.self) { try await hook.onAppInit(self) }
             phase.withLock { $0 = .initialized }
             for hook in appHooks(AfterApplicationInit.self) { try await hook.afterAppInit(self) }
+            // After the after-init hooks, as waku's `async with app:` enters them.
+            for item in lifespan {
+                let exit = try await item.enter(self)
+                exits.withLock { $0.append((item.name, exit)) }
+            }
         } catch {
             phase.withLock { $0 = .initialized }
             try? await close()
@@ -140,12 +154,16 @@ public final class WakuApplication: Sendable, Service {
     ///
     /// Inlinable so `body` is called directly, without an async closure call, and a scope that
     /// created nothing needing cleanup closes without an async call.
+    ///
+    /// - Throws: ``ApplicationClosedError``, without running `body`, once the app container has
+    ///   closed (shutdown hooks, which drain endpoints, still get scopes).
     @inlinable
     public func withContainer<R>(
         context: ContextValues = ContextValues(),
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Container) async throws -> R
     ) async throws -> R {
+        guard !container.isClosed else { throw ApplicationClosedError(operation: "withContainer") }
         let scope = Container(requestOf: container, context: context)
         let result: R
         do {
@@ -170,5 +188,22 @@ public final class WakuApplication: Sendable, Service {
     private func logged(_ error: any Error, _ step: String) -> any Error {
         logger.error("Waku close: \(step) failed: \(error)")
         return error
+    }
+}
+
+/// An operation that needs a running application was called after ``WakuApplication/close()``.
+///
+/// An application runs once: its singletons, app-scope cleanups and endpoints are not rebuilt.
+public struct ApplicationClosedError: Error, Sendable, CustomStringConvertible {
+    /// What was called: `initialize()` or `withContainer`.
+    public let operation: String
+
+    /// An error for `operation`, called after close.
+    public init(operation: String) { self.operation = operation }
+
+    public var description: String {
+        "Cannot \(operation == "initialize()" ? "initialize" : "open a request scope with withContainer"): "
+            + "the WakuApplication was closed, and an application runs once. "
+            + "Build a new one with `try await WakuFactory(…).create()` (in tests, `makeTestApp(…)`) for another run."
     }
 }

@@ -38,7 +38,10 @@ public struct WakuFactory: Sendable {
         try build(overrides: [])
     }
 
-    /// Builds with test overrides applied: each replaces the provider of the same key.
+    /// Builds with test providers added to the root module. One whose type some module provides
+    /// replaces that provider wherever it lives, and its own dependencies skip the boundary
+    /// checks (a test override); any other is an ordinary provider of the root module, validated
+    /// like every provider.
     package func build(overrides: [Provider]) throws -> WakuApplication {
         // 1. Collect modules in DFS post-order, running OnModuleConfigure on each.
         let collector = ModuleCollector.collect(root: root)
@@ -58,9 +61,12 @@ public struct WakuFactory: Sendable {
         issues += registry.issues
         var modules = registry.modules
         if !overrides.isEmpty, let rootIndex = modules.indices.last {
+            // Collections count: a provider of `[I]` replaces the contributions as a whole.
+            let provided = Set(modules.lazy.flatMap(\.providers).map(\.lookupKey))
             modules[rootIndex].providers += overrides.map { provider in
                 var provider = provider
-                provider.isOverride = true
+                // A contribution adds to its collection; it replaces nothing.
+                provider.isOverride = !provider.isMultiBinding && provided.contains(provider.key)
                 return provider
             }
         }
@@ -70,11 +76,38 @@ public struct WakuFactory: Sendable {
             modules: modules, imports: collector.importIndices, context: context, mode: validation)
         let graph = compiler.compile()
         issues += compiler.issues
+        switch validation {
+        case .strict:
+            break
+        case .warn:
+            // Only once the app will start: a failing create() reports every problem as an error.
+            if issues.isEmpty { logWarnings(compiler.checkedIssues) }
+        case .disabled:
+            logger.warning(
+                """
+                Waku start-up validation is disabled (validation: .disabled): boundary, export, missing-dependency, \
+                captive-dependency and conditional checks are skipped. Use validation: .warn to see those problems \
+                without failing, or .strict to fail on them.
+                """)
+        }
         guard issues.isEmpty else { throw StartupError(issues: issues) }
 
         return WakuApplication(
             modules: modules, graph: graph, context: context, lifespan: lifespan,
             extensions: extensions, logger: logger)
+    }
+
+    /// `.warn`: each problem the checks found, as one warning with its fix.
+    private func logWarnings(_ issues: [StartupIssue]) {
+        guard !issues.isEmpty else { return }
+        let count = issues.count
+        logger.warning(
+            "Waku start-up validation (validation: .warn) found \(count) problem\(count == 1 ? "" : "s"); the application starts anyway.")
+        for (offset, issue) in issues.enumerated() {
+            logger.warning(
+                "\(offset + 1). \(issue)",
+                metadata: ["waku.issue": "\(issue.kind)", "waku.modules": "\(issue.modules.joined(separator: ", "))"])
+        }
     }
 
     private func run(_ registration: any OnModuleRegistration, registry: ModuleRegistry, owner: ModuleIdentity?) {

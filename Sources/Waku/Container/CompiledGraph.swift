@@ -30,8 +30,13 @@ final class CompiledGraph: @unchecked Sendable {
     @usableFromInline let slotLists: UnsafeMutablePointer<Int>
     private let slotListCount: Int
 
+    /// Types whose only providers are switched off by their conditions, with a description of
+    /// those providers, so resolving one says why it has no provider.
+    let inactive: [ObjectIdentifier: String]
+
     init(slots: [Slot], lookup: TypeIndex, singletonCount: Int, scopedCount: Int,
-         reusing previousCells: [ManagedAtomicLazyReference<AnyBox>] = []) {
+         reusing previousCells: [ManagedAtomicLazyReference<AnyBox>] = [], inactive: [ObjectIdentifier: String] = [:]) {
+        self.inactive = inactive
         self.slots = slots
         slotCount = slots.count
         self.lookup = lookup
@@ -85,7 +90,11 @@ final class CompiledGraph: @unchecked Sendable {
     }
 
     /// A copy in which the slots for the given keys are replaced; used by test overrides.
-    /// Replaced singletons get fresh cache cells so overrides never see the original instance.
+    ///
+    /// Replaced singletons, and every singleton that depends on a replaced slot (directly, through
+    /// other slots or through a collection's contributions), get fresh cache cells past this
+    /// graph's own: inside the override they are built again from the replacements, and what is
+    /// built there never reaches this graph's cells. Other singletons share this graph's cells.
     func replacing(_ replacements: [(Int, (inout Int, inout Int) -> Slot)]) -> CompiledGraph {
         var slots = self.slots
         var singletons = singletonCount
@@ -93,8 +102,38 @@ final class CompiledGraph: @unchecked Sendable {
         for (position, makeSlot) in replacements {
             slots[position] = makeSlot(&singletons, &scoped)
         }
+        var dependents = [[Int]](repeating: [], count: slots.count)
+        for (position, slot) in slots.enumerated() {
+            for input in slot.dependencySlots + slot.collectedSlots where input >= 0 && input < slots.count {
+                dependents[input].append(position)
+            }
+        }
+        var affected = [Bool](repeating: false, count: slots.count)
+        var work = replacements.map(\.0)
+        for position in work { affected[position] = true }
+        while let position = work.popLast() {
+            for dependent in dependents[position] where !affected[dependent] {
+                affected[dependent] = true
+                work.append(dependent)
+            }
+        }
+        let replaced = Set(replacements.map(\.0))
+        for position in slots.indices where affected[position] && !replaced.contains(position) {
+            guard slots[position].lifetime == .singleton, case .factory(_, _?) = slots[position].kind else { continue }
+            slots[position] = slots[position].withSingletonCell(singletons)
+            singletons += 1
+        }
         return CompiledGraph(
-            slots: slots, lookup: lookup, singletonCount: singletons, scopedCount: scoped, reusing: singletonCells)
+            slots: slots, lookup: lookup, singletonCount: singletons, scopedCount: scoped, reusing: singletonCells,
+            inactive: inactive)
+    }
+
+    /// The error for resolving `type`, which has no slot: its inactive providers, if any.
+    func missingProviderError(_ type: any Any.Type) -> ResolutionError {
+        if let providers = inactive[ObjectIdentifier(type)] {
+            return ResolutionError(type, reason: .inactive(providers: providers))
+        }
+        return ResolutionError(type, reason: .unregistered)
     }
 }
 

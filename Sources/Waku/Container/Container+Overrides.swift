@@ -1,7 +1,12 @@
 extension WakuApplication {
     /// Replaces providers for the duration of `body`, then restores the originals, even if `body`
-    /// throws. Overridden singletons get fresh instances; request scopes opened inside `body`
-    /// see the overrides. Used by `WakuTesting.override(_:_:_:)`.
+    /// throws. Used by `WakuTesting.override(_:_:isolation:_:)`.
+    ///
+    /// Request scopes opened inside `body`, and the app container, see the overrides. Overridden
+    /// singletons, and every singleton depending on an overridden type, are built afresh inside
+    /// and dropped when `body` ends: their cleanups run then, and afterwards the app sees its own
+    /// instances again, as in waku. Singletons that depend on nothing overridden are shared with
+    /// the app, as they would be the same instances either way.
     package func withOverrides<R>(
         _ providers: [Provider],
         isolation: isolated (any Actor)? = #isolation,
@@ -18,24 +23,36 @@ extension WakuApplication {
             }))
         }
         container.install(original.replacing(replacements))
-        defer {
-            container.install(original)
-            // Overriding singletons got cache indices past the graph's own; the next override
-            // reuses those indices, so it must not find this override's instances there.
-            container.forgetCachedSingletons(from: original.singletonCount)
+        let outcome: Result<R, any Error>
+        do {
+            outcome = .success(try await body())
+        } catch {
+            outcome = .failure(error)
         }
-        return try await body()
+        container.install(original)
+        // The override's cells are past the graph's own; the next override reuses those indices,
+        // so it must not find this override's instances there.
+        let errors = await container.dropSingletons(from: original.singletonCount)
+        let result = try outcome.get()
+        if let first = errors.first { throw first }
+        return result
     }
 }
 
 extension Container {
-    /// Empties the app scope's created cache cells at `index` and above.
-    func forgetCachedSingletons(from index: Int) {
-        state.withLock { state in
-            guard state.cells.count > index else { return }
-            for position in index..<state.cells.count {
-                if case .ready = state.cells[position] { state.cells[position] = .empty }
+    /// Empties the app scope's cache cells at `index` and above, and runs the cleanups of the
+    /// values they held, in reverse creation order. Returns the errors cleanups threw.
+    func dropSingletons(from index: Int) async -> [any Error] {
+        let finalizers = state.withLock { state -> [Finalizer] in
+            if state.cells.count > index {
+                for position in index..<state.cells.count {
+                    if case .ready = state.cells[position] { state.cells[position] = .empty }
+                }
             }
+            let dropped = state.finalizers.filter { $0.cell >= index }
+            state.finalizers.removeAll { $0.cell >= index }
+            return dropped
         }
+        return finalizers.isEmpty ? [] : await run(finalizers)
     }
 }

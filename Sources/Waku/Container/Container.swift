@@ -53,6 +53,9 @@ public final class Container: Sendable {
         /// The type whose value this cleans up; its name is only read if the cleanup fails.
         let key: TypeKey
         let run: Cleanup
+        /// The app-scope cache cell of the singleton this cleans up; -1 for other values. Test
+        /// overrides run the cleanups of the cells they added when they end.
+        var cell = -1
     }
 
     init(appGraph: CompiledGraph, context: ContextValues, logger: Logger) {
@@ -224,7 +227,7 @@ public final class Container: Sendable {
             throw ResolutionError(type: typeName(type), reason: .scopeClosed)
         }
         guard let index = graph.lookup[ObjectIdentifier(type)] else {
-            throw ResolutionError(type: typeName(type), reason: .unregistered)
+            throw graph.missingProviderError(type)
         }
         return try await resolve(slot: index, as: type, in: graph)
     }
@@ -239,7 +242,7 @@ public final class Container: Sendable {
     @usableFromInline
     func resolve<T>(slot index: Int, as type: T.Type, in graph: CompiledGraph) async throws -> T {
         guard index >= 0, index < graph.slots.count else {
-            throw ResolutionError(type: typeName(type), reason: .unregistered)
+            throw ResolutionError(type, reason: .unregistered)
         }
         let slot = graph.slots[index]
         switch slot.kind {
@@ -279,7 +282,7 @@ public final class Container: Sendable {
     @usableFromInline
     func resolveWithoutSuspending<T>(slot index: Int, as type: T.Type, in graph: CompiledGraph) throws -> T {
         guard index >= 0, index < graph.slots.count else {
-            throw ResolutionError(type: typeName(type), reason: .unregistered)
+            throw ResolutionError(type, reason: .unregistered)
         }
         let slot = graph.slots[index]
         switch slot.kind {
@@ -289,7 +292,7 @@ public final class Container: Sendable {
             return try contextValue(slot, scope: contextScope, as: type)
         case .container:
             // The slot is keyed by `Container`, so `T` is `Container`.
-            guard let container = self as? T else { throw ResolutionError(type: typeName(type), reason: .unregistered) }
+            guard let container = self as? T else { throw ResolutionError(type, reason: .unregistered) }
             return container
         case .factory(_, let cacheIndex):
             if let cacheIndex, slot.lifetime == .singleton, !state.isClosed, let box = graph.singletonCells[cacheIndex].load() {
@@ -388,7 +391,7 @@ public final class Container: Sendable {
                     state.cells[cacheIndex] = .empty
                     return (waiters, false)
                 }
-                state.finalizers.append(Finalizer(key: key, run: cleanup))
+                state.finalizers.append(Finalizer(key: key, run: cleanup, cell: cacheIndex))
             }
             state.cells[cacheIndex] = .ready(box)
             return (waiters, true)

@@ -15,12 +15,24 @@ final class Slot: Sendable {
     /// Slot index of each dependency in parameter order; `-1` for one that is not registered
     /// (only possible when validation was skipped).
     let dependencySlots: [Int]
+    /// For a multi-binding collection, the slots of its contributions, which its collector
+    /// resolves; empty otherwise. Test overrides follow these edges too.
+    let collectedSlots: [Int]
 
-    init(key: TypeKey, lifetime: Lifetime, kind: Kind, dependencySlots: [Int]) {
+    init(key: TypeKey, lifetime: Lifetime, kind: Kind, dependencySlots: [Int], collectedSlots: [Int] = []) {
         self.key = key
         self.lifetime = lifetime
         self.kind = kind
         self.dependencySlots = dependencySlots
+        self.collectedSlots = collectedSlots
+    }
+
+    /// The same slot with its singleton value in cache cell `cacheIndex`.
+    func withSingletonCell(_ cacheIndex: Int) -> Slot {
+        guard case .factory(let factory, _) = kind else { return self }
+        return Slot(
+            key: key, lifetime: lifetime, kind: .factory(factory, cacheIndex: cacheIndex),
+            dependencySlots: dependencySlots, collectedSlots: collectedSlots)
     }
 
     /// Compiles a provider, taking the next cache index for cached lifetimes.

@@ -1,5 +1,6 @@
 /// A module's declarations as the framework works with them.
 ///
+/// For a ``DynamicModule`` these are its parent's declarations followed by its own.
 /// ``OnModuleConfigure`` extensions may edit it before the graph is built.
 public struct ModuleMetadata: Sendable {
     public let identity: ModuleIdentity
@@ -14,11 +15,16 @@ public struct ModuleMetadata: Sendable {
     init(_ module: any Module) {
         self.module = module
         identity = module.moduleIdentity
-        providers = module.providers
-        imports = module.imports
-        exports = module.exports
-        extensions = module.extensions
         isGlobal = module.isGlobal
+        if let dynamic = module as? DynamicModule {
+            // A dynamic module is its parent's declarations plus its own, as in waku.
+            (providers, imports, exports, extensions) = dynamic.merged
+        } else {
+            providers = module.providers
+            imports = module.imports
+            exports = module.exports
+            extensions = module.extensions
+        }
     }
 
     public var name: String { identity.description }

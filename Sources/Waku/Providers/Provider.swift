@@ -20,6 +20,8 @@ public struct Provider: Sendable, CustomStringConvertible {
     let multi: MultiBinding?
     /// Set by test overrides: replaces any other provider of the same key instead of clashing.
     package var isOverride = false
+    /// A `many(I.self)` declaration: makes the collection exist without contributing to it.
+    let declaresCollection: Bool
 
     /// For `many`: the collection this provider contributes to, and how to assemble it.
     struct MultiBinding: Sendable {
@@ -29,8 +31,10 @@ public struct Provider: Sendable, CustomStringConvertible {
 
     init(
         key: TypeKey, lifetime: Lifetime, dependencies: [TypeKey], implementation: TypeName,
-        condition: Condition?, factory: AnyFactory?, instance: AnyBox? = nil, multi: MultiBinding? = nil
+        condition: Condition?, factory: AnyFactory?, instance: AnyBox? = nil, multi: MultiBinding? = nil,
+        declaresCollection: Bool = false
     ) {
+        self.declaresCollection = declaresCollection
         self.key = key
         self.lifetime = lifetime
         self.dependencies = dependencies
@@ -56,10 +60,12 @@ public struct Provider: Sendable, CustomStringConvertible {
     public func when(_ condition: Condition) -> Provider {
         Provider(
             key: key, lifetime: lifetime, dependencies: dependencies, implementation: implementationName,
-            condition: condition, factory: factory, instance: instance, multi: multi)
+            condition: condition, factory: factory, instance: instance, multi: multi,
+            declaresCollection: declaresCollection)
     }
 
     public var description: String {
+        if declaresCollection { return "many \(lookupKey.name) (declaration)" }
         let implementationPart = implementation == key.name ? "" : " -> \(implementation)"
         return "\(lifetime) \(lookupKey.name)\(implementationPart)"
     }

@@ -267,19 +267,41 @@ public func many<I: Sendable>(
 public func many<I: Sendable>(
     _ interface: I.Type, _ factory: Factory<I>, lifetime: Lifetime = .scoped, when condition: Condition? = nil
 ) -> Provider {
-    let multi = Provider.MultiBinding(collection: TypeKey([I].self)) { contributionSlots in
-        TypedFactory<[I]> { cursor in
-            var values: [I] = []
-            values.reserveCapacity(contributionSlots.count)
-            for slot in contributionSlots {
-                values.append(try await cursor.container.resolve(slot: slot, as: I.self, in: cursor.graph))
+    Provider(
+        key: TypeKey(interface), lifetime: lifetime, dependencies: factory.dependencies,
+        implementation: factory.implementation, condition: condition, factory: factory.make,
+        multi: .collection(of: I.self))
+}
+
+/// Declares the multi-binding collection `[I]` without contributing to it, so that it resolves
+/// to `[]` when no module contributes (and to every active contribution otherwise):
+///
+/// ```swift
+/// many((any Plugin).self)   // try await container.get([any Plugin].self) == []
+/// ```
+///
+/// Without a declaration or a contribution, `[I]` has no provider and resolving or injecting it
+/// is an error. Declaring it in several modules is allowed.
+public func many<I: Sendable>(_ interface: I.Type) -> Provider {
+    Provider(
+        key: TypeKey(interface), lifetime: .transient, dependencies: [], implementation: TypeName(literal: "declaration"),
+        condition: nil, factory: nil, multi: .collection(of: I.self), declaresCollection: true)
+}
+
+extension Provider.MultiBinding {
+    /// The collection `[I]`, assembled from its contributions' slots in order.
+    static func collection<I: Sendable>(of element: I.Type) -> Provider.MultiBinding {
+        Provider.MultiBinding(collection: TypeKey([I].self)) { contributionSlots in
+            TypedFactory<[I]> { cursor in
+                var values: [I] = []
+                values.reserveCapacity(contributionSlots.count)
+                for slot in contributionSlots {
+                    values.append(try await cursor.container.resolve(slot: slot, as: I.self, in: cursor.graph))
+                }
+                return values
             }
-            return values
         }
     }
-    return Provider(
-        key: TypeKey(interface), lifetime: lifetime, dependencies: factory.dependencies,
-        implementation: factory.implementation, condition: condition, factory: factory.make, multi: multi)
 }
 
 // MARK: Factory-based forms
@@ -305,3 +327,56 @@ extension Provider {
 
 /// Key of the never-resolved requirement collection.
 package struct RequirementAnchor: Sendable {}
+
+// MARK: Metatypes instead of functions
+
+// waku takes a class (`singleton(Mailer)`); Swift needs a function to call (`Mailer.init`). These
+// overloads only exist so that passing a type fails with a message naming the fix, instead of
+// "no exact matches" and a note per overload.
+
+/// Unavailable: pass an initializer, `singleton(Mailer.init)`.
+@available(*, unavailable, message: "pass the type's initializer, e.g. `singleton(Mailer.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func singleton<T>(_ type: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(type, .singleton)
+}
+
+/// Unavailable: pass the implementation's initializer, `singleton((any IMailer).self, Mailer.init)`.
+@available(*, unavailable, message: "pass the implementation's initializer, e.g. `singleton((any IMailer).self, SMTPMailer.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func singleton<I, T>(_ interface: I.Type, _ implementation: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(interface, .singleton)
+}
+
+/// Unavailable: pass an initializer, `scoped(UserService.init)`.
+@available(*, unavailable, message: "pass the type's initializer, e.g. `scoped(UserService.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func scoped<T>(_ type: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(type, .scoped)
+}
+
+/// Unavailable: pass the implementation's initializer, `scoped((any IRepository).self, Repository.init)`.
+@available(*, unavailable, message: "pass the implementation's initializer, e.g. `scoped((any IRepository).self, Repository.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func scoped<I, T>(_ interface: I.Type, _ implementation: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(interface, .scoped)
+}
+
+/// Unavailable: pass an initializer, `transient(RequestID.init)`.
+@available(*, unavailable, message: "pass the type's initializer, e.g. `transient(RequestID.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func transient<T>(_ type: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(type, .transient)
+}
+
+/// Unavailable: pass the implementation's initializer, `transient((any IClock).self, SystemClock.init)`.
+@available(*, unavailable, message: "pass the implementation's initializer, e.g. `transient((any IClock).self, SystemClock.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func transient<I, T>(_ interface: I.Type, _ implementation: T.Type, when condition: Condition? = nil) -> Provider {
+    unusableProvider(interface, .transient)
+}
+
+/// Unavailable: pass the contribution's initializer, `many((any Plugin).self, AuditPlugin.init)`.
+@available(*, unavailable, message: "pass the contribution's initializer, e.g. `many((any Plugin).self, AuditPlugin.init)`: a provider calls a function, and Swift cannot build a value from its type alone")
+public func many<I, T>(_ interface: I.Type, _ implementation: T.Type, lifetime: Lifetime = .scoped, when condition: Condition? = nil) -> Provider {
+    unusableProvider(interface, lifetime)
+}
+
+/// The body of the unavailable overloads, which cannot be called: a provider without a factory.
+private func unusableProvider<T>(_ type: T.Type, _ lifetime: Lifetime) -> Provider {
+    Provider(key: TypeKey(type), lifetime: lifetime, dependencies: [], implementation: TypeName(type), condition: nil, factory: nil)
+}

@@ -24,3 +24,19 @@ public struct TypeKey: Hashable, Sendable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
     public var description: String { name }
 }
+
+extension TypeKey {
+    /// The type as written in Swift source (`any IRepository`, `[any Plugin]`), for diagnostics.
+    package var swiftName: String { source.type.map(swiftSpelling) ?? name }
+    /// A metatype expression for the type (`(any IRepository).self`), for diagnostics.
+    package var metatypeExpression: String { source.type.map(metatypeSpelling) ?? "\(name).self" }
+    /// A provider of the type, as code (`scoped(UserService.init)`), for diagnostics.
+    package var providerExpression: String { source.type.map(providerSpelling) ?? "scoped(\(name).init)" }
+
+    /// How to provide this type when no module does (see ``missingProviderFix(_:neededBy:)``).
+    package func missingProviderFix(neededBy module: String?) -> String {
+        if let type = source.type { return Waku.missingProviderFix(type, neededBy: module) }
+        let whereTo = module.map { "to a module that \($0) imports, and export it" } ?? "to a module"
+        return "Add a provider of \(name) (for example `scoped(\(name).init)`) \(whereTo)."
+    }
+}

@@ -20,6 +20,12 @@ package struct TypeName: Sendable, CustomStringConvertible {
         case .literal(let name): name
         }
     }
+
+    /// The type this name was made from; `nil` for a literal name.
+    package var type: (any Any.Type)? {
+        if case .type(let type) = source { return type }
+        return nil
+    }
 }
 
 /// Names already computed: reflecting a name costs microseconds, and errors or descriptions ask
@@ -31,8 +37,9 @@ private let typeNameCache = Locked<[ObjectIdentifier: String]>([:])
 func typeName(_ type: any Any.Type) -> String {
     let id = ObjectIdentifier(type)
     if let cached = typeNameCache.withLock({ $0[id] }) { return cached }
-    // Drop module qualifiers ("MyApp.UserService" -> "UserService") for readable errors.
-    let name = String(reflecting: type).replacingModulePrefixes()
+    // Drop module qualifiers ("MyApp.UserService" -> "UserService") for readable errors, and
+    // write constrained existentials as in source ("any P<Guest>", not "any P<U == Guest>").
+    let name = String(reflecting: type).removingLocalContexts().replacingModulePrefixes().replacingSameTypeArguments()
     typeNameCache.withLock { $0[id] = name }
     return name
 }
@@ -59,6 +66,68 @@ extension String {
             }
         }
         flush(nil)
+        return result
+    }
+}
+
+extension String {
+    /// Turns the runtime's `any P<U == Guest, V == Int>` into the source spelling
+    /// `any P<Guest, Int>`: each top-level `Name == Type` argument becomes `Type`.
+    fileprivate func replacingSameTypeArguments() -> String {
+        guard contains(" == ") else { return self }
+        var result = ""
+        var depth = 0
+        // Whether the text since the last `<` or `,` at the current depth may still be dropped.
+        var argumentStart: String.Index?
+        var index = startIndex
+        while index < endIndex {
+            let character = self[index]
+            switch character {
+            case "<":
+                depth += 1
+                result.append(character)
+                argumentStart = result.endIndex
+            case ">":
+                depth -= 1
+                result.append(character)
+                argumentStart = nil
+            case ",":
+                result.append(character)
+                argumentStart = result.endIndex
+            default:
+                if self[index...].hasPrefix(" == "), let start = argumentStart {
+                    // Drop "Name" before " == ", keep what follows.
+                    result.removeSubrange(start...)
+                    if result.last == "," { result.append(" ") }
+                    index = self.index(index, offsetBy: 4)
+                    argumentStart = nil
+                    continue
+                }
+                result.append(character)
+            }
+            index = self.index(after: index)
+        }
+        return result
+    }
+}
+
+extension String {
+    /// Drops the runtime's `(unknown context at $55ab…)` qualifiers of types declared inside a
+    /// function, which say nothing to a reader.
+    fileprivate func removingLocalContexts() -> String {
+        let marker = "(unknown context at $"
+        guard contains(marker) else { return self }
+        var result = ""
+        var index = startIndex
+        while index < endIndex {
+            if self[index...].hasPrefix(marker), let close = self[index...].firstIndex(of: ")") {
+                index = self.index(after: close)
+                if index < endIndex, self[index] == "." { index = self.index(after: index) }
+                continue
+            }
+            result.append(self[index])
+            index = self.index(after: index)
+        }
         return result
     }
 }

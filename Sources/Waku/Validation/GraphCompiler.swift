@@ -34,6 +34,9 @@ struct GraphCompiler {
     let mode: ValidationMode
 
     private(set) var issues: [StartupIssue] = []
+    /// In `.warn` mode, the problems found by the checks that ``ValidationMode/disabled`` skips,
+    /// which the factory logs; in `.strict` mode they are in `issues`.
+    private(set) var checkedIssues: [StartupIssue] = []
 
     private var table: KeyTable
     private var info: [KeyInfo] = []
@@ -63,10 +66,16 @@ struct GraphCompiler {
     private var inactive: [Int: [Int]] = [:]
     private var extraDeclarers: [Int: [Int]] = [:]
     private var extraExporters: [Int: [Int]] = [:]
+    /// The first `many(I.self)` declaration of each collection key.
+    private var collectionDeclarations: [Int: Int] = [:]
     /// Per module, the ids it exposes to importers (strict mode).
     private var exported: [[Int]] = []
     /// Per key, the chosen keys that depend on it; built when a missing dependency is reported.
     private var dependents: [Int: [Int]]?
+    /// Keys with conditional (non-multi-binding) providers, in the order first met, and how many
+    /// each has.
+    private var conditionalKeys: [Int] = []
+    private var conditionalCounts: [Int: Int] = [:]
 
     init(modules: [ModuleMetadata], imports: [[Int]], context: ContextValues, mode: ValidationMode) {
         self.modules = modules
@@ -88,9 +97,15 @@ struct GraphCompiler {
 
     mutating func compile() -> CompiledGraph {
         selectProviders()
-        if mode == .strict {
+        if mode != .disabled {
+            let structural = issues.count
+            checkConditionalAlternatives()
             checkExports()
             checkDependencies()
+            if mode == .warn {
+                checkedIssues = Array(issues[structural...])
+                issues.removeSubrange(structural...)
+            }
         }
         checkCycles()
         return buildGraph()
@@ -117,16 +132,12 @@ struct GraphCompiler {
     private mutating func selectProviders() {
         let activation = ActivationContext(context: context)
         var order: [Int] = []
-        var conditionalKeys: [Int] = []
-        var conditionalCounts: [Int: Int] = [:]
         for moduleIndex in modules.indices {
             let moduleProviders = modules[moduleIndex].providers
             moduleProviders.withUnsafeBufferPointer { moduleProviders in
                 guard let base = moduleProviders.baseAddress else { return }
                 for index in moduleProviders.indices {
-                    select(
-                        base + index, module: moduleIndex, index: index, activation: activation,
-                        order: &order, conditionalKeys: &conditionalKeys, conditionalCounts: &conditionalCounts)
+                    select(base + index, module: moduleIndex, index: index, activation: activation, order: &order)
                 }
             }
         }
@@ -149,7 +160,10 @@ struct GraphCompiler {
         for keyID in collectionOrder where info[keyID].chosen >= 0 && !entryIsOverride[info[keyID].chosen] {
             reportProviderBesideContributions(keyID)
         }
-        guard mode == .strict else { return }
+    }
+
+    /// Conditional alternatives of which none is active.
+    private mutating func checkConditionalAlternatives() {
         for keyID in conditionalKeys
         where conditionalCounts[keyID, default: 0] >= 2 && info[keyID].firstActive < 0 && info[keyID].collection < 0 {
             let key = typeKey(keyID)
@@ -169,7 +183,7 @@ struct GraphCompiler {
     /// the provider would retain every reference it holds.
     private mutating func select(
         _ provider: UnsafePointer<Provider>, module moduleIndex: Int, index: Int, activation: ActivationContext,
-        order: inout [Int], conditionalKeys: inout [Int], conditionalCounts: inout [Int: Int]
+        order: inout [Int]
     ) {
         let entry = entryModule.count
         let isMulti = provider.pointee.multi != nil
@@ -181,6 +195,12 @@ struct GraphCompiler {
         for dependency in provider.pointee.dependencies { dependencyIDs.append(id(dependency)) }
         dependencyStart.append(dependencyIDs.count)
         declare(keyID, in: moduleIndex)
+        if provider.pointee.declaresCollection {
+            // Not a contribution: the collection exists, and resolves empty without any.
+            if collectionDeclarations[keyID] == nil { collectionDeclarations[keyID] = entry }
+            _ = collection(of: keyID)
+            return
+        }
         let hasCondition = provider.pointee.condition != nil
         // Multi-binding contributions are not alternatives: any number may be active.
         if hasCondition, !isMulti {
@@ -232,8 +252,9 @@ struct GraphCompiler {
 
     private mutating func reportDuplicates(_ keyID: Int, _ candidates: [Int]) {
         let key = typeKey(keyID)
-        let places = candidates.map { describe($0) }.joined(separator: ", ")
         let moduleNames = unique(candidates.map { modules[entryModule[$0]].name })
+        // Within one module, naming it once is enough.
+        let places = candidates.map { describe($0, withModule: moduleNames.count > 1) }.joined(separator: ", ")
         if candidates.allSatisfy({ provider($0).condition != nil }) {
             issues.append(StartupIssue(
                 kind: .conditionalProviders,
@@ -246,7 +267,9 @@ struct GraphCompiler {
                 kind: .duplicateProvider,
                 message: "\(key) is provided \(inOneModule ? "twice in module \(moduleNames[0])" : "by several modules: \(moduleNames.joined(separator: " and "))") (\(places)).",
                 modules: moduleNames, types: [key],
-                fix: "Keep one provider of \(key) and export it from its module, or use `many(…)` for a multi-binding."))
+                fix: inOneModule
+                    ? "Keep one provider of \(key.swiftName) in \(moduleNames[0]), or use `many(…)` for a multi-binding."
+                    : "Keep one provider of \(key.swiftName) and export it from its module, or use `many(…)` for a multi-binding."))
         }
     }
 
@@ -378,7 +401,7 @@ struct GraphCompiler {
                 let owner = modules[ownerIndex].name
                 let fix = isExported(dependency, by: ownerIndex)
                     ? "Import \(owner) into \(moduleName) (imports are not transitive)."
-                    : "Export \(dependencyKey) from \(owner) (`exports: [.type(\(dependencyKey).self)]`) and import \(owner) into \(moduleName)."
+                    : "Export \(dependencyKey.swiftName) from \(owner) (`exports: [.type(\(dependencyKey.metatypeExpression))]`) and import \(owner) into \(moduleName)."
                 issues.append(StartupIssue(
                     kind: .boundaryViolation,
                     message: "\(describe(entry, withModule: false)) in module \(moduleName) depends on \(dependencyKey), "
@@ -414,10 +437,11 @@ struct GraphCompiler {
         let moduleName = modules[entryModule[entry]].name
         var message = "\(describe(entry, withModule: false)) in module \(moduleName) depends on \(dependencyKey), which no module provides. "
             + "Dependency path: \(path.reversed().joined(separator: " -> "))."
-        var fix = "Add a provider of \(dependencyKey) (for example `scoped(\(dependencyKey).init)`) to a module that \(moduleName) imports, and export it."
+        var fix = dependencyKey.missingProviderFix(neededBy: moduleName)
         if let alternatives = inactive[dependency] {
-            message += " Its \(alternatives.count) conditional provider(s) are all inactive."
-            fix = "Make one `when:` condition of \(dependencyKey) hold, or add an unconditional provider."
+            message += " Its \(alternatives.count) conditional provider(s) are all inactive: "
+                + alternatives.map { describeInactive($0) }.joined(separator: "; ") + "."
+            fix = "Make one `when:` condition of \(dependencyKey.swiftName) hold for this configuration, or add an unconditional provider."
         }
         issues.append(StartupIssue(
             kind: .missingDependency, message: message, modules: [moduleName],
@@ -548,7 +572,8 @@ struct GraphCompiler {
         var pendingCollections: [(TypeKey, Provider.MultiBinding, [Int])] = []
         for keyID in collectionOrder where info[keyID].chosen < 0 {
             let contributions = collections[info[keyID].collection]
-            guard let representative = contributions.first ?? inactive[keyID]?.first(where: { provider($0).multi != nil }),
+            guard let representative = contributions.first ?? inactive[keyID]?.first(where: { provider($0).multi != nil })
+                    ?? collectionDeclarations[keyID],
                   let multi = provider(representative).multi
             else { continue }
             pendingCollections.append((typeKey(keyID), multi, contributions))
@@ -566,15 +591,21 @@ struct GraphCompiler {
             let collectionPosition = chosenOrder.count + offset
             slots[collectionPosition] = Slot(
                 key: key, lifetime: .transient, kind: .factory(multi.makeCollector(contributionSlots), cacheIndex: nil),
-                dependencySlots: [])
+                dependencySlots: [], collectedSlots: contributionSlots)
         }
         var pairs: [(ObjectIdentifier, Int)] = []
         pairs.reserveCapacity(slotCount)
         for keyID in info.indices where info[keyID].position >= 0 {
             pairs.append((typeKey(keyID).id, info[keyID].position))
         }
+        var inactiveOnly: [ObjectIdentifier: String] = [:]
+        for (keyID, entries) in inactive where info[keyID].position < 0 {
+            let count = entries.count
+            inactiveOnly[typeKey(keyID).id] = "its \(count == 1 ? "only provider" : "\(count) providers"), "
+                + entries.map { describeInactive($0) }.joined(separator: "; ") + ", \(count == 1 ? "is" : "are") switched off"
+        }
         return CompiledGraph(
-            slots: slots, lookup: TypeIndex(pairs), singletonCount: singletons, scopedCount: scoped)
+            slots: slots, lookup: TypeIndex(pairs), singletonCount: singletons, scopedCount: scoped, inactive: inactiveOnly)
     }
 
     // MARK: Helpers
@@ -584,6 +615,11 @@ struct GraphCompiler {
         let implementation = provider.implementation == provider.key.name ? "" : " (\(provider.implementation))"
         let place = withModule ? " in \(modules[entryModule[entry]].name)" : ""
         return "\(provider.lifetime) \(provider.key)\(implementation)\(place)"
+    }
+
+    /// An inactive provider with its condition: "singleton Other in M (condition `flag` is false)".
+    private func describeInactive(_ entry: Int) -> String {
+        "\(describe(entry)) (condition `\(provider(entry).condition?.description ?? "when:")` is false)"
     }
 
     private func unique(_ names: [String]) -> [String] {

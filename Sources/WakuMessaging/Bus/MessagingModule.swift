@@ -12,36 +12,51 @@ public import Waku
 /// scope), ``MessageContext`` during dispatch, and ``EventDispatcher``; and it installs the
 /// ``MessageRegistryAggregator`` that merges every module's bindings.
 public struct MessagingModule: Module {
-    /// `MessagingModule()` is `MessagingModule.register(MessagingConfig())`: the default bus.
-    public init() {}
+    /// The configuration whose aggregator this module installs; `nil` in the parent of
+    /// ``register(_:)``, which installs its own.
+    private let config: MessagingConfig?
 
-    public var providers: [Provider] { Self.register().providers }
-    public var exports: [Export] { Self.register().exports }
-    public var extensions: [any ModuleExtension] { Self.register().extensions }
+    /// `MessagingModule()` is `MessagingModule.register(MessagingConfig())`: the default bus.
+    public init() { config = MessagingConfig() }
+
+    private init(config: MessagingConfig?) { self.config = config }
+
+    public var providers: [Provider] {
+        [
+            scoped { (container: Container, registry: MessageRegistry, runtime: MessagingRuntime) in
+                MessageBus(container: container, registry: registry, runtime: runtime)
+            },
+            // The interfaces are transient views of the one scoped bus: the same instance,
+            // without a cache cell of their own to fill in every scope.
+            transient((any IMessageBus).self) { (bus: MessageBus) in bus },
+            transient((any ISender).self) { (bus: MessageBus) in bus },
+            transient((any IPublisher).self) { (bus: MessageBus) in bus },
+            transient { () throws -> MessageContext in try MessageContext.required() },
+            scoped { (publisher: any IPublisher) in EventDispatcher(publisher: publisher) },
+        ]
+    }
+
+    public var exports: [Export] {
+        [
+            .type(MessageBus.self), .type((any IMessageBus).self), .type((any ISender).self),
+            .type((any IPublisher).self), .type(MessageContext.self), .type(EventDispatcher.self),
+            .type(MessageRegistry.self), .type(MessagingRuntime.self),
+        ]
+    }
+
+    public var extensions: [any ModuleExtension] {
+        (config.map { [MessageRegistryAggregator(config: $0)] } ?? []) + [MessagingLifecycle(), MessageFlowDescription()]
+    }
+
     public var isGlobal: Bool { true }
 
+    /// The bus configured with `config`: this module's providers and hooks, plus the
+    /// ``MessageRegistryAggregator`` that merges every module's bindings under `config`.
     public static func register(_ config: MessagingConfig = MessagingConfig()) -> DynamicModule {
         DynamicModule(
-            MessagingModule.self,
+            MessagingModule(config: nil),
             configuration: config.identity,
-            providers: [
-                scoped { (container: Container, registry: MessageRegistry, runtime: MessagingRuntime) in
-                    MessageBus(container: container, registry: registry, runtime: runtime)
-                },
-                // The interfaces are transient views of the one scoped bus: the same instance,
-                // without a cache cell of their own to fill in every scope.
-                transient((any IMessageBus).self) { (bus: MessageBus) in bus },
-                transient((any ISender).self) { (bus: MessageBus) in bus },
-                transient((any IPublisher).self) { (bus: MessageBus) in bus },
-                transient { () throws -> MessageContext in try MessageContext.required() },
-                scoped { (publisher: any IPublisher) in EventDispatcher(publisher: publisher) },
-            ],
-            exports: [
-                .type(MessageBus.self), .type((any IMessageBus).self), .type((any ISender).self),
-                .type((any IPublisher).self), .type(MessageContext.self), .type(EventDispatcher.self),
-                .type(MessageRegistry.self), .type(MessagingRuntime.self),
-            ],
-            extensions: [MessageRegistryAggregator(config: config), MessagingLifecycle(), MessageFlowDescription()],
+            extensions: [MessageRegistryAggregator(config: config)],
             isGlobal: true)
     }
 }

@@ -60,7 +60,9 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                 if let first = requestOwners[binding.message] {
                     registry.report(StartupIssue(
                         kind: .messaging,
-                        message: "Request \(binding.message) is bound twice: in \(first) and in \(module.name). A request has exactly one handler.",
+                        message: "Request \(binding.message) is bound twice: "
+                            + (first == module.name ? "both in \(first)." : "in \(first) and in \(module.name).")
+                            + " A request has exactly one handler.",
                         modules: [first, module.name], types: [binding.message],
                         fix: "Remove one of the bindRequest(\(binding.message).self, …) calls; use an event for fan-out."))
                     continue
@@ -93,7 +95,8 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                     if let existing = events[binding.message]?.handlers.first(where: { $0.binding.handler == handler.handler }) {
                         registry.report(StartupIssue(
                             kind: .messaging,
-                            message: "Handler \(handler.handler) is bound twice to event \(binding.message) (in \(existing.module.name) and \(module.name)).",
+                            message: "Handler \(handler.handler) is bound twice to event \(binding.message) "
+                                + "(\(existing.module.name == module.name ? "both in \(module.name)" : "in \(existing.module.name) and \(module.name)")).",
                             modules: unique([existing.module.name, module.name]), types: [handler.handler, binding.message],
                             fix: "Bind \(handler.handler) to \(binding.message) once."))
                         continue
@@ -253,6 +256,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
             return
         }
         register(binding.handler, provider: binding.provider, in: module, of: "handler", for: binding.message.name,
+                 autowiredBinding: "bindRequest(\(binding.message.metatypeExpression), \(binding.handler.swiftName).init)",
                  registry: registry, provided: &provided)
     }
 
@@ -263,13 +267,14 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
             return
         }
         register(binding.handler, provider: binding.provider, in: module, of: "handler", for: binding.message.name,
+                 autowiredBinding: "bindEvent(\(binding.message.metatypeExpression), \(binding.handler.swiftName).init)",
                  registry: registry, provided: &provided)
     }
 
     /// Ensures a type listed by type can be resolved: provided by some module, or `Injectable`.
     private func register(
         _ key: TypeKey, provider: Provider?, in module: ModuleMetadata, of role: String, for message: String,
-        registry: ModuleRegistry, provided: inout Set<TypeKey>
+        autowiredBinding: String? = nil, registry: ModuleRegistry, provided: inout Set<TypeKey>
     ) {
         if provided.contains(key) { return }
         if let provider {
@@ -277,13 +282,14 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
             provided.insert(key)
             return
         }
+        // Only handlers have an autowired binding form; behaviors are listed by type.
+        let autowired = autowiredBinding.map { ", or bind it with the autowired form (`\($0)`)" } ?? ""
         registry.report(StartupIssue(
             kind: .messaging,
             message: "The \(role) \(key) for \(message) in module \(module.name) cannot be resolved: no module provides it "
                 + "and it does not conform to Injectable.",
             modules: [module.name], types: [key],
-            fix: "Add `scoped(\(key).init)` to \(module.name)'s providers, conform \(key) to Injectable, "
-                + "or bind it with the autowired form (`bindEvent(E.self, \(key).init)`)."))
+            fix: "Add `\(key.providerExpression)` to \(module.name)'s providers, or conform \(key.swiftName) to Injectable\(autowired)."))
         provided.insert(key)  // report once
     }
 

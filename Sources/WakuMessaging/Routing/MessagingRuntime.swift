@@ -1,7 +1,7 @@
 import Atomics
 public import Foundation
 import Logging
-import Waku
+public import Waku
 
 /// The running side of messaging: endpoints, dead letters and observers. One per application;
 /// inject it (`MessagingRuntime`) to inspect endpoints or replay dead letters.
@@ -163,4 +163,12 @@ public final class MessagingRuntime: Sendable {
 final class ObserverList: AtomicReference, Sendable {
     let items: [any MessageObserver]
     init(_ items: [any MessageObserver]) { self.items = items }
+}
+
+extension WakuApplication {
+    /// The application's messaging runtime, or `nil` when it does not import `MessagingModule`.
+    ///
+    /// Unlike `app.container.get(MessagingRuntime.self)` it also answers after ``WakuApplication/close()``,
+    /// which is when ``MessagingRuntime/lastStopReports`` holds what each endpoint drained and abandoned.
+    public var messagingRuntime: MessagingRuntime? { providedInstance(MessagingRuntime.self) }
 }
