@@ -24,6 +24,22 @@ struct DestroyHook: OnModuleDestroy {
     func onModuleDestroy(_ module: ModuleMetadata, app: WakuApplication) async throws { action() }
 }
 
+/// A custom endpoint that fires `gate` as its stop begins, then stops the wrapped local queue.
+final class GateOpeningEndpoint: Endpoint {
+    let inner: LocalQueueEndpoint
+    let gate = Signal()
+    init(_ inner: LocalQueueEndpoint) { self.inner = inner }
+    var name: String { inner.name }
+    var depth: Int { inner.depth }
+    var inFlight: Int { inner.inFlight }
+    func start(processor: DeliveryProcessor) async throws { try await inner.start(processor: processor) }
+    func enqueue(_ delivery: Delivery) async throws { try await inner.enqueue(delivery) }
+    func stop() async -> EndpointStopReport {
+        gate.fire()
+        return await inner.stop()
+    }
+}
+
 /// A custom endpoint that opens `stopped` once the wrapped local queue has stopped.
 final class StopSignallingEndpoint: Endpoint {
     let inner: LocalQueueEndpoint
@@ -383,12 +399,12 @@ struct LifecycleTests {
     @Test("after close, the stop reports are read from app.messagingRuntime, not through the closed container")
     func stopReportsAfterClose() async throws {
         let probe = Probe()
-        let gate = Signal()
-        // Held until close begins, so the stop drains all three.
-        probe.on("PingB") { _ in _ = await gate.wait() }
-        let config = MessagingConfig(
-            endpoints: [.localQueue("q", stopTimeout: .seconds(30))], routing: [route(Ping.self).to("q")])
-        let app = try await makeApp(pingInB, probe: probe, config: config, hooks: [DestroyHook { gate.fire() }])
+        // Held until the endpoint's stop begins (opened just before it closes the queue), so the
+        // stop drains all three: opened at an earlier step of close, they could all finish first.
+        let endpoint = GateOpeningEndpoint(LocalQueueEndpoint(.localQueue("q", stopTimeout: .seconds(30))))
+        probe.on("PingB") { _ in _ = await endpoint.gate.wait() }
+        let config = MessagingConfig(routing: [route(Ping.self).to("q")], customEndpoints: [endpoint])
+        let app = try await makeApp(pingInB, probe: probe, config: config)
         #expect(app.messagingRuntime?.lastStopReports.isEmpty == true)
         try await app.initialize()
         try await publishAll(app, 0 ..< 3)
