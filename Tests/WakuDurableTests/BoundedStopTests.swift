@@ -252,6 +252,9 @@ extension PostgresDurableTests {
             let handled = recorder.handled
             #expect(handled.filter { $0 < 10 && $0 > 0 } == [1, 2, 3, 4, 5])
             #expect(handled.filter { $0 > 10 } == [11, 12, 13, 14, 15])
+            // Poison rows have no delivery to report, and their finalize may follow the handlers:
+            // only the store knows when they are dead.
+            #expect(try await eventually { try await store.deadLetters(endpoint: "heads").count == 2 })
             let dead = try await store.deadLetters(endpoint: "heads")
             #expect(dead.count == 2)
             #expect(dead.allSatisfy { $0.attempts == 1 }, "dead-lettered at the first claim")
