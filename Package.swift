@@ -5,6 +5,7 @@ let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -106,7 +107,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "WakuDemo",
-            dependencies: ["Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Examples/WakuDemo",
             swiftSettings: strict
         ),
@@ -116,6 +122,7 @@ let package = Package(
                 "Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
@@ -181,7 +188,12 @@ let package = Package(
         ),
         .testTarget(
             name: "WakuDurableTests",
-            dependencies: ["Waku", "WakuMessaging", "WakuTesting", "WakuSQLite", "WakuPostgres"],
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuTesting", "WakuSQLite", "WakuPostgres",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -207,3 +219,12 @@ let package = Package(
         ),
     ]
 )
+
+// Documentation: `scripts/docs` sets WAKU_DOCS=1 so SwiftPM resolves swift-docc-plugin and
+// `swift package generate-documentation` exists. Apps that depend on swift-waku never set it,
+// so they never resolve or build the plugin.
+if Context.environment["WAKU_DOCS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0")
+    )
+}

@@ -1,4 +1,5 @@
 import Waku
+import Foundation
 
 /// `di.build.<modules>x10`: `WakuFactory(root).create()` of the ``BuildGraph`` tree: module
 /// collection, registration hooks, boundary validation and graph compilation.

@@ -1,3 +1,4 @@
+import Foundation
 /// The printed report: header, then one table of medians and ratios.
 enum TableReport {
     static func header(_ machine: MachineInfo, options: Options, timerOverhead: Double, postgres: PostgresServerSettings? = nil) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 /// The performance targets from the issues, checked against a run's results.
 ///
 /// A scenario's target is met when every criterion is; a criterion whose numbers were not

@@ -3,6 +3,8 @@ import Waku
 import WakuMessaging
 import WakuPostgres
 import WakuSQLite
+import PostgresNIO
+import SQLiteNIO
 
 /// Where the demo's orders are written: through the unit of work, in the same transaction as the
 /// durable messages that the order causes.

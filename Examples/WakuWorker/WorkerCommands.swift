@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Waku
 import WakuMessaging
+import UnixSignals
 
 /// The three modes of `waku-worker`.
 enum WorkerCommands {

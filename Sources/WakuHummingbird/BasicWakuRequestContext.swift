@@ -8,9 +8,11 @@ public import Hummingbird
 /// router.add(middleware: WakuScopeMiddleware(app: wakuApp))
 /// ```
 public struct BasicWakuRequestContext: WakuRequestContext {
+    /// Hummingbird's per-request storage: the request's logger, route parameters and matched route.
     public var coreContext: CoreRequestContextStorage
     public var waku: WakuContextStorage
 
+    /// A context for a new request, with no Waku scope until ``WakuScopeMiddleware`` opens one.
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         waku = WakuContextStorage()

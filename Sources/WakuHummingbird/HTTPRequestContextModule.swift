@@ -19,8 +19,10 @@ import Hummingbird
 /// }
 /// ```
 public struct HTTPRequestContextModule: Module {
+    /// The module; it takes no configuration.
     public init() {}
 
+    /// Request-scoped `contextual` providers of `Request`, `HTTPRequest` and ``HTTPRequestID``.
     public var providers: [Provider] {
         [
             contextual(Request.self),

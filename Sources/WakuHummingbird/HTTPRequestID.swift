@@ -10,11 +10,14 @@
 /// }
 /// ```
 public struct HTTPRequestID: Sendable, Hashable, CustomStringConvertible {
+    /// The id as Hummingbird logs it.
     public let value: String
 
+    /// Wraps an id; the middleware makes one from Hummingbird's request id.
     public init(_ value: String) {
         self.value = value
     }
 
+    /// The id itself.
     public var description: String { value }
 }

@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Waku
+import Logging
 
 /// Opens one Waku request scope per HTTP request and closes it when the response is done.
 ///
@@ -29,7 +30,9 @@ public import Waku
 /// finished, or once `WakuApplication.close()` started) are answered `503 Service Unavailable`
 /// without opening a scope.
 public struct WakuScopeMiddleware<Context: WakuRequestContext>: RouterMiddleware {
+    /// The middleware takes Hummingbird's `Request`.
     public typealias Input = Request
+    /// The middleware returns Hummingbird's `Response`.
     public typealias Output = Response
 
     /// Adds values of your own to a request scope's context: `values.set(TenantID(…))`.
@@ -39,6 +42,8 @@ public struct WakuScopeMiddleware<Context: WakuRequestContext>: RouterMiddleware
     let closing: ScopeClosing
     let contextValues: ContextValuesBuilder?
 
+    /// A middleware that opens a request scope of `app` for every request.
+    ///
     /// - Parameters:
     ///   - app: The application whose request scopes to open.
     ///   - closing: When to close a scope whose handler returned a response.
@@ -54,6 +59,7 @@ public struct WakuScopeMiddleware<Context: WakuRequestContext>: RouterMiddleware
         self.contextValues = contextValues
     }
 
+    /// Opens the request's scope, runs the rest of the chain with it in `context`, and closes it.
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {

@@ -1,4 +1,5 @@
 import Waku
+import PostgresNIO
 
 /// Connections the store finished with, kept leased for its next operation.
 ///

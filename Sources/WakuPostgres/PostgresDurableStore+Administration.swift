@@ -7,6 +7,8 @@ public import WakuMessaging
 /// replay and purge are single statements on dead rows only, safe while workers run. Times are
 /// the database's clock, as for claims.
 extension PostgresDurableStore: DurableStoreAdministration {
+    /// Row counts per endpoint by state (pending, scheduled, in flight, handled, dead), in one
+    /// query.
     public func statistics() async throws -> [DurableEndpointStatistics] {
         let query = PostgresQuery(
             unsafeSQL: """
@@ -30,6 +32,8 @@ extension PostgresDurableStore: DurableStoreAdministration {
         }
     }
 
+    /// The unexpired claims of `endpoint` (every endpoint when `nil`), judged by the database's
+    /// clock.
     public func leases(endpoint: String?) async throws -> [DurableLease] {
         var binds = PostgresBindings(capacity: 1)
         binds.append(endpoint)
@@ -59,6 +63,7 @@ extension PostgresDurableStore: DurableStoreAdministration {
         }
     }
 
+    /// The dead letters `filter` matches, oldest first, at most `limit` of them.
     public func deadLetters(matching filter: DeadLetterFilter, limit: Int?) async throws -> [DeadLetter] {
         var binds = PostgresBindings()
         let condition = Self.deadCondition(filter, binds: &binds)
@@ -70,6 +75,7 @@ extension PostgresDurableStore: DurableStoreAdministration {
         return try await readDeadLetters("dead letters", query)
     }
 
+    /// The dead letter with row id `id`, or `nil`.
     public func deadLetter(id: Int64) async throws -> DeadLetter? {
         var binds = PostgresBindings(capacity: 1)
         binds.append(id)
@@ -78,6 +84,8 @@ extension PostgresDurableStore: DurableStoreAdministration {
         return try await readDeadLetters("dead letter", query).first
     }
 
+    /// Makes the dead letters `filter` matches pending and due now, in one statement, and notifies
+    /// the workers.
     @discardableResult
     public func replayDeadLetters(matching filter: DeadLetterFilter) async throws -> Int {
         var binds = PostgresBindings()
@@ -100,6 +108,7 @@ extension PostgresDurableStore: DurableStoreAdministration {
         return count
     }
 
+    /// Deletes the dead letters `filter` matches in one statement; returns how many.
     @discardableResult
     public func purgeDeadLetters(matching filter: DeadLetterFilter) async throws -> Int {
         var binds = PostgresBindings()

@@ -2,6 +2,7 @@ public import Foundation
 import Logging
 public import PostgresNIO
 public import WakuMessaging
+import Waku
 
 extension PostgresDurableStore {
     // MARK: Persist
@@ -82,6 +83,8 @@ extension PostgresDurableStore {
 
     // MARK: Claim and finalize
 
+    /// Claims up to `limit` due rows of `endpoint` for `owner`, one per group, skipping rows other
+    /// claims lock.
     public func claim(
         endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration
     ) async throws -> [StoredDelivery] {
@@ -196,6 +199,8 @@ extension PostgresDurableStore {
             """
     }
 
+    /// Gives back the rows of `ids` that `token` still holds, without the attempt their claim
+    /// counted; returns how many.
     @discardableResult
     public func release(_ ids: [Int64], token: ClaimToken) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
@@ -215,6 +220,7 @@ extension PostgresDurableStore {
         return released
     }
 
+    /// Extends, by the database's clock, the lease of every pending row that one of `tokens` holds.
     @discardableResult
     public func extendLeases(_ tokens: [ClaimToken], lease: Duration) async throws -> Int {
         guard !tokens.isEmpty else { return 0 }
@@ -232,6 +238,7 @@ extension PostgresDurableStore {
             binds: binds))
     }
 
+    /// Marks the rows `token` still holds handled and clears their claim; returns how many changed.
     @discardableResult
     public func complete(_ ids: [Int64], token: ClaimToken) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
@@ -250,6 +257,8 @@ extension PostgresDurableStore {
             binds: binds))
     }
 
+    /// Releases the claim and makes the row due at `availableAt`, recording `error`, if `token`
+    /// still holds it.
     @discardableResult
     public func retry(_ id: Int64, token: ClaimToken, availableAt: Date, error: String) async throws -> Bool {
         var binds = PostgresBindings(capacity: 4)
@@ -270,6 +279,7 @@ extension PostgresDurableStore {
             binds: binds)) > 0
     }
 
+    /// Moves the row to the dead letters with `error`, if `token` still holds it.
     @discardableResult
     public func deadLetter(_ id: Int64, token: ClaimToken, error: String) async throws -> Bool {
         var binds = PostgresBindings(capacity: 3)
@@ -288,6 +298,7 @@ extension PostgresDurableStore {
             binds: binds)) > 0
     }
 
+    /// Releases every claim `owner` made through this store, giving back the attempt each counted.
     @discardableResult
     public func release(owner: String) async throws -> Int {
         guard claimants.withLock({ $0.remove(owner) != nil }) else { return 0 }
@@ -316,6 +327,7 @@ extension PostgresDurableStore {
 
     // MARK: Dead letters and counts
 
+    /// Dead-lettered rows of `endpoint` (every endpoint when `nil`), oldest first.
     public func deadLetters(endpoint: String?) async throws -> [StoredDelivery] {
         var binds = PostgresBindings(capacity: 1)
         binds.append(endpoint)
@@ -329,6 +341,7 @@ extension PostgresDurableStore {
         return try rows.map(PostgresDeliveryRow.decode)
     }
 
+    /// Makes the given dead letters pending and due now with attempts reset; returns how many.
     public func replayDeadLetters(_ ids: [Int64]) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         var binds = PostgresBindings(capacity: 1)
@@ -351,6 +364,7 @@ extension PostgresDurableStore {
         return count
     }
 
+    /// Deletes every dead letter of every endpoint; returns how many.
     public func purgeDeadLetters() async throws -> Int {
         try await scalar("purge dead letters", PostgresQuery(
             unsafeSQL: "WITH purged AS (DELETE FROM \(schema.deliveries) WHERE status = 2 RETURNING 1) SELECT count(*)::int8 FROM purged"))
@@ -372,10 +386,12 @@ extension PostgresDurableStore {
             binds: binds))
     }
 
+    /// Pending rows of `endpoint` (every endpoint when `nil`), claimed or not.
     public func pendingCount(endpoint: String?) async throws -> Int {
         try await count(status: .pending, endpoint: endpoint)
     }
 
+    /// Handled rows of `endpoint` (every endpoint when `nil`), kept for deduplication until purged.
     public func handledCount(endpoint: String?) async throws -> Int {
         try await count(status: .handled, endpoint: endpoint)
     }
@@ -438,6 +454,7 @@ extension PostgresDurableStore {
 
     // MARK: Outbox
 
+    /// A new ``PostgresUnitOfWork``; it takes a pooled connection only when first used.
     public func beginTransaction() async throws -> any DurableTransaction {
         PostgresUnitOfWork(store: self)
     }

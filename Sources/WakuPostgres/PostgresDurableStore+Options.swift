@@ -16,6 +16,8 @@ extension PostgresDurableStore {
         /// Durable workers then back off and retry; publishers see the error instead of hanging.
         public var acquireTimeout: Duration
 
+        /// Options with the given schema, pool size and timeouts; the defaults suit a small
+        /// service.
         public init(
             schema: String? = nil, maximumConnections: Int = 20, connectTimeout: Duration = .seconds(5),
             acquireTimeout: Duration = .seconds(10)

@@ -33,6 +33,7 @@ public final class PostgresDurableStore: DurableStore {
     public let displayName: String
     /// The PostgreSQL schema holding the tables, or `nil` for the `search_path`.
     public var schemaName: String? { schema.name }
+    /// The schema, pool size and timeouts the store was created with.
     public let options: Options
     let schema: PostgresSchema
     let logger: Logger
@@ -246,7 +247,7 @@ public final class PostgresDurableStore: DurableStore {
 
     /// Checks that the database is reachable and usable, then creates or migrates the schema.
     ///
-    /// Fails within the connect timeout with ``DurableStoreUnavailable`` naming the server, the
+    /// Fails within the connect timeout with `DurableStoreUnavailable` naming the server, the
     /// cause (refused, timed out, wrong password, unknown database or role, missing privilege)
     /// and the fix.
     public func prepare() async throws {

@@ -14,6 +14,7 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
     /// The server's message.
     public let message: String
 
+    /// The operation, the server's message and the SQLSTATE, without query text or bound values.
     public var description: String {
         "PostgreSQL \(operation) failed: \(message)" + (sqlState.map { " (SQLSTATE \($0))" } ?? "")
     }

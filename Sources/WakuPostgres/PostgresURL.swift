@@ -112,8 +112,10 @@ struct PostgresURL: Sendable, Equatable {
 
 /// A malformed PostgreSQL connection URL. The description never contains the password.
 public struct PostgresURLError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong with the URL, never quoting the password.
     public let problem: String
 
+    /// The problem, the expected form of the URL and an example.
     public var description: String {
         "Invalid PostgreSQL URL: \(problem). Expected \(PostgresURL.expectedForm), e.g. postgres://app:secret@127.0.0.1:5432/app"
     }

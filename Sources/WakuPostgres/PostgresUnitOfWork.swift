@@ -42,6 +42,7 @@ public final class PostgresUnitOfWork: DurableTransaction {
         self.store = store
     }
 
+    /// The identity of the store whose durable endpoints write through this unit of work.
     public var storeIdentity: ObjectIdentifier { ObjectIdentifier(store) }
 
     /// Whether a transaction is open (begun, or holding published messages, and not yet committed
@@ -106,6 +107,8 @@ public final class PostgresUnitOfWork: DurableTransaction {
         }
     }
 
+    /// Writes the kept deliveries, commits the transaction and returns its connection, then wakes
+    /// the workers of the endpoints it wrote to.
     public func commit() async throws {
         try await mutex.withLock {
             do {
@@ -151,6 +154,7 @@ public final class PostgresUnitOfWork: DurableTransaction {
         }
     }
 
+    /// Rolls the transaction back and returns its connection; does nothing when none is open.
     public func rollback() async throws {
         try await mutex.withLock {
             let held = state.withLock { state -> HeldConnection? in

@@ -5,6 +5,8 @@ public import WakuMessaging
 /// Operator tools: statistics, leases and dead letters. Every value is bound as a parameter;
 /// replay and purge are single statements on dead rows only, safe while workers run.
 extension SQLiteDurableStore: DurableStoreAdministration {
+    /// Row counts per endpoint by state (pending, scheduled, in flight, handled, dead), in one
+    /// query.
     public func statistics() async throws -> [DurableEndpointStatistics] {
         let now = Date().timeIntervalSince1970
         return try await withConnection { connection in
@@ -31,6 +33,7 @@ extension SQLiteDurableStore: DurableStoreAdministration {
         }
     }
 
+    /// The unexpired claims of `endpoint` (every endpoint when `nil`), by this machine's clock.
     public func leases(endpoint: String?) async throws -> [DurableLease] {
         let now = Date().timeIntervalSince1970
         return try await withConnection { connection in
@@ -54,6 +57,7 @@ extension SQLiteDurableStore: DurableStoreAdministration {
         }
     }
 
+    /// The dead letters `filter` matches, oldest first, at most `limit` of them.
     public func deadLetters(matching filter: DeadLetterFilter, limit: Int?) async throws -> [DeadLetter] {
         var bindings: [SQLiteData] = []
         let condition = Self.deadCondition(filter, bindings: &bindings)
@@ -66,6 +70,7 @@ extension SQLiteDurableStore: DurableStoreAdministration {
         }
     }
 
+    /// The dead letter with row id `id`, or `nil`.
     public func deadLetter(id: Int64) async throws -> DeadLetter? {
         try await withConnection { connection in
             let rows = try await connection.query(
@@ -74,6 +79,8 @@ extension SQLiteDurableStore: DurableStoreAdministration {
         }
     }
 
+    /// Makes the dead letters `filter` matches pending and due now in one statement, and wakes
+    /// local workers.
     @discardableResult
     public func replayDeadLetters(matching filter: DeadLetterFilter) async throws -> Int {
         var bindings: [SQLiteData] = [.float(Date().timeIntervalSince1970)]
@@ -92,6 +99,7 @@ extension SQLiteDurableStore: DurableStoreAdministration {
         return count
     }
 
+    /// Deletes the dead letters `filter` matches in one statement; returns how many.
     @discardableResult
     public func purgeDeadLetters(matching filter: DeadLetterFilter) async throws -> Int {
         var bindings: [SQLiteData] = []

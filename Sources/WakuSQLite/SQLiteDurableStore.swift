@@ -21,6 +21,8 @@ public import Waku
 /// the transaction holding the lock could not get one to commit until the busy timeout expired.
 /// Keep `blockingThreads` above the number of handlers that write at once.
 public final class SQLiteDurableStore: DurableStore {
+    /// The database file's path; every connection and every process sharing the queue opens this
+    /// file.
     public let path: String
     let logger: Logger
     private let mutex = AsyncMutex()
@@ -31,6 +33,7 @@ public final class SQLiteDurableStore: DurableStore {
     /// Wakes idle workers when another process commits to the file; see ``SQLiteChangeWatcher``.
     let changes: SQLiteChangeWatcher
 
+    /// A store on the SQLite file at `path`, created with its schema by ``prepare()`` if missing.
     public init(path: String, blockingThreads: Int = 16, logger: Logger = Logger(label: "waku.sqlite")) {
         self.path = path
         self.logger = logger
@@ -115,6 +118,8 @@ public final class SQLiteDurableStore: DurableStore {
 
     // MARK: DurableStore
 
+    /// Opens the file in WAL mode and creates or migrates the schema; fails with
+    /// `DurableStoreUnavailable` naming the file.
     public func prepare() async throws {
         do {
             try await migrate()
@@ -206,6 +211,8 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// Claims up to `limit` due rows of `endpoint` for `owner` in one statement, taking only the
+    /// head of each group.
     public func claim(
         endpoint: String, owner: String, token: ClaimToken, limit: Int, lease: Duration
     ) async throws -> [StoredDelivery] {
@@ -300,6 +307,8 @@ public final class SQLiteDurableStore: DurableStore {
         """
     }
 
+    /// Gives back the rows of `ids` that `token` still holds, without the attempt their claim
+    /// counted; returns how many.
     @discardableResult
     public func release(_ ids: [Int64], token: ClaimToken) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
@@ -324,6 +333,7 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// Extends the lease of every pending row that one of `tokens` holds; returns how many.
     @discardableResult
     public func extendLeases(_ tokens: [ClaimToken], lease: Duration) async throws -> Int {
         guard !tokens.isEmpty else { return 0 }
@@ -338,6 +348,7 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// Marks the rows `token` still holds handled and clears their claim; returns how many changed.
     @discardableResult
     public func complete(_ ids: [Int64], token: ClaimToken) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
@@ -352,6 +363,8 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// Releases the claim and makes the row due at `availableAt`, recording `error`, if `token`
+    /// still holds it.
     @discardableResult
     public func retry(_ id: Int64, token: ClaimToken, availableAt: Date, error: String) async throws -> Bool {
         try await withConnection { connection in
@@ -364,6 +377,7 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// Moves the row to the dead letters with `error`, if `token` still holds it.
     @discardableResult
     public func deadLetter(_ id: Int64, token: ClaimToken, error: String) async throws -> Bool {
         let now = Date().timeIntervalSince1970
@@ -378,6 +392,7 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// Releases every claim `owner` holds on pending rows, giving back the attempt each counted.
     @discardableResult
     public func release(owner: String) async throws -> Int {
         changes.released(owner)
@@ -391,6 +406,8 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// Dead-lettered rows of `endpoint` (every endpoint when `nil`), oldest first, unreadable ones
+    /// included.
     public func deadLetters(endpoint: String?) async throws -> [StoredDelivery] {
         try await withConnection { connection in
             let rows = try await connection.query(
@@ -402,6 +419,7 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// Makes the given dead letters pending and due now with attempts reset; returns how many.
     public func replayDeadLetters(_ ids: [Int64]) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
         let now = Date().timeIntervalSince1970
@@ -416,16 +434,19 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// Deletes every dead letter of every endpoint; returns how many.
     public func purgeDeadLetters() async throws -> Int {
         try await withConnection { connection in
             try await connection.query("DELETE FROM waku_deliveries WHERE status = 2 RETURNING id").count
         }
     }
 
+    /// Pending rows of `endpoint` (every endpoint when `nil`), claimed or not.
     public func pendingCount(endpoint: String?) async throws -> Int {
         try await count(status: 0, endpoint: endpoint)
     }
 
+    /// Handled rows of `endpoint` (every endpoint when `nil`), kept for deduplication until purged.
     public func handledCount(endpoint: String?) async throws -> Int {
         try await count(status: 1, endpoint: endpoint)
     }
@@ -448,6 +469,7 @@ public final class SQLiteDurableStore: DurableStore {
         }
     }
 
+    /// A new ``SQLiteUnitOfWork``; it opens its own connection only when first used.
     public func beginTransaction() async throws -> any DurableTransaction {
         SQLiteUnitOfWork(store: self)
     }
@@ -469,6 +491,7 @@ public final class SQLiteDurableStore: DurableStore {
         DurableWakeups.committed(self)
     }
 
+    /// Stops watching the file for other processes' commits and closes the shared connection.
     public func shutdown() async {
         await changes.stop()
         let connection = self.connection.withLock { value -> SQLiteConnection? in defer { value = nil }; return value }

@@ -18,6 +18,7 @@ public final class SQLiteUnitOfWork: DurableTransaction {
         self.store = store
     }
 
+    /// The identity of the store whose durable endpoints write through this unit of work.
     public var storeIdentity: ObjectIdentifier { ObjectIdentifier(store) }
 
     /// The transaction's connection, beginning the transaction on first use.
@@ -42,12 +43,16 @@ public final class SQLiteUnitOfWork: DurableTransaction {
         }
     }
 
+    /// Writes deliveries in the transaction (beginning it if needed); workers see them after the
+    /// commit.
     public func insert(_ deliveries: [StoredDelivery]) async throws {
         try await mutex.withLock {
             try await SQLiteDurableStore.insert(deliveries, on: connection())
         }
     }
 
+    /// Commits the transaction, closes its connection and wakes local workers; does nothing when
+    /// none is open.
     public func commit() async throws {
         try await mutex.withLock {
             guard let connection = state.withLock({ value -> SQLiteConnection? in defer { value = nil }; return value }) else { return }
@@ -63,6 +68,7 @@ public final class SQLiteUnitOfWork: DurableTransaction {
         }
     }
 
+    /// Rolls the transaction back and closes its connection; does nothing when none is open.
     public func rollback() async throws {
         try await mutex.withLock {
             guard let connection = state.withLock({ value -> SQLiteConnection? in defer { value = nil }; return value }) else { return }

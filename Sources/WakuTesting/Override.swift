@@ -16,7 +16,7 @@ public import Waku
 /// that depend on nothing overridden are shared with the app. A value that resolves the
 /// overridden type by hand from the `Container` it injected cannot be traced, and is shared too.
 ///
-/// Overriding a type the application never registered throws ``ResolutionError`` with reason
+/// Overriding a type the application never registered throws `ResolutionError` with reason
 /// `invalidOverride`.
 public func override<R>(
     _ app: WakuApplication,

@@ -6,7 +6,9 @@ public import WakuMessaging
 public struct TrackedSession: Sendable {
     /// A handler execution that finished.
     public struct Handled: Sendable {
+        /// The envelope of the message the handler handled.
         public let envelope: MessageEnvelope
+        /// The handler's name.
         public let handler: String
         /// `nil` for inline execution.
         public let endpoint: String?
@@ -14,19 +16,29 @@ public struct TrackedSession: Sendable {
 
     /// A handler attempt that threw.
     public struct Failure: Sendable {
+        /// The envelope of the message the handler failed on.
         public let envelope: MessageEnvelope
+        /// The handler's name.
         public let handler: String
+        /// The endpoint the handler ran on; `nil` for inline execution.
         public let endpoint: String?
+        /// The thrown error's description.
         public let error: String
+        /// Which attempt failed, counting from 1.
         public let attempt: Int
+        /// Whether the endpoint's error policy retries the delivery.
         public let willRetry: Bool
     }
 
     /// Every message dispatched (`invoke`, `send`, `publish`), including cascades, in order.
     public internal(set) var published: [MessageEnvelope] = []
+    /// Every handler execution that succeeded, in the order they finished.
     public internal(set) var handled: [Handled] = []
+    /// Every handler attempt that threw, retried or not.
     public internal(set) var failed: [Failure] = []
+    /// Routed deliveries whose retries ran out and that went to the dead letters.
     public internal(set) var deadLettered: [Delivery] = []
+    /// Routed deliveries whose retries ran out and that were dropped by a `.discard` error policy.
     public internal(set) var discarded: [Delivery] = []
     /// Routed deliveries that will never run: a stop gave up on them, or the unit of work that
     /// wrote them to a durable endpoint's outbox rolled back.
@@ -72,7 +84,7 @@ public func trackMessages<R>(
 public struct TrackingTimeout: Error, Sendable, CustomStringConvertible {
     /// How many deliveries were pending.
     public let pending: Int
-    /// The pending deliveries, as "handler on endpoint for message type".
+    /// The pending deliveries, as "handler on endpoint for message id".
     public let deliveries: [String]
 
     /// A timeout with `pending` deliveries, described by `deliveries`.

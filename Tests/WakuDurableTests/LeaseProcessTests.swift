@@ -1,3 +1,4 @@
+import SQLiteNIO
 import Foundation
 import PostgresNIO
 import Testing

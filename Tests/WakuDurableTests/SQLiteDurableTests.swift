@@ -4,6 +4,7 @@ import Waku
 import WakuMessaging
 import WakuSQLite
 import WakuTesting
+import SQLiteNIO
 
 @Suite("Durable delivery on SQLite", .timeLimit(.minutes(2)))
 struct SQLiteDurableTests {

@@ -412,6 +412,8 @@ struct LifecycleTests {
         await #expect(throws: ResolutionError.self) { _ = try await app.container.get(MessagingRuntime.self) }
         let runtime = try #require(app.messagingRuntime)
         #expect(runtime.lastStopReports.map(\.endpoint) == ["q"])
+        // The gate opened as the stop began, so all three were still pending then.
+        #expect(runtime.lastStopReports.first?.abandoned == 0, "\(runtime.lastStopReports)")
         #expect(runtime.lastStopReports.first?.drained == 3, "\(runtime.lastStopReports)")
         #expect(probe.count("PingB.done") == 3)
     }

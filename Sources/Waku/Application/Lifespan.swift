@@ -10,11 +10,16 @@
 /// }
 /// ```
 public struct Lifespan: Sendable {
+    /// The action a lifespan's enter step returns, run once at close to undo what entering started.
     public typealias Exit = @Sendable () async throws -> Void
 
+    /// The lifespan's name, used in the error logged when its exit action throws.
     public let name: String
     let enter: @Sendable (WakuApplication) async throws -> Exit
 
+    /// A lifespan whose enter action returns its own exit action, so both can share state.
+    ///
+    /// - Parameter name: names the lifespan in the error logged if its exit action throws.
     /// - Parameter enter: runs at start-up and returns the exit action to run at close.
     public init(_ name: String = "lifespan", _ enter: @escaping @Sendable (WakuApplication) async throws -> Exit) {
         self.name = name

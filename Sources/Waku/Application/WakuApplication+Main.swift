@@ -28,6 +28,7 @@ extension WakuApplication {
     ///
     /// - Parameters:
     ///   - name: the program's name, which starts the error line; the executable's name by default.
+    ///   - isolation: the actor `body` runs on; the caller's, by default.
     ///   - body: the program. When it returns, `main` returns.
     public static func main(
         name: String? = nil,

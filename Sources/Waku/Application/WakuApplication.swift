@@ -18,6 +18,7 @@ public final class WakuApplication: Sendable, Service {
     public let modules: [ModuleMetadata]
     /// The app-scope container.
     public let container: Container
+    /// The logger given to ``WakuFactory``, used for close-time failures and by the containers.
     public let logger: Logger
     let lifespan: [Lifespan]
     let extensions: [any ApplicationExtension]
@@ -201,6 +202,7 @@ public struct ApplicationClosedError: Error, Sendable, CustomStringConvertible {
     /// An error for `operation`, called after close.
     public init(operation: String) { self.operation = operation }
 
+    /// What was called after close, and that a new application must be built for another run.
     public var description: String {
         "Cannot \(operation == "initialize()" ? "initialize" : "open a request scope with withContainer"): "
             + "the WakuApplication was closed, and an application runs once. "

@@ -9,13 +9,24 @@ public import Logging
 /// `create()` collects the modules, runs the configure and registration hooks, validates the
 /// whole graph and compiles it. Every problem is reported together in one ``StartupError``.
 public struct WakuFactory: Sendable {
+    /// The root module; the application consists of it and everything it imports, transitively.
     public let root: any Module
+    /// App-scope context values, read by `contextual(T.self, scope: .app)` providers and by
+    /// conditions.
     public let context: ContextValues
+    /// Lifespans, entered in this order at ``WakuApplication/initialize()`` and exited in reverse
+    /// order at close.
     public let lifespan: [Lifespan]
+    /// App-level extensions: registration and lifecycle hooks that belong to no module.
     public let extensions: [any ApplicationExtension]
+    /// How strictly ``create()`` checks the graph: fail on any problem, log some as warnings, or
+    /// skip those checks (see ``ValidationMode``).
     public let validation: ValidationMode
+    /// The logger the application and its containers log to.
     public let logger: Logger
 
+    /// Configures a factory for the application rooted at `root`; nothing is built until
+    /// ``create()``.
     public init(
         _ root: any Module,
         context: ContextValues = ContextValues(),
@@ -33,7 +44,8 @@ public struct WakuFactory: Sendable {
     }
 
     /// Builds and validates the application. It is not initialized yet: call
-    /// ``WakuApplication/initialize()``, ``WakuApplication/run(_:)`` or run it as a `Service`.
+    /// ``WakuApplication/initialize()``, ``WakuApplication/run(isolation:_:)`` or run it as a
+    /// `Service`.
     public func create() async throws -> WakuApplication {
         try build(overrides: [])
     }

@@ -620,7 +620,10 @@ public final class Container: Sendable {
 
 /// A cleanup registered by a factory threw while its scope closed.
 public struct CleanupError: Error, Sendable, CustomStringConvertible {
+    /// The name of the type whose cleanup threw.
     public let type: String
+    /// The error the cleanup threw.
     public let underlying: any Error
+    /// `Cleanup of <type> failed: <error>`.
     public var description: String { "Cleanup of \(type) failed: \(underlying)" }
 }

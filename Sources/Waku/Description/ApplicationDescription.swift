@@ -13,6 +13,8 @@ public struct ApplicationDescription: Sendable, Hashable {
     /// Flows between parts of the application, such as message types and their handlers.
     public var flows: [Flow]
 
+    /// Creates a description from modules in start-up order and flows;
+    /// ``WakuApplication/describe()`` is the usual source.
     public init(modules: [ModuleEntry] = [], flows: [Flow] = []) {
         self.modules = modules
         self.flows = flows
@@ -34,6 +36,8 @@ public struct ApplicationDescription: Sendable, Hashable {
         /// Framework-internal bookkeeping providers are left out.
         public var providers: [ProviderEntry]
 
+        /// Creates a module entry; the flags and lists default to a plain static module that
+        /// declares nothing.
         public init(
             name: String, isGlobal: Bool = false, isDynamic: Bool = false, imports: [String] = [],
             exports: [ExportEntry] = [], providers: [ProviderEntry] = []
@@ -54,11 +58,13 @@ public struct ApplicationDescription: Sendable, Hashable {
         /// Whether this re-exports a whole module.
         public var isModule: Bool
 
+        /// Creates an export entry for a type, or with `isModule` for a whole re-exported module.
         public init(name: String, isModule: Bool = false) {
             self.name = name
             self.isModule = isModule
         }
 
+        /// The type's name, or `module <name>` for a re-exported module.
         public var description: String { isModule ? "module \(name)" : name }
     }
 
@@ -77,6 +83,8 @@ public struct ApplicationDescription: Sendable, Hashable {
         /// Whether it is active: `false` for a conditional provider whose condition does not hold.
         public var isActive: Bool
 
+        /// Creates a provider entry; `implementation` defaults to `type`, for a provider that
+        /// builds the type it is resolved by.
         public init(
             type: String, lifetime: Lifetime, implementation: String? = nil, isContribution: Bool = false,
             condition: String? = nil, isActive: Bool = true
@@ -111,6 +119,7 @@ public struct ApplicationDescription: Sendable, Hashable {
         /// Where it goes, in dispatch order.
         public var handlers: [FlowHandler]
 
+        /// Creates a flow of `kind` named `name` with its handlers in dispatch order.
         public init(name: String, kind: String, handlers: [FlowHandler]) {
             self.name = name
             self.kind = kind
@@ -127,6 +136,7 @@ public struct ApplicationDescription: Sendable, Hashable {
         /// How the flow reaches the handler.
         public var route: FlowRoute
 
+        /// Creates a handler entry: the handler's name, the module it is bound in, and its route.
         public init(handler: String, module: String, route: FlowRoute) {
             self.handler = handler
             self.module = module
@@ -150,8 +160,10 @@ public struct ApplicationDescription: Sendable, Hashable {
         public var endpoint: String?
         /// What kind of endpoint it is, for example `local queue` or `durable`.
         public var kind: String?
+        /// Whether deliveries run inline, wait in a memory queue, or are persisted first.
         public var style: Style
 
+        /// Creates a route; prefer ``inline`` and ``endpoint(_:kind:style:)``.
         public init(endpoint: String?, kind: String?, style: Style) {
             self.endpoint = endpoint
             self.kind = kind
@@ -173,6 +185,7 @@ public struct ApplicationDescription: Sendable, Hashable {
             return "\(endpoint) (\(kind))"
         }
 
+        /// The route's ``label``.
         public var description: String { label }
     }
 
@@ -212,5 +225,7 @@ public enum DescriptionFormat: String, Sendable, Hashable, CaseIterable {
 /// Contributors run synchronously, in the order of ``WakuApplication/extensions(ofType:)``, on
 /// an application that need not be initialized.
 public protocol ApplicationDescriptionContributor: ModuleExtension, ApplicationExtension {
+    /// Adds this extension's sections, such as flows, to `description`, reading what it needs from
+    /// `app`.
     func contribute(to description: inout ApplicationDescription, app: WakuApplication)
 }

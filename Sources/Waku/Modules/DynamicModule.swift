@@ -47,6 +47,10 @@ public struct DynamicModule: Module {
     ///     identifies the dynamic module.
     ///   - configuration: the value this module was configured with; equal configurations are
     ///     one module, different ones a start-up error.
+    ///   - providers: providers added to the parent's.
+    ///   - imports: imports added to the parent's.
+    ///   - exports: exports added to the parent's.
+    ///   - extensions: extensions added to the parent's.
     ///   - isGlobal: whether this module's exports are visible everywhere; the parent's
     ///     `isGlobal` is not inherited, as in waku.
     public init(

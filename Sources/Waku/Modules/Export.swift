@@ -22,6 +22,7 @@ public struct Export: Sendable, CustomStringConvertible {
         return Export(kind: .module(identity.type, name: identity.typeName))
     }
 
+    /// The exported type's name, or `module <name>` for a re-exported module.
     public var description: String {
         switch kind {
         case .type(let key): key.name

@@ -11,6 +11,7 @@ public struct ModuleIdentity: Sendable, Hashable, CustomStringConvertible {
     /// Whether this is a dynamic module (configured at import time).
     public let isDynamic: Bool
 
+    /// The identity of a static module type.
     public init(_ type: any Module.Type) {
         self.type = ObjectIdentifier(type)
         typeName = TypeName(type)
@@ -23,14 +24,17 @@ public struct ModuleIdentity: Sendable, Hashable, CustomStringConvertible {
         isDynamic = true
     }
 
+    /// Whether both name the same module type and are both static or both dynamic.
     public static func == (lhs: ModuleIdentity, rhs: ModuleIdentity) -> Bool {
         lhs.type == rhs.type && lhs.isDynamic == rhs.isDynamic
     }
 
+    /// Hashes the module type and whether it is dynamic, as equality compares them.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(type)
         hasher.combine(isDynamic)
     }
 
+    /// The module's name, followed by `(dynamic)` for a dynamic module.
     public var description: String { isDynamic ? "\(name) (dynamic)" : name }
 }

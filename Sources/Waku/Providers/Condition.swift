@@ -10,8 +10,10 @@
 /// Validation requires that conditional alternatives for one type leave exactly one active.
 public struct Condition: Sendable, CustomStringConvertible {
     let predicate: @Sendable (ActivationContext) -> Bool
+    /// What the condition tests, shown in start-up errors and in ``WakuApplication/describe()``.
     public let description: String
 
+    /// A condition from any predicate on the app context; `description` says what it tests.
     public init(_ description: String = "custom condition", _ predicate: @escaping @Sendable (ActivationContext) -> Bool) {
         self.description = description
         self.predicate = predicate
@@ -39,6 +41,8 @@ public struct Condition: Sendable, CustomStringConvertible {
 
 /// What a ``Condition`` can read: the app context values given to ``WakuFactory``.
 public struct ActivationContext: Sendable {
+    /// The app-scope context values the application was created with.
     public let context: ContextValues
+    /// The app context's value of type `T`, or `nil` if none was supplied.
     public func value<T: Sendable>(_ type: T.Type) -> T? { context[type] }
 }

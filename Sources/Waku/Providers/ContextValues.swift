@@ -9,6 +9,7 @@
 public struct ContextValues: Sendable {
     var storage: [ObjectIdentifier: AnyBox] = [:]
 
+    /// Creates empty context values.
     public init() {}
 
     /// Creates context values from the given values, each keyed by its static type.
@@ -28,6 +29,7 @@ public struct ContextValues: Sendable {
         return copy
     }
 
+    /// The value stored under `type`, or `nil`; setting `nil` removes it.
     public subscript<T: Sendable>(_ type: T.Type) -> T? {
         get { (storage[ObjectIdentifier(type)] as? Box<T>)?.value }
         set {
@@ -35,8 +37,10 @@ public struct ContextValues: Sendable {
         }
     }
 
+    /// Whether a value is stored under `type`.
     public func contains<T>(_ type: T.Type) -> Bool { storage[ObjectIdentifier(type)] != nil }
 
+    /// Whether no value is stored.
     public var isEmpty: Bool { storage.isEmpty }
 
     func box(for id: ObjectIdentifier) -> AnyBox? { storage[id] }

@@ -10,9 +10,12 @@
 /// }
 /// ```
 public struct Finalized<Value: Sendable>: Sendable {
+    /// The value the provider resolves to.
     public let value: Value
+    /// Releases ``value``; run once, when the owning scope closes.
     public let cleanup: @Sendable () async throws -> Void
 
+    /// Pairs `value` with the cleanup that releases it.
     public init(_ value: Value, cleanup: @escaping @Sendable () async throws -> Void) {
         self.value = value
         self.cleanup = cleanup

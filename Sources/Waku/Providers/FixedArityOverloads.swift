@@ -121,6 +121,11 @@ extension Factory {
 
 // MARK: 1 parameter
 
+/// A singleton, built by a synchronous function of 1 parameter.
+///
+/// One instance for the app, created on first use. Each parameter is resolved from the container by
+/// its type. This fixed-arity form of the parameter-pack `singleton(_:when:)` is fully specialized
+/// where the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func singleton<T: Sendable, D1>(
     _ factory: @escaping @Sendable (__owned D1) throws -> T, when condition: Condition? = nil
@@ -128,6 +133,11 @@ public func singleton<T: Sendable, D1>(
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton bound to `interface`, built by a synchronous function of 1 parameter.
+///
+/// One instance for the app, created on first use. Each parameter is resolved from the container by
+/// its type. This fixed-arity form of the parameter-pack `singleton(_:_:when:)` is fully
+/// specialized where the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func singleton<I: Sendable, D1>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> I, when condition: Condition? = nil
@@ -135,6 +145,12 @@ public func singleton<I: Sendable, D1>(
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton with a cleanup, built by a synchronous function of 1 parameter.
+///
+/// One instance for the app, created on first use; the cleanup runs at app close. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `singleton(_:when:)` is fully specialized where the provider is declared; Swift picks it over
+/// the pack form.
 @inlinable
 public func singleton<T: Sendable, D1>(
     _ factory: @escaping @Sendable (__owned D1) throws -> Finalized<T>, when condition: Condition? = nil
@@ -142,6 +158,12 @@ public func singleton<T: Sendable, D1>(
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton bound to `interface` with a cleanup, built by a synchronous function of 1 parameter.
+///
+/// One instance for the app, created on first use; the cleanup runs at app close. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `singleton(_:_:when:)` is fully specialized where the provider is declared; Swift picks it over
+/// the pack form.
 @inlinable
 public func singleton<I: Sendable, D1>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> Finalized<I>, when condition: Condition? = nil
@@ -149,6 +171,11 @@ public func singleton<I: Sendable, D1>(
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
+/// A request-scoped value, built by a synchronous function of 1 parameter.
+///
+/// One instance per request scope. Each parameter is resolved from the container by its type. This
+/// fixed-arity form of the parameter-pack `scoped(_:when:)` is fully specialized where the provider
+/// is declared; Swift picks it over the pack form.
 @inlinable
 public func scoped<T: Sendable, D1>(
     _ factory: @escaping @Sendable (__owned D1) throws -> T, when condition: Condition? = nil
@@ -156,6 +183,11 @@ public func scoped<T: Sendable, D1>(
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value bound to `interface`, built by a synchronous function of 1 parameter.
+///
+/// One instance per request scope. Each parameter is resolved from the container by its type. This
+/// fixed-arity form of the parameter-pack `scoped(_:_:when:)` is fully specialized where the
+/// provider is declared; Swift picks it over the pack form.
 @inlinable
 public func scoped<I: Sendable, D1>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> I, when condition: Condition? = nil
@@ -163,6 +195,12 @@ public func scoped<I: Sendable, D1>(
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value with a cleanup, built by a synchronous function of 1 parameter.
+///
+/// One instance per request scope; the cleanup runs when that scope closes. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `scoped(_:when:)` is fully specialized where the provider is declared; Swift picks it over the
+/// pack form.
 @inlinable
 public func scoped<T: Sendable, D1>(
     _ factory: @escaping @Sendable (__owned D1) throws -> Finalized<T>, when condition: Condition? = nil
@@ -170,6 +208,13 @@ public func scoped<T: Sendable, D1>(
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value bound to `interface` with a cleanup, built by a synchronous function of 1
+/// parameter.
+///
+/// One instance per request scope; the cleanup runs when that scope closes. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `scoped(_:_:when:)` is fully specialized where the provider is declared; Swift picks it over the
+/// pack form.
 @inlinable
 public func scoped<I: Sendable, D1>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> Finalized<I>, when condition: Condition? = nil
@@ -177,6 +222,11 @@ public func scoped<I: Sendable, D1>(
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
+/// A transient value, built by a synchronous function of 1 parameter.
+///
+/// A new instance on every resolution. Each parameter is resolved from the container by its type.
+/// This fixed-arity form of the parameter-pack `transient(_:when:)` is fully specialized where the
+/// provider is declared; Swift picks it over the pack form.
 @inlinable
 public func transient<T: Sendable, D1>(
     _ factory: @escaping @Sendable (__owned D1) throws -> T, when condition: Condition? = nil
@@ -184,6 +234,11 @@ public func transient<T: Sendable, D1>(
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
+/// A transient value bound to `interface`, built by a synchronous function of 1 parameter.
+///
+/// A new instance on every resolution. Each parameter is resolved from the container by its type.
+/// This fixed-arity form of the parameter-pack `transient(_:_:when:)` is fully specialized where
+/// the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func transient<I: Sendable, D1>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> I, when condition: Condition? = nil
@@ -191,6 +246,12 @@ public func transient<I: Sendable, D1>(
     makeProvider(I.self, Factory(factory), .transient, condition)
 }
 
+/// A transient value with a cleanup, built by a synchronous function of 1 parameter.
+///
+/// A new instance on every resolution; the cleanup runs when the resolving scope closes. Each
+/// parameter is resolved from the container by its type. This fixed-arity form of the parameter-
+/// pack `transient(_:when:)` is fully specialized where the provider is declared; Swift picks it
+/// over the pack form.
 @inlinable
 public func transient<T: Sendable, D1>(
     _ factory: @escaping @Sendable (__owned D1) throws -> Finalized<T>, when condition: Condition? = nil
@@ -198,6 +259,11 @@ public func transient<T: Sendable, D1>(
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
+/// A contribution to the `[I]` multi-binding, built by a synchronous function of 1 parameter.
+///
+/// Each parameter is resolved from the container by its type. This fixed-arity form of the
+/// parameter-pack `many(_:_:lifetime:when:)` is fully specialized where the provider is declared;
+/// Swift picks it over the pack form.
 @inlinable
 public func many<I: Sendable, D1>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1) throws -> I,
@@ -208,6 +274,11 @@ public func many<I: Sendable, D1>(
 
 // MARK: 2 parameters
 
+/// A singleton, built by a synchronous function of 2 parameters.
+///
+/// One instance for the app, created on first use. Each parameter is resolved from the container by
+/// its type. This fixed-arity form of the parameter-pack `singleton(_:when:)` is fully specialized
+/// where the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func singleton<T: Sendable, D1, D2>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> T, when condition: Condition? = nil
@@ -215,6 +286,11 @@ public func singleton<T: Sendable, D1, D2>(
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton bound to `interface`, built by a synchronous function of 2 parameters.
+///
+/// One instance for the app, created on first use. Each parameter is resolved from the container by
+/// its type. This fixed-arity form of the parameter-pack `singleton(_:_:when:)` is fully
+/// specialized where the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func singleton<I: Sendable, D1, D2>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> I, when condition: Condition? = nil
@@ -222,6 +298,12 @@ public func singleton<I: Sendable, D1, D2>(
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton with a cleanup, built by a synchronous function of 2 parameters.
+///
+/// One instance for the app, created on first use; the cleanup runs at app close. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `singleton(_:when:)` is fully specialized where the provider is declared; Swift picks it over
+/// the pack form.
 @inlinable
 public func singleton<T: Sendable, D1, D2>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<T>, when condition: Condition? = nil
@@ -229,6 +311,13 @@ public func singleton<T: Sendable, D1, D2>(
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton bound to `interface` with a cleanup, built by a synchronous function of 2
+/// parameters.
+///
+/// One instance for the app, created on first use; the cleanup runs at app close. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `singleton(_:_:when:)` is fully specialized where the provider is declared; Swift picks it over
+/// the pack form.
 @inlinable
 public func singleton<I: Sendable, D1, D2>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<I>, when condition: Condition? = nil
@@ -236,6 +325,11 @@ public func singleton<I: Sendable, D1, D2>(
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
+/// A request-scoped value, built by a synchronous function of 2 parameters.
+///
+/// One instance per request scope. Each parameter is resolved from the container by its type. This
+/// fixed-arity form of the parameter-pack `scoped(_:when:)` is fully specialized where the provider
+/// is declared; Swift picks it over the pack form.
 @inlinable
 public func scoped<T: Sendable, D1, D2>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> T, when condition: Condition? = nil
@@ -243,6 +337,11 @@ public func scoped<T: Sendable, D1, D2>(
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value bound to `interface`, built by a synchronous function of 2 parameters.
+///
+/// One instance per request scope. Each parameter is resolved from the container by its type. This
+/// fixed-arity form of the parameter-pack `scoped(_:_:when:)` is fully specialized where the
+/// provider is declared; Swift picks it over the pack form.
 @inlinable
 public func scoped<I: Sendable, D1, D2>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> I, when condition: Condition? = nil
@@ -250,6 +349,12 @@ public func scoped<I: Sendable, D1, D2>(
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value with a cleanup, built by a synchronous function of 2 parameters.
+///
+/// One instance per request scope; the cleanup runs when that scope closes. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `scoped(_:when:)` is fully specialized where the provider is declared; Swift picks it over the
+/// pack form.
 @inlinable
 public func scoped<T: Sendable, D1, D2>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<T>, when condition: Condition? = nil
@@ -257,6 +362,13 @@ public func scoped<T: Sendable, D1, D2>(
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value bound to `interface` with a cleanup, built by a synchronous function of 2
+/// parameters.
+///
+/// One instance per request scope; the cleanup runs when that scope closes. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `scoped(_:_:when:)` is fully specialized where the provider is declared; Swift picks it over the
+/// pack form.
 @inlinable
 public func scoped<I: Sendable, D1, D2>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<I>, when condition: Condition? = nil
@@ -264,6 +376,11 @@ public func scoped<I: Sendable, D1, D2>(
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
+/// A transient value, built by a synchronous function of 2 parameters.
+///
+/// A new instance on every resolution. Each parameter is resolved from the container by its type.
+/// This fixed-arity form of the parameter-pack `transient(_:when:)` is fully specialized where the
+/// provider is declared; Swift picks it over the pack form.
 @inlinable
 public func transient<T: Sendable, D1, D2>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> T, when condition: Condition? = nil
@@ -271,6 +388,11 @@ public func transient<T: Sendable, D1, D2>(
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
+/// A transient value bound to `interface`, built by a synchronous function of 2 parameters.
+///
+/// A new instance on every resolution. Each parameter is resolved from the container by its type.
+/// This fixed-arity form of the parameter-pack `transient(_:_:when:)` is fully specialized where
+/// the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func transient<I: Sendable, D1, D2>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> I, when condition: Condition? = nil
@@ -278,6 +400,12 @@ public func transient<I: Sendable, D1, D2>(
     makeProvider(I.self, Factory(factory), .transient, condition)
 }
 
+/// A transient value with a cleanup, built by a synchronous function of 2 parameters.
+///
+/// A new instance on every resolution; the cleanup runs when the resolving scope closes. Each
+/// parameter is resolved from the container by its type. This fixed-arity form of the parameter-
+/// pack `transient(_:when:)` is fully specialized where the provider is declared; Swift picks it
+/// over the pack form.
 @inlinable
 public func transient<T: Sendable, D1, D2>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> Finalized<T>, when condition: Condition? = nil
@@ -285,6 +413,11 @@ public func transient<T: Sendable, D1, D2>(
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
+/// A contribution to the `[I]` multi-binding, built by a synchronous function of 2 parameters.
+///
+/// Each parameter is resolved from the container by its type. This fixed-arity form of the
+/// parameter-pack `many(_:_:lifetime:when:)` is fully specialized where the provider is declared;
+/// Swift picks it over the pack form.
 @inlinable
 public func many<I: Sendable, D1, D2>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> I,
@@ -295,6 +428,11 @@ public func many<I: Sendable, D1, D2>(
 
 // MARK: 3 parameters
 
+/// A singleton, built by a synchronous function of 3 parameters.
+///
+/// One instance for the app, created on first use. Each parameter is resolved from the container by
+/// its type. This fixed-arity form of the parameter-pack `singleton(_:when:)` is fully specialized
+/// where the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func singleton<T: Sendable, D1, D2, D3>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> T, when condition: Condition? = nil
@@ -302,6 +440,11 @@ public func singleton<T: Sendable, D1, D2, D3>(
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton bound to `interface`, built by a synchronous function of 3 parameters.
+///
+/// One instance for the app, created on first use. Each parameter is resolved from the container by
+/// its type. This fixed-arity form of the parameter-pack `singleton(_:_:when:)` is fully
+/// specialized where the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func singleton<I: Sendable, D1, D2, D3>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> I, when condition: Condition? = nil
@@ -309,6 +452,12 @@ public func singleton<I: Sendable, D1, D2, D3>(
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton with a cleanup, built by a synchronous function of 3 parameters.
+///
+/// One instance for the app, created on first use; the cleanup runs at app close. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `singleton(_:when:)` is fully specialized where the provider is declared; Swift picks it over
+/// the pack form.
 @inlinable
 public func singleton<T: Sendable, D1, D2, D3>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<T>, when condition: Condition? = nil
@@ -316,6 +465,13 @@ public func singleton<T: Sendable, D1, D2, D3>(
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton bound to `interface` with a cleanup, built by a synchronous function of 3
+/// parameters.
+///
+/// One instance for the app, created on first use; the cleanup runs at app close. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `singleton(_:_:when:)` is fully specialized where the provider is declared; Swift picks it over
+/// the pack form.
 @inlinable
 public func singleton<I: Sendable, D1, D2, D3>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<I>, when condition: Condition? = nil
@@ -323,6 +479,11 @@ public func singleton<I: Sendable, D1, D2, D3>(
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
+/// A request-scoped value, built by a synchronous function of 3 parameters.
+///
+/// One instance per request scope. Each parameter is resolved from the container by its type. This
+/// fixed-arity form of the parameter-pack `scoped(_:when:)` is fully specialized where the provider
+/// is declared; Swift picks it over the pack form.
 @inlinable
 public func scoped<T: Sendable, D1, D2, D3>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> T, when condition: Condition? = nil
@@ -330,6 +491,11 @@ public func scoped<T: Sendable, D1, D2, D3>(
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value bound to `interface`, built by a synchronous function of 3 parameters.
+///
+/// One instance per request scope. Each parameter is resolved from the container by its type. This
+/// fixed-arity form of the parameter-pack `scoped(_:_:when:)` is fully specialized where the
+/// provider is declared; Swift picks it over the pack form.
 @inlinable
 public func scoped<I: Sendable, D1, D2, D3>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> I, when condition: Condition? = nil
@@ -337,6 +503,12 @@ public func scoped<I: Sendable, D1, D2, D3>(
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value with a cleanup, built by a synchronous function of 3 parameters.
+///
+/// One instance per request scope; the cleanup runs when that scope closes. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `scoped(_:when:)` is fully specialized where the provider is declared; Swift picks it over the
+/// pack form.
 @inlinable
 public func scoped<T: Sendable, D1, D2, D3>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<T>, when condition: Condition? = nil
@@ -344,6 +516,13 @@ public func scoped<T: Sendable, D1, D2, D3>(
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value bound to `interface` with a cleanup, built by a synchronous function of 3
+/// parameters.
+///
+/// One instance per request scope; the cleanup runs when that scope closes. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `scoped(_:_:when:)` is fully specialized where the provider is declared; Swift picks it over the
+/// pack form.
 @inlinable
 public func scoped<I: Sendable, D1, D2, D3>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<I>, when condition: Condition? = nil
@@ -351,6 +530,11 @@ public func scoped<I: Sendable, D1, D2, D3>(
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
+/// A transient value, built by a synchronous function of 3 parameters.
+///
+/// A new instance on every resolution. Each parameter is resolved from the container by its type.
+/// This fixed-arity form of the parameter-pack `transient(_:when:)` is fully specialized where the
+/// provider is declared; Swift picks it over the pack form.
 @inlinable
 public func transient<T: Sendable, D1, D2, D3>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> T, when condition: Condition? = nil
@@ -358,6 +542,11 @@ public func transient<T: Sendable, D1, D2, D3>(
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
+/// A transient value bound to `interface`, built by a synchronous function of 3 parameters.
+///
+/// A new instance on every resolution. Each parameter is resolved from the container by its type.
+/// This fixed-arity form of the parameter-pack `transient(_:_:when:)` is fully specialized where
+/// the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func transient<I: Sendable, D1, D2, D3>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> I, when condition: Condition? = nil
@@ -365,6 +554,12 @@ public func transient<I: Sendable, D1, D2, D3>(
     makeProvider(I.self, Factory(factory), .transient, condition)
 }
 
+/// A transient value with a cleanup, built by a synchronous function of 3 parameters.
+///
+/// A new instance on every resolution; the cleanup runs when the resolving scope closes. Each
+/// parameter is resolved from the container by its type. This fixed-arity form of the parameter-
+/// pack `transient(_:when:)` is fully specialized where the provider is declared; Swift picks it
+/// over the pack form.
 @inlinable
 public func transient<T: Sendable, D1, D2, D3>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> Finalized<T>, when condition: Condition? = nil
@@ -372,6 +567,11 @@ public func transient<T: Sendable, D1, D2, D3>(
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
+/// A contribution to the `[I]` multi-binding, built by a synchronous function of 3 parameters.
+///
+/// Each parameter is resolved from the container by its type. This fixed-arity form of the
+/// parameter-pack `many(_:_:lifetime:when:)` is fully specialized where the provider is declared;
+/// Swift picks it over the pack form.
 @inlinable
 public func many<I: Sendable, D1, D2, D3>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> I,
@@ -382,6 +582,11 @@ public func many<I: Sendable, D1, D2, D3>(
 
 // MARK: 4 parameters
 
+/// A singleton, built by a synchronous function of 4 parameters.
+///
+/// One instance for the app, created on first use. Each parameter is resolved from the container by
+/// its type. This fixed-arity form of the parameter-pack `singleton(_:when:)` is fully specialized
+/// where the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func singleton<T: Sendable, D1, D2, D3, D4>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> T, when condition: Condition? = nil
@@ -389,6 +594,11 @@ public func singleton<T: Sendable, D1, D2, D3, D4>(
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton bound to `interface`, built by a synchronous function of 4 parameters.
+///
+/// One instance for the app, created on first use. Each parameter is resolved from the container by
+/// its type. This fixed-arity form of the parameter-pack `singleton(_:_:when:)` is fully
+/// specialized where the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func singleton<I: Sendable, D1, D2, D3, D4>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> I, when condition: Condition? = nil
@@ -396,6 +606,12 @@ public func singleton<I: Sendable, D1, D2, D3, D4>(
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton with a cleanup, built by a synchronous function of 4 parameters.
+///
+/// One instance for the app, created on first use; the cleanup runs at app close. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `singleton(_:when:)` is fully specialized where the provider is declared; Swift picks it over
+/// the pack form.
 @inlinable
 public func singleton<T: Sendable, D1, D2, D3, D4>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<T>, when condition: Condition? = nil
@@ -403,6 +619,13 @@ public func singleton<T: Sendable, D1, D2, D3, D4>(
     makeProvider(T.self, Factory(factory), .singleton, condition)
 }
 
+/// A singleton bound to `interface` with a cleanup, built by a synchronous function of 4
+/// parameters.
+///
+/// One instance for the app, created on first use; the cleanup runs at app close. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `singleton(_:_:when:)` is fully specialized where the provider is declared; Swift picks it over
+/// the pack form.
 @inlinable
 public func singleton<I: Sendable, D1, D2, D3, D4>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<I>, when condition: Condition? = nil
@@ -410,6 +633,11 @@ public func singleton<I: Sendable, D1, D2, D3, D4>(
     makeProvider(I.self, Factory(factory), .singleton, condition)
 }
 
+/// A request-scoped value, built by a synchronous function of 4 parameters.
+///
+/// One instance per request scope. Each parameter is resolved from the container by its type. This
+/// fixed-arity form of the parameter-pack `scoped(_:when:)` is fully specialized where the provider
+/// is declared; Swift picks it over the pack form.
 @inlinable
 public func scoped<T: Sendable, D1, D2, D3, D4>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> T, when condition: Condition? = nil
@@ -417,6 +645,11 @@ public func scoped<T: Sendable, D1, D2, D3, D4>(
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value bound to `interface`, built by a synchronous function of 4 parameters.
+///
+/// One instance per request scope. Each parameter is resolved from the container by its type. This
+/// fixed-arity form of the parameter-pack `scoped(_:_:when:)` is fully specialized where the
+/// provider is declared; Swift picks it over the pack form.
 @inlinable
 public func scoped<I: Sendable, D1, D2, D3, D4>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> I, when condition: Condition? = nil
@@ -424,6 +657,12 @@ public func scoped<I: Sendable, D1, D2, D3, D4>(
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value with a cleanup, built by a synchronous function of 4 parameters.
+///
+/// One instance per request scope; the cleanup runs when that scope closes. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `scoped(_:when:)` is fully specialized where the provider is declared; Swift picks it over the
+/// pack form.
 @inlinable
 public func scoped<T: Sendable, D1, D2, D3, D4>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<T>, when condition: Condition? = nil
@@ -431,6 +670,13 @@ public func scoped<T: Sendable, D1, D2, D3, D4>(
     makeProvider(T.self, Factory(factory), .scoped, condition)
 }
 
+/// A request-scoped value bound to `interface` with a cleanup, built by a synchronous function of 4
+/// parameters.
+///
+/// One instance per request scope; the cleanup runs when that scope closes. Each parameter is
+/// resolved from the container by its type. This fixed-arity form of the parameter-pack
+/// `scoped(_:_:when:)` is fully specialized where the provider is declared; Swift picks it over the
+/// pack form.
 @inlinable
 public func scoped<I: Sendable, D1, D2, D3, D4>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<I>, when condition: Condition? = nil
@@ -438,6 +684,11 @@ public func scoped<I: Sendable, D1, D2, D3, D4>(
     makeProvider(I.self, Factory(factory), .scoped, condition)
 }
 
+/// A transient value, built by a synchronous function of 4 parameters.
+///
+/// A new instance on every resolution. Each parameter is resolved from the container by its type.
+/// This fixed-arity form of the parameter-pack `transient(_:when:)` is fully specialized where the
+/// provider is declared; Swift picks it over the pack form.
 @inlinable
 public func transient<T: Sendable, D1, D2, D3, D4>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> T, when condition: Condition? = nil
@@ -445,6 +696,11 @@ public func transient<T: Sendable, D1, D2, D3, D4>(
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
+/// A transient value bound to `interface`, built by a synchronous function of 4 parameters.
+///
+/// A new instance on every resolution. Each parameter is resolved from the container by its type.
+/// This fixed-arity form of the parameter-pack `transient(_:_:when:)` is fully specialized where
+/// the provider is declared; Swift picks it over the pack form.
 @inlinable
 public func transient<I: Sendable, D1, D2, D3, D4>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> I, when condition: Condition? = nil
@@ -452,6 +708,12 @@ public func transient<I: Sendable, D1, D2, D3, D4>(
     makeProvider(I.self, Factory(factory), .transient, condition)
 }
 
+/// A transient value with a cleanup, built by a synchronous function of 4 parameters.
+///
+/// A new instance on every resolution; the cleanup runs when the resolving scope closes. Each
+/// parameter is resolved from the container by its type. This fixed-arity form of the parameter-
+/// pack `transient(_:when:)` is fully specialized where the provider is declared; Swift picks it
+/// over the pack form.
 @inlinable
 public func transient<T: Sendable, D1, D2, D3, D4>(
     _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> Finalized<T>, when condition: Condition? = nil
@@ -459,6 +721,11 @@ public func transient<T: Sendable, D1, D2, D3, D4>(
     makeProvider(T.self, Factory(factory), .transient, condition)
 }
 
+/// A contribution to the `[I]` multi-binding, built by a synchronous function of 4 parameters.
+///
+/// Each parameter is resolved from the container by its type. This fixed-arity form of the
+/// parameter-pack `many(_:_:lifetime:when:)` is fully specialized where the provider is declared;
+/// Swift picks it over the pack form.
 @inlinable
 public func many<I: Sendable, D1, D2, D3, D4>(
     _ interface: I.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> I,

@@ -12,6 +12,7 @@ public enum Lifetime: Sendable, Hashable, CustomStringConvertible {
     /// waku: `contextual`.
     case context(Scope)
 
+    /// The helper's name: `singleton`, `scoped`, `transient`, `object` or `contextual(<scope>)`.
     public var description: String {
         switch self {
         case .singleton: "singleton"

@@ -1,11 +1,12 @@
 /// One entry of a module's `providers`: how to build a value of one type, and for how long to keep it.
 ///
-/// Create providers with the helpers named after waku's: ``singleton(_:when:)``,
-/// ``scoped(_:when:)``, ``transient(_:when:)``, ``object(_:as:when:)``,
-/// ``contextual(_:scope:)`` and ``many(_:_:lifetime:when:)``.
+/// Create providers with the helpers named after waku's: ``singleton(_:when:)-93hn5``,
+/// ``scoped(_:when:)-2iqaq``, ``transient(_:when:)-7w9ts``, ``object(_:as:when:)``,
+/// ``contextual(_:scope:)`` and ``many(_:_:lifetime:when:)-47kjn``.
 public struct Provider: Sendable, CustomStringConvertible {
     /// The type this provider is resolved by.
     public let key: TypeKey
+    /// How long the built value lives, and so which scope caches it.
     public let lifetime: Lifetime
     /// The types the factory takes, in parameter order.
     public let dependencies: [TypeKey]
@@ -64,6 +65,8 @@ public struct Provider: Sendable, CustomStringConvertible {
             declaresCollection: declaresCollection)
     }
 
+    /// `<lifetime> <type>`, followed by `-> <implementation>` when the implementation is another
+    /// type.
     public var description: String {
         if declaresCollection { return "many \(lookupKey.name) (declaration)" }
         let implementationPart = implementation == key.name ? "" : " -> \(implementation)"

@@ -4,9 +4,11 @@
 /// something asks for it (an error, a description), never while an app is built: reflecting type
 /// names is the most expensive thing start-up would otherwise do.
 public struct TypeKey: Hashable, Sendable, CustomStringConvertible {
+    /// The metatype's identity; the only thing equality and hashing compare.
     public let id: ObjectIdentifier
     let source: TypeName
 
+    /// The key of `type`; `TypeKey((any Cache).self)` for a protocol.
     public init<T>(_ type: T.Type) {
         id = ObjectIdentifier(type)
         source = TypeName(type)
@@ -20,8 +22,11 @@ public struct TypeKey: Hashable, Sendable, CustomStringConvertible {
     /// The type's readable, module-free name, e.g. `UserService` or `Array<Plugin>`.
     public var name: String { source.description }
 
+    /// Whether both keys identify the same type.
     public static func == (lhs: TypeKey, rhs: TypeKey) -> Bool { lhs.id == rhs.id }
+    /// Hashes the metatype's identity only.
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+    /// The type's readable ``name``.
     public var description: String { name }
 }
 

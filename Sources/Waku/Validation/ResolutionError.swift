@@ -1,5 +1,6 @@
 /// A problem while resolving a value at run time. Never a crash: each names the type.
 public struct ResolutionError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// Why a value could not be resolved.
     public enum Reason: Sendable, Equatable {
         /// No provider is registered for the type.
         case unregistered
@@ -16,12 +17,15 @@ public struct ResolutionError: Error, Sendable, CustomStringConvertible, Equatab
         case invalidOverride
     }
 
+    /// The readable name of the type that could not be resolved.
     public let type: String
+    /// Why it could not be resolved.
     public let reason: Reason
     /// How to fix an `unregistered` type, worked out from the type itself (so that the code it
     /// suggests compiles); `nil` when only the name is known.
     let fix: String?
 
+    /// Creates the error for `type` (a readable type name) failing for `reason`.
     public init(type: String, reason: Reason) {
         self.type = type
         self.reason = reason
@@ -40,6 +44,7 @@ public struct ResolutionError: Error, Sendable, CustomStringConvertible, Equatab
         lhs.type == rhs.type && lhs.reason == rhs.reason
     }
 
+    /// What went wrong and how to fix it, naming the type.
     public var description: String {
         switch reason {
         case .unregistered:

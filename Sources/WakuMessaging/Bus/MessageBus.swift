@@ -10,6 +10,7 @@ public final class MessageBus: IMessageBus {
     let registry: MessageRegistry
     let runtime: MessagingRuntime
 
+    /// A bus for the request scope `container`; `MessagingModule` already provides one per scope.
     public init(container: Container, registry: MessageRegistry, runtime: MessagingRuntime) {
         self.container = container
         self.registry = registry

@@ -26,6 +26,8 @@ public struct MessagingConfig: Sendable {
     /// Stable names for message types you cannot annotate with ``NamedMessage``.
     public var messageNames: [MessageName]
 
+    /// A configuration; the defaults give an inline-only bus with in-memory dead letters and no
+    /// durable store.
     public init(
         pipelineBehaviors: [any IPipelineBehavior.Type] = [],
         endpoints: [EndpointConfig] = [],

@@ -21,6 +21,7 @@ public struct MessagingModule: Module {
 
     private init(config: MessagingConfig?) { self.config = config }
 
+    /// The bus's providers: the bus, its interfaces, the message context and the event dispatcher.
     public var providers: [Provider] {
         [
             scoped { (container: Container, registry: MessageRegistry, runtime: MessagingRuntime) in
@@ -36,6 +37,7 @@ public struct MessagingModule: Module {
         ]
     }
 
+    /// The bus's exports, which every module sees because the module is global.
     public var exports: [Export] {
         [
             .type(MessageBus.self), .type((any IMessageBus).self), .type((any ISender).self),
@@ -44,10 +46,13 @@ public struct MessagingModule: Module {
         ]
     }
 
+    /// The bus's extensions: the lifecycle that starts and stops endpoints, the message flow for
+    /// `describe()`, and for `MessagingModule()` the ``MessageRegistryAggregator``.
     public var extensions: [any ModuleExtension] {
         (config.map { [MessageRegistryAggregator(config: $0)] } ?? []) + [MessagingLifecycle(), MessageFlowDescription()]
     }
 
+    /// Always `true`: every module can inject the bus without importing this module.
     public var isGlobal: Bool { true }
 
     /// The bus configured with `config`: this module's providers and hooks, plus the

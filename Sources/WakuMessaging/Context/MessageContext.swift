@@ -9,14 +9,22 @@ public import Foundation
 /// Inside a handler or behavior: `MessageContext.current` (optional), `try MessageContext.required()`,
 /// or inject `MessageContext` into the handler's initializer.
 public struct MessageContext: Sendable {
+    /// The envelope of the dispatch in progress; the other properties read from it.
     public let envelope: MessageEnvelope
 
+    /// The id of the message being dispatched.
     public var messageId: UUID { envelope.messageId }
+    /// The id shared by every message dispatched, directly or not, because of one root message.
     public var correlationId: UUID { envelope.correlationId }
+    /// The id of the message whose handling dispatched this one; equal to ``messageId`` for a root
+    /// message.
     public var causationId: UUID { envelope.causationId }
+    /// The envelope's headers, such as trace context or headers given in ``DeliveryOptions``.
     public var headers: [String: String] { envelope.headers }
+    /// The stable name of the message type (see ``MessageTypeName``).
     public var messageType: String { envelope.messageType }
 
+    /// A context for `envelope`; the bus makes one per dispatch, tests may make their own.
     public init(envelope: MessageEnvelope) { self.envelope = envelope }
 
     @TaskLocal static var active: MessageContext?

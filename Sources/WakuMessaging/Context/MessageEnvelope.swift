@@ -8,13 +8,20 @@ public import Foundation
 public struct MessageEnvelope: Sendable {
     private var storage: Storage
 
+    /// The message's unique id; the bus makes it with ``MessageIDGenerator``.
     public var messageId: UUID { storage.messageId }
+    /// The id shared by every message dispatched because of one root message.
     public var correlationId: UUID { storage.correlationId }
+    /// The id of the message whose handling dispatched this one, or ``messageId`` for a root
+    /// message.
     public var causationId: UUID { storage.causationId }
     /// The stable name of the message type (see ``MessageTypeName``).
     public var messageType: String { storage.messageType }
+    /// When the message was dispatched.
     public var timestamp: Date { storage.timestamp }
+    /// The message itself.
     public var payload: any IMessage { storage.payload }
+    /// String headers carried with the message, such as trace context; copied on write.
     public var headers: [String: String] {
         get { storage.headers }
         set {
@@ -29,6 +36,7 @@ public struct MessageEnvelope: Sendable {
         }
     }
 
+    /// An envelope with the given ids, type name, time, message and headers.
     public init(
         messageId: UUID, correlationId: UUID, causationId: UUID, messageType: String, timestamp: Date,
         payload: any IMessage, headers: [String: String] = [:]

@@ -11,7 +11,10 @@ public import Waku
 /// }
 /// ```
 public protocol EventHandler<Event>: Sendable {
+    /// The event type this handler handles.
     associatedtype Event: IEvent
+    /// Handles one published event. A thrown error reaches the caller of an inline `publish`; for a
+    /// routed handler it goes to the endpoint's error policy.
     func handle(_ event: Event) async throws
 
     /// Resolves this handler from `container` and runs it. Not for implementing: the default is

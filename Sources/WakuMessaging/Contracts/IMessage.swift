@@ -18,5 +18,6 @@ public protocol IEvent: IMessage {}
 /// let confirmation = try await bus.invoke(PlaceOrder(customerId: "c-1"))   // OrderConfirmation
 /// ```
 public protocol IRequest<Response>: IMessage {
+    /// What the handler returns; `Void` unless the request declares another type.
     associatedtype Response: Sendable = Void
 }

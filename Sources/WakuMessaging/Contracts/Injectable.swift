@@ -12,5 +12,6 @@ public import Waku
 /// }
 /// ```
 public protocol Injectable: Sendable {
+    /// How to build the type when no module provides it; the framework registers it request-scoped.
     static var factory: Factory<Self> { get }
 }

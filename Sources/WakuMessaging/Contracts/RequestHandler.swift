@@ -2,7 +2,9 @@ public import Waku
 
 /// Handles one request type and returns its statically typed response.
 public protocol RequestHandler<Request>: Sendable {
+    /// The request type this handler handles.
     associatedtype Request: IRequest
+    /// Handles one request and returns its response; a thrown error reaches the caller of `invoke`.
     func handle(_ request: Request) async throws -> Request.Response
 
     /// Resolves this handler from `container` and runs it. Not for implementing: the default is

@@ -19,12 +19,15 @@ public protocol AggregateRoot: AnyObject, Sendable {
 public final class DomainEvents: Sendable {
     private let pending = Locked<[any IEvent]>([])
 
+    /// Creates empty storage.
     public init() {}
 
+    /// Appends `event` to the pending events.
     public func record(_ event: any IEvent) {
         pending.withLock { $0.append(event) }
     }
 
+    /// Returns the pending events in recording order and forgets them.
     public func collect() -> [any IEvent] {
         pending.withLock { events in
             defer { events = [] }
@@ -38,10 +41,14 @@ public final class DomainEvents: Sendable {
 public final class EventDispatcher: Sendable {
     private let publisher: any IPublisher
 
+    /// A dispatcher that publishes through `publisher`; `MessagingModule` provides one per request
+    /// scope.
     public init(publisher: any IPublisher) {
         self.publisher = publisher
     }
 
+    /// Publishes every event `aggregate` collected, in recording order, stopping at the first that
+    /// throws.
     public func dispatch(_ aggregate: some AggregateRoot) async throws {
         for event in aggregate.collectEvents() {
             try await publisher.publish(event)

@@ -1,6 +1,7 @@
 import Atomics
 import Foundation
 public import Logging
+import Waku
 
 /// An endpoint whose deliveries are persisted in a ``DurableStore`` before anything runs.
 ///
@@ -21,10 +22,14 @@ public import Logging
 /// handlers, waits at most ``stopGrace`` more, and releases every row this endpoint still holds
 /// without spending an attempt, so another worker takes them at once.
 public final class DurableEndpoint: Endpoint {
+    /// The endpoint's configuration: concurrency, batch size, lease, poll interval and error
+    /// policies.
     public let config: EndpointConfig
+    /// The store the endpoint's deliveries are persisted in and claimed from.
     public let store: any DurableStore
     /// This process's lease owner id.
     public let owner: String
+    /// The endpoint's name, from ``config``; also the `endpoint` column of its rows.
     public var name: String { config.name }
     private let logger: Logger
     private let wake = MessagingLock<CheckedContinuation<Void, Never>?>(nil)
@@ -61,6 +66,8 @@ public final class DurableEndpoint: Endpoint {
     /// heartbeats (a slow database) before another worker may take the rows.
     var heartbeatInterval: Duration { max(config.lease / 5, .milliseconds(10)) }
 
+    /// An endpoint for `config` over `store`, with a lease owner id unique to this process and
+    /// instance.
     public init(_ config: EndpointConfig, store: any DurableStore, logger: Logger = Logger(label: "waku.endpoint.durable")) {
         self.config = config
         self.store = store

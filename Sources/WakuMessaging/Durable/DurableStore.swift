@@ -80,13 +80,16 @@ public protocol DurableStore: Sendable {
 /// Names one claim of durable rows. Finalizing and extending act only on rows the claim still
 /// holds, so a claim that expired cannot finish a newer one, even in the same process.
 public struct ClaimToken: Hashable, Sendable, CustomStringConvertible {
+    /// The token's unique value, as stored with the rows the claim holds.
     public let uuid: UUID
 
     /// A new, unique token.
     public init() { uuid = UUID() }
 
+    /// The token with the given value, as read back from a store.
     public init(uuid: UUID) { self.uuid = uuid }
 
+    /// The token's UUID string.
     public var description: String { uuid.uuidString }
 }
 
@@ -103,6 +106,7 @@ public protocol DurableTransaction: IUnitOfWork {
 /// ``withUnitOfWork(_:isolation:_:)``. Durable endpoints write through it when it belongs to
 /// their store.
 public enum ActiveUnitOfWork {
+    /// The unit of work of the current task, or `nil` outside one.
     @TaskLocal public static var current: (any IUnitOfWork)?
 }
 

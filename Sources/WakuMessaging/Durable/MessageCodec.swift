@@ -35,6 +35,8 @@ struct MessageEncodingError: Error, CustomStringConvertible {
 /// struct OrderPlaced: IEvent, Codable, NamedMessage { static let messageName = "orders.order-placed.v1" … }
 /// ```
 public protocol NamedMessage {
+    /// The type's stable name, such as `orders.order-placed.v1`; never change it once rows are
+    /// stored.
     static var messageName: String { get }
 }
 
@@ -44,6 +46,7 @@ public struct MessageName: Sendable {
     let type: ObjectIdentifier
     let name: String
 
+    /// Names `type` as `name` in envelopes and durable rows.
     public static func name<M: IMessage>(_ type: M.Type, _ name: String) -> MessageName {
         MessageName(type: ObjectIdentifier(type), name: name)
     }

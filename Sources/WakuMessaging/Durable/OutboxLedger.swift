@@ -1,3 +1,5 @@
+import Waku
+
 /// What happens to the deliveries a durable endpoint wrote into the active unit of work's
 /// transaction (the outbox) if that unit of work rolls back: they never reach the store, so
 /// observers, such as a tracked session waiting for them, hear that they were abandoned.

@@ -1,5 +1,6 @@
 import Metrics
 import Tracing
+import Foundation
 
 /// The tracing and metrics backends messaging reports to, decided once at start-up so that an
 /// application without a bootstrapped backend pays nothing on the dispatch path.

@@ -19,6 +19,8 @@
 /// }
 /// ```
 public protocol IPipelineBehavior: Sendable {
+    /// Runs around the rest of the pipeline: call `next` to continue, or return without it to
+    /// short-circuit.
     func handle<M: IMessage, R: Sendable>(
         _ message: M, context: MessageContext, next: () async throws -> R
     ) async throws -> R

@@ -19,17 +19,21 @@ public struct TransactionalBehavior: IPipelineBehavior, Injectable {
     let unitOfWork: any IUnitOfWork
     let logger: Logger
 
+    /// A behavior that commits or rolls back `unitOfWork`, logging failed rollbacks to `logger`.
     public init(unitOfWork: any IUnitOfWork, logger: Logger = Logger(label: "waku.messaging.transactional")) {
         self.unitOfWork = unitOfWork
         self.logger = logger
     }
 
+    /// Builds the behavior from the request scope's `any IUnitOfWork`.
     public static var factory: Factory<TransactionalBehavior> {
         Factory { (unitOfWork: any IUnitOfWork) in TransactionalBehavior(unitOfWork: unitOfWork) }
     }
 
     @TaskLocal static var isActive = false
 
+    /// Runs `next` with the unit of work active, then commits it, or rolls it back if anything
+    /// threw.
     public func handle<M: IMessage, R: Sendable>(
         _ message: M, context: MessageContext, next: () async throws -> R
     ) async throws -> R {

@@ -7,6 +7,12 @@
 public import Waku
 
 extension MessagingExtension {
+    /// Binds the one handler of `request`, registering its request-scoped provider built by a
+    /// synchronous function of 1 parameter.
+    ///
+    /// Each parameter is resolved from the container by its type. This fixed-arity form of the
+    /// parameter-pack `bindRequest(_:_:behaviors:)` is fully specialized where the handler is
+    /// bound; Swift picks it over the pack form.
     @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, D1>(
         _ request: R.Type, _ factory: @escaping @Sendable (__owned D1) throws -> H,
@@ -17,6 +23,12 @@ extension MessagingExtension {
         }
     }
 
+    /// Binds a handler to `event`, registering its request-scoped provider built by a synchronous
+    /// function of 1 parameter.
+    ///
+    /// Each parameter is resolved from the container by its type. This fixed-arity form of the
+    /// parameter-pack `bindEvent(_:_:behaviors:)` is fully specialized where the handler is bound;
+    /// Swift picks it over the pack form.
     @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, D1>(
         _ event: E.Type, _ factory: @escaping @Sendable (__owned D1) throws -> H,
@@ -27,6 +39,12 @@ extension MessagingExtension {
         }
     }
 
+    /// Binds the one handler of `request`, registering its request-scoped provider built by a
+    /// synchronous function of 2 parameters.
+    ///
+    /// Each parameter is resolved from the container by its type. This fixed-arity form of the
+    /// parameter-pack `bindRequest(_:_:behaviors:)` is fully specialized where the handler is
+    /// bound; Swift picks it over the pack form.
     @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, D1, D2>(
         _ request: R.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> H,
@@ -37,6 +55,12 @@ extension MessagingExtension {
         }
     }
 
+    /// Binds a handler to `event`, registering its request-scoped provider built by a synchronous
+    /// function of 2 parameters.
+    ///
+    /// Each parameter is resolved from the container by its type. This fixed-arity form of the
+    /// parameter-pack `bindEvent(_:_:behaviors:)` is fully specialized where the handler is bound;
+    /// Swift picks it over the pack form.
     @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, D1, D2>(
         _ event: E.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> H,
@@ -47,6 +71,12 @@ extension MessagingExtension {
         }
     }
 
+    /// Binds the one handler of `request`, registering its request-scoped provider built by a
+    /// synchronous function of 3 parameters.
+    ///
+    /// Each parameter is resolved from the container by its type. This fixed-arity form of the
+    /// parameter-pack `bindRequest(_:_:behaviors:)` is fully specialized where the handler is
+    /// bound; Swift picks it over the pack form.
     @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, D1, D2, D3>(
         _ request: R.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> H,
@@ -57,6 +87,12 @@ extension MessagingExtension {
         }
     }
 
+    /// Binds a handler to `event`, registering its request-scoped provider built by a synchronous
+    /// function of 3 parameters.
+    ///
+    /// Each parameter is resolved from the container by its type. This fixed-arity form of the
+    /// parameter-pack `bindEvent(_:_:behaviors:)` is fully specialized where the handler is bound;
+    /// Swift picks it over the pack form.
     @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, D1, D2, D3>(
         _ event: E.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> H,
@@ -67,6 +103,12 @@ extension MessagingExtension {
         }
     }
 
+    /// Binds the one handler of `request`, registering its request-scoped provider built by a
+    /// synchronous function of 4 parameters.
+    ///
+    /// Each parameter is resolved from the container by its type. This fixed-arity form of the
+    /// parameter-pack `bindRequest(_:_:behaviors:)` is fully specialized where the handler is
+    /// bound; Swift picks it over the pack form.
     @inlinable
     public func bindRequest<R: IRequest, H: RequestHandler, D1, D2, D3, D4>(
         _ request: R.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> H,
@@ -77,6 +119,12 @@ extension MessagingExtension {
         }
     }
 
+    /// Binds a handler to `event`, registering its request-scoped provider built by a synchronous
+    /// function of 4 parameters.
+    ///
+    /// Each parameter is resolved from the container by its type. This fixed-arity form of the
+    /// parameter-pack `bindEvent(_:_:behaviors:)` is fully specialized where the handler is bound;
+    /// Swift picks it over the pack form.
     @inlinable
     public func bindEvent<E: IEvent, H: EventHandler, D1, D2, D3, D4>(
         _ event: E.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> H,

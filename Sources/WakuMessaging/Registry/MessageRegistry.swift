@@ -21,7 +21,9 @@ public final class MessageRegistry: Sendable {
 
     /// One bound message type with its handlers, for diagnostics and diagrams.
     public struct Route: Sendable {
+        /// The stable name of the message type.
         public let messageType: String
+        /// Whether the message is an event (`true`) or a request (`false`).
         public let isEvent: Bool
         /// Handlers in dispatch order with their module and endpoint (`nil`: inline).
         public let handlers: [(handler: String, module: String, endpoint: String?)]

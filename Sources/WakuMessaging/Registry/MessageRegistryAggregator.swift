@@ -20,6 +20,8 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
         var behaviors: [(reference: BehaviorReference, module: String)] = []
     }
 
+    /// Merges the bindings of every module into the registry and reports binding and routing
+    /// problems.
     public func onModuleRegistration(_ registry: ModuleRegistry, owningModule: ModuleIdentity?) throws {
         guard let owner = owningModule, let root = registry.root else { return }
         var provided = Set(registry.modules.flatMap { $0.providers.map(\.lookupKey) })

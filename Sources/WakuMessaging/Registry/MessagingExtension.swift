@@ -19,6 +19,7 @@ public struct MessagingExtension: OnModuleRegistration {
     var requests: [RequestBinding] = []
     var events: [EventBinding] = []
 
+    /// An extension with no bindings; add them with `bindEvent` and `bindRequest`.
     public init() {}
 
     /// Binds handler types to an event. They run in list order; bindings from other modules for

@@ -11,6 +11,8 @@ public struct DeliveryOptions: Sendable, Equatable {
     /// Extra headers merged onto the envelope.
     public var headers: [String: String]
 
+    /// Options with an optional group key, headers, and a delay or scheduled time; `delay` wins
+    /// when both are given.
     public init(groupId: String? = nil, delay: Duration? = nil, scheduledAt: Date? = nil, headers: [String: String] = [:]) {
         self.groupId = groupId
         self.headers = headers
@@ -22,13 +24,17 @@ public struct DeliveryOptions: Sendable, Equatable {
         }
     }
 
+    /// No group key, no schedule and no extra headers: what a plain `publish` or `send` uses.
     public static let none = DeliveryOptions()
 }
 
 /// A delivery option the target endpoint cannot honour.
 public struct DeliveryOptionNotSupported: Error, Sendable, CustomStringConvertible {
+    /// The endpoint that rejected the option.
     public let endpoint: String
+    /// The option it cannot honour, such as a delay.
     public let option: String
+    /// Which endpoint rejected which option, and that a durable endpoint honours it.
     public var description: String {
         "Endpoint '\(endpoint)' cannot honour \(option): in-memory queues deliver immediately. Route the message to a durable endpoint."
     }

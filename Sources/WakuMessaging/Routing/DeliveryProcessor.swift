@@ -18,8 +18,11 @@ public final class DeliveryProcessor: Sendable {
 
     /// How one delivery ended.
     public enum Outcome: Sendable, Equatable {
+        /// The handler succeeded, on the first attempt or a retry.
         case handled
+        /// The retries ran out and the delivery went to the dead-letter store.
         case deadLettered
+        /// The retries ran out and the policy said to drop the delivery.
         case discarded
         /// Stopped by shutdown before it finished.
         case abandoned

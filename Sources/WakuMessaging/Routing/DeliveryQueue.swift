@@ -1,5 +1,6 @@
 import Atomics
 import DequeModule
+import Waku
 
 /// A bounded multi-producer, multi-consumer queue of deliveries, in memory.
 ///

@@ -3,6 +3,7 @@
 /// ``LocalQueueEndpoint`` keeps deliveries in memory; durable stores implement the same protocol
 /// over persisted rows.
 public protocol Endpoint: Sendable {
+    /// The name routing rules and endpoint configurations use for this endpoint.
     var name: String { get }
     /// Starts the workers. Called after the app initialized.
     func start(processor: DeliveryProcessor) async throws
@@ -19,6 +20,7 @@ public protocol Endpoint: Sendable {
 
 /// What ``Endpoint/stop()`` managed to finish.
 public struct EndpointStopReport: Sendable, Equatable {
+    /// The name of the endpoint that stopped.
     public let endpoint: String
     /// Deliveries completed during the drain.
     public let drained: Int

@@ -10,6 +10,7 @@ public struct EndpointConfig: Sendable {
         case fail
     }
 
+    /// The endpoint's name, as routing rules name it.
     public let name: String
     /// Parallel workers. 1 starts deliveries in the order they were enqueued (a retry goes back
     /// in the queue, behind what came meanwhile, unless the endpoint is `ordered`); more process
@@ -20,6 +21,7 @@ public struct EndpointConfig: Sendable {
     /// How long `stop` waits for queued and in-flight deliveries to drain. Durable endpoints then
     /// cancel what still runs and return within ``DurableEndpoint/stopGrace`` more.
     public var stopTimeout: Duration
+    /// What a dispatch does when the queue holds `capacity` deliveries.
     public var whenFull: WhenFull
     /// The endpoint's error policy; ``ErrorPolicy/default`` when not set.
     public var errorPolicy: ErrorPolicy
@@ -98,6 +100,7 @@ public struct MessagePolicy: Sendable {
     let message: TypeKey
     let policy: ErrorPolicy
 
+    /// Uses `policy` instead of the endpoint's error policy for messages of `type`.
     public static func policy<M: IMessage>(for type: M.Type, _ policy: ErrorPolicy) -> MessagePolicy {
         MessagePolicy(message: TypeKey(type), policy: policy)
     }

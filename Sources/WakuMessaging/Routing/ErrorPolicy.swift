@@ -4,6 +4,7 @@
 /// The default (``ErrorPolicy/default``) retries 3 times with backoff starting at 100 ms, then
 /// dead-letters, with no attempt timeout (a timeout costs a child task per attempt).
 public struct ErrorPolicy: Sendable, Equatable {
+    /// What happens to a delivery when its retries run out.
     public enum Exhausted: Sendable, Equatable {
         /// Store the failed delivery in the ``DeadLetterStore`` for inspection and replay.
         case deadLetter
@@ -13,17 +14,22 @@ public struct ErrorPolicy: Sendable, Equatable {
 
     /// Retries after the first failure; 0 means a single attempt.
     public var maxRetries: Int
+    /// The wait before the first retry.
     public var initialBackoff: Duration
+    /// The longest wait between two attempts.
     public var maxBackoff: Duration
+    /// How much each wait grows over the previous one: 2 doubles it.
     public var multiplier: Double
     /// Fraction of each backoff randomized (0 = none, 0.2 = ±20 %).
     public var jitter: Double
+    /// Whether an exhausted delivery is dead-lettered or discarded.
     public var whenExhausted: Exhausted
     /// Per-attempt execution limit; `nil` (the default) for none. When exceeded, the handler's task
     /// is cancelled and the attempt counts as a failure. Cancellation is cooperative: a handler that
     /// never checks for it keeps its worker busy until it returns.
     public var attemptTimeout: Duration?
 
+    /// A policy; the defaults are those of ``ErrorPolicy/default``.
     public init(
         maxRetries: Int = 3, initialBackoff: Duration = .milliseconds(100), maxBackoff: Duration = .seconds(10),
         multiplier: Double = 2, jitter: Double = 0.2, whenExhausted: Exhausted = .deadLetter,

@@ -1,6 +1,7 @@
 import Atomics
 import DequeModule
 public import Logging
+import Waku
 
 /// An in-memory endpoint: a bounded queue drained by `concurrency` background workers.
 ///
@@ -12,7 +13,9 @@ public import Logging
 /// ``EndpointConfig/ordered`` endpoint instead sleeps through each backoff on its single worker,
 /// keeping strict FIFO at that price.
 public final class LocalQueueEndpoint: Endpoint {
+    /// The endpoint's configuration: concurrency, capacity, stop timeout and error policies.
     public let config: EndpointConfig
+    /// The endpoint's name, from ``config``.
     public var name: String { config.name }
     let queue: DeliveryQueue
     private let workers = MessagingLock<[Task<Int, Never>]>([])
@@ -32,6 +35,8 @@ public final class LocalQueueEndpoint: Endpoint {
     /// workers' fair share would be smaller).
     static let batchLimit = 16
 
+    /// An endpoint for `config`, with a queue of `config.capacity` deliveries; workers start with
+    /// ``start(processor:)``.
     public init(_ config: EndpointConfig, logger: Logger = Logger(label: "waku.endpoint")) {
         self.config = config
         queue = DeliveryQueue(capacity: config.capacity)

@@ -8,6 +8,7 @@ public import Waku
 public final class MessagingRuntime: Sendable {
     /// Endpoints by name.
     public let endpoints: [String: any Endpoint]
+    /// Where exhausted deliveries of in-memory endpoints go: ``MessagingConfig/deadLetterStore``.
     public let deadLetters: any DeadLetterStore
     /// The store behind durable endpoints, if any.
     public let durableStore: (any DurableStore)?
@@ -165,10 +166,11 @@ final class ObserverList: AtomicReference, Sendable {
     init(_ items: [any MessageObserver]) { self.items = items }
 }
 
+/// Messaging's additions to the application.
 extension WakuApplication {
     /// The application's messaging runtime, or `nil` when it does not import `MessagingModule`.
     ///
-    /// Unlike `app.container.get(MessagingRuntime.self)` it also answers after ``WakuApplication/close()``,
+    /// Unlike `app.container.get(MessagingRuntime.self)` it also answers after `close()`,
     /// which is when ``MessagingRuntime/lastStopReports`` holds what each endpoint drained and abandoned.
     public var messagingRuntime: MessagingRuntime? { providedInstance(MessagingRuntime.self) }
 }

@@ -21,8 +21,10 @@ public struct RoutingRule: Sendable, CustomStringConvertible {
     }
 
     let target: Target
+    /// The name of the endpoint the rule sends handlers to.
     public let endpoint: String
 
+    /// The rule as the code that makes it, such as `route(OrderPlaced).to("notifications")`.
     public var description: String {
         switch target {
         case .type(let key): "route(\(key.name)).to(\"\(endpoint)\")"
@@ -40,6 +42,7 @@ public func routeModule(_ module: any Module.Type) -> ModuleRoute {
     ModuleRoute(id: ObjectIdentifier(module), name: String(describing: module))
 }
 
+/// A per-type route waiting for its endpoint; finish it with ``to(_:)``.
 public struct TypeRoute: Sendable {
     let key: TypeKey
     /// Routes every handler of the message type, from every module, to `endpoint`. For a request,
@@ -47,6 +50,8 @@ public struct TypeRoute: Sendable {
     public func to(_ endpoint: String) -> RoutingRule { RoutingRule(target: .type(key), endpoint: endpoint) }
 }
 
+/// A module route waiting for its endpoint; finish it with ``eventsTo(_:)``, ``requestsTo(_:)`` or
+/// ``to(_:)``.
 public struct ModuleRoute: Sendable {
     let id: ObjectIdentifier
     let name: String
