@@ -10,7 +10,7 @@ public import Waku
 /// }
 /// ```
 ///
-/// Use ``withTestApp(base:providers:imports:context:extensions:isolation:_:)`` instead to
+/// Use ``withTestApp(base:providers:imports:context:extensions:moduleExtensions:validation:isolation:_:)`` instead to
 /// override providers of the modules under test.
 public func withTestApp<R>(
     _ factory: WakuFactory, isolation: isolated (any Actor)? = #isolation, _ body: (WakuApplication) async throws -> R

@@ -42,6 +42,7 @@ public struct StartupIssueMismatch: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// Matching one issue by the types it is about.
 extension StartupIssue {
     /// Whether `type` is one of the issue's `StartupIssue.types`.
     public func involves(_ type: Any.Type) -> Bool {
@@ -50,6 +51,7 @@ extension StartupIssue {
     }
 }
 
+/// Finding the issues a test expects by kind, type and message.
 extension StartupError {
     /// The issues of `kind` (any kind when `nil`) that involve `type` (see
     /// `StartupIssue.types`) and whose message contains every fragment, in report order.
