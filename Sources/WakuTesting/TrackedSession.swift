@@ -40,6 +40,9 @@ public struct TrackedSession: Sendable {
     public internal(set) var deadLettered: [Delivery] = []
     /// Routed deliveries whose retries ran out and that were dropped by a `.discard` error policy.
     public internal(set) var discarded: [Delivery] = []
+    /// Routed deliveries that will never run: a stop gave up on them, or the unit of work that
+    /// wrote them to a durable endpoint's outbox rolled back.
+    public internal(set) var abandoned: [Delivery] = []
 
     /// The published messages of type `M`, in order.
     public func published<M: IMessage>(_ type: M.Type) -> [M] { published.compactMap { $0.payload as? M } }
@@ -51,7 +54,13 @@ public struct TrackedSession: Sendable {
 }
 
 /// Runs `body`, then waits until every message it caused — inline, routed, cascading, retried —
-/// has been handled, dead-lettered or discarded, and returns what happened. Tests never sleep.
+/// has been handled, dead-lettered, discarded or abandoned, and returns what happened. Tests never
+/// sleep.
+///
+/// Deliveries routed to durable endpoints are followed too, through the hooks their endpoint
+/// reports: a delivery waits in the store (delayed, or retried with a persisted backoff) and
+/// counts as pending until its row is finalized in this process. One that another process
+/// claims is not seen here.
 ///
 /// Throws ``TrackingTimeout`` if work is still pending after `timeout`.
 public func trackMessages<R>(
@@ -73,10 +82,22 @@ public func trackMessages<R>(
 
 /// Work caused by a tracked block was still pending when the timeout expired.
 public struct TrackingTimeout: Error, Sendable, CustomStringConvertible {
-    /// How many routed deliveries had not finished.
+    /// How many deliveries were pending.
     public let pending: Int
-    /// How many deliveries were still pending when the wait ended.
-    public var description: String { "\(pending) tracked deliveries were still pending when trackMessages timed out." }
+    /// The pending deliveries, as "handler on endpoint for message id".
+    public let deliveries: [String]
+
+    /// A timeout with `pending` deliveries, described by `deliveries`.
+    public init(pending: Int, deliveries: [String] = []) {
+        self.pending = pending
+        self.deliveries = deliveries
+    }
+
+    /// How many deliveries were pending, and which.
+    public var description: String {
+        "\(pending) tracked deliveries were still pending when trackMessages timed out"
+            + (deliveries.isEmpty ? "." : ": " + deliveries.joined(separator: "; ") + ".")
+    }
 }
 
 /// Follows the messages of one tracked block by correlation id.
@@ -84,9 +105,25 @@ final class MessageTracker: MessageObserver, @unchecked Sendable {
     // @unchecked: all mutable state lives in `state`, guarded by its lock.
     @TaskLocal static var current: ObjectIdentifier?
 
+    /// One routed delivery, across its retries (and, for durable ones, across its stored row).
+    private struct Key: Hashable {
+        let messageId: UUID
+        let handler: String
+        let endpoint: String
+        init(_ delivery: Delivery) {
+            messageId = delivery.envelope.messageId
+            handler = delivery.handler
+            endpoint = delivery.endpoint
+        }
+    }
+
     private struct State {
         var correlations: Set<UUID> = []
-        var pending = 0
+        /// Pending deliveries by key: a replay can make one pending twice. Only an end this
+        /// tracker saw begin counts, so a stray report (a row another run enqueued) cannot
+        /// end the wait early.
+        var pending: [Key: Int] = [:]
+        var pendingCount = 0
         var session = TrackedSession()
         var idle: CheckedContinuation<Void, Never>?
     }
@@ -130,20 +167,27 @@ final class MessageTracker: MessageObserver, @unchecked Sendable {
 
     func deliveryEnqueued(_ delivery: Delivery) {
         state.withLock { state in
-            if tracks(delivery.envelope, &state) { state.pending += 1 }
+            if tracks(delivery.envelope, &state) {
+                state.pending[Key(delivery), default: 0] += 1
+                state.pendingCount += 1
+            }
         }
     }
 
     func deliveryFinished(_ delivery: Delivery, outcome: DeliveryProcessor.Outcome, error: (any Error)?) {
         let idle: CheckedContinuation<Void, Never>? = state.withLock { state in
             guard tracks(delivery.envelope, &state) else { return nil }
-            state.pending -= 1
+            let key = Key(delivery)
+            guard let count = state.pending[key], count > 0 else { return nil }
+            state.pending[key] = count > 1 ? count - 1 : nil
+            state.pendingCount -= 1
             switch outcome {
             case .deadLettered: state.session.deadLettered.append(delivery)
             case .discarded: state.session.discarded.append(delivery)
-            case .handled, .abandoned: break
+            case .abandoned: state.session.abandoned.append(delivery)
+            case .handled: break
             }
-            guard state.pending == 0, let idle = state.idle else { return nil }
+            guard state.pendingCount == 0, let idle = state.idle else { return nil }
             state.idle = nil
             return idle
         }
@@ -155,7 +199,7 @@ final class MessageTracker: MessageObserver, @unchecked Sendable {
             group.addTask {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     let done = self.state.withLock { state -> Bool in
-                        if state.pending <= 0 { return true }
+                        if state.pendingCount == 0 { return true }
                         state.idle = continuation
                         return false
                     }
@@ -179,6 +223,12 @@ final class MessageTracker: MessageObserver, @unchecked Sendable {
             group.cancelAll()
             return first
         }
-        if !finished { throw TrackingTimeout(pending: state.withLock { $0.pending }) }
+        if !finished {
+            let (count, pending) = state.withLock { ($0.pendingCount, $0.pending) }
+            let deliveries = pending.flatMap { key, times in
+                Array(repeating: "\(key.handler) on \(key.endpoint) for message \(key.messageId)", count: times)
+            }
+            throw TrackingTimeout(pending: count, deliveries: deliveries.sorted())
+        }
     }
 }

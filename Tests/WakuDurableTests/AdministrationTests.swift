@@ -4,6 +4,7 @@ import Waku
 import WakuMessaging
 import WakuPostgres
 import WakuSQLite
+import WakuTesting
 
 // The administration API (`DurableStoreAdministration`) on both stores. The scenarios are
 // written once against the protocol and run on SQLite and on a real PostgreSQL.
@@ -305,17 +306,22 @@ struct SQLiteAdministrationTests {
         ).create()
         try await app.initialize()
         do {
-            try await sqlPublish(app, SQLJob(id: 7, group: nil))
-            #expect(try await sqlEventually(10) { try await store.deadLetters(matching: DeadLetterFilter()).count == 1 })
+            let (_, session) = try await trackMessages(app, timeout: .seconds(10)) { try await sqlPublish(app, SQLJob(id: 7, group: nil)) }
+            #expect(session.deadLettered.count == 1)
+            #expect(try await store.deadLetters(matching: DeadLetterFilter()).count == 1)
             let dead = try #require(try await store.deadLetters(matching: DeadLetterFilter(handler: "SQLJobHandler")).first)
             #expect(dead.attempts == 1 && dead.lastError == "job 7 failed on purpose")
             #expect(recorder.count == 0)
 
             failing.set(false)
-            #expect(try await store.replayDeadLetters(matching: DeadLetterFilter(ids: [dead.id])) == 1)
-            #expect(try await sqlEventually(10) { recorder.count == 1 }, "the replayed delivery ran")
+            // Replayed by the store, not dispatched: the recorder sees the row's delivery end.
+            try await recordMessages(app) { messages in
+                let replayed = try await store.replayDeadLetters(matching: DeadLetterFilter(ids: [dead.id]))
+                #expect(replayed == 1)
+                #expect(await messages.wait(timeout: .seconds(10)) { $0.deliveries(.handled).count == 1 }, "the replayed delivery ran")
+            }
             #expect(recorder.all == [SQLJob(id: 7, group: nil)])
-            #expect(try await sqlEventually(5) { try await store.handledCount(endpoint: "jobs") == 1 })
+            #expect(try await store.handledCount(endpoint: "jobs") == 1)
             #expect(try await store.deadLetters(matching: DeadLetterFilter()).isEmpty)
         } catch {
             try? await app.close()
@@ -375,20 +381,24 @@ extension PostgresDurableTests {
         func replayWakesWorker() async throws {
             try await withStore { store in
                 let recorder = PingRecorder()
-                await recorder.setFailing(true)
+                recorder.setFailing(true)
                 let endpoint = EndpointConfig.durable("wake", concurrency: 1, errorPolicy: .deadLetter, pollInterval: .seconds(600))
                 try await withApp(DurableTestModule(store: store, endpoint: endpoint, recorder: recorder)) { app in
-                    try await publish(app, DurablePing(n: 7))
-                    #expect(try await eventually(timeout: .seconds(10)) {
-                        try await store.deadLetters(matching: DeadLetterFilter(endpoint: "wake")).count == 1
-                    })
+                    let (_, session) = try await trackMessages(app, timeout: .seconds(10)) { try await publish(app, DurablePing(n: 7)) }
+                    #expect(session.deadLettered.count == 1)
+                    #expect(try await store.deadLetters(matching: DeadLetterFilter(endpoint: "wake")).count == 1)
                     let dead = try #require(try await store.deadLetters(matching: DeadLetterFilter()).first)
                     #expect(dead.attempts == 1 && dead.lastError?.contains("boom: ping 7 failed") == true)
 
-                    await recorder.setFailing(false)
-                    #expect(try await store.replayDeadLetters(matching: DeadLetterFilter(handler: dead.handler)) == 1)
-                    #expect(try await eventually(timeout: .seconds(10)) { await recorder.handled == [7] }, "the replayed delivery ran")
-                    #expect(try await eventually(timeout: .seconds(5)) { try await store.handledCount(endpoint: "wake") == 1 })
+                    recorder.setFailing(false)
+                    // Replayed by the store, not dispatched: the recorder sees the row's delivery end.
+                    try await recordMessages(app) { messages in
+                        let replayed = try await store.replayDeadLetters(matching: DeadLetterFilter(handler: dead.handler))
+                        #expect(replayed == 1)
+                        #expect(await messages.wait(timeout: .seconds(10)) { $0.deliveries(.handled).count == 1 }, "the replayed delivery ran")
+                    }
+                    #expect(recorder.handled == [7])
+                    #expect(try await store.handledCount(endpoint: "wake") == 1)
                     #expect(try await store.deadLetters(matching: DeadLetterFilter()).isEmpty)
                 }
             }

@@ -7,6 +7,7 @@ import Waku
 import WakuMessaging
 import WakuPostgres
 import WakuSQLite
+import WakuTesting
 
 // A durable stop is bounded even when a handler never returns, and what it interrupts goes to
 // another worker without spending an attempt. Poison rows at the head of a group are
@@ -14,31 +15,16 @@ import WakuSQLite
 
 /// A gate a stuck handler waits on, deaf to cancellation; the test opens it at the end.
 final class DeafGate: Sendable {
-    private let state = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-    private let entered = Locked(0)
-
-    var entries: Int { entered.withLock { $0 } }
+    /// Fired each time a handler arrives at the gate.
+    let entered = Signal()
+    private let gate = Signal()
 
     func wait() async {
-        entered.withLock { $0 += 1 }
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if resumeNow { continuation.resume() }
-        }
+        entered.fire()
+        await gate.waitIgnoringCancellation()
     }
 
-    func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
+    func open() { gate.fire() }
 }
 
 struct StuckJob: IEvent, Codable, NamedMessage {
@@ -96,17 +82,17 @@ enum BoundedStop {
         let stuck = try await WakuFactory(StuckModule(store: first, gate: gate, recorder: stuckRecorder), logger: logger).create()
         try await stuck.initialize()
         try await stuck.withContainer { try await $0.get((any IPublisher).self).publish(StuckJob(id: 1)) }
-        #expect(try await eventually(timeout: .seconds(20)) { gate.entries == 1 }, "the handler started")
+        #expect(await gate.entered.wait(timeout: .seconds(20)), "the handler started")
+        #expect(gate.entered.value == 1)
         let runtime = try await stuck.container.get(MessagingRuntime.self)
 
         // close() must return although the handler never will (until the gate opens).
-        let closed = Locked(false)
+        let closed = Signal()
         let closing = Task {
             try? await stuck.close()
-            closed.withLock { $0 = true }
+            closed.fire()
         }
-        let returned = try await eventually(timeout: .seconds(15), every: .milliseconds(20)) { closed.withLock { $0 } }
-        #expect(returned, "close() returned while the handler still ran")
+        #expect(await closed.wait(timeout: .seconds(15)), "close() returned while the handler still ran")
         #expect(runtime.lastStopReports.first?.abandoned == 1, "\(runtime.lastStopReports)")
 
         let (attempts, leased) = try await row()
@@ -117,13 +103,13 @@ enum BoundedStop {
         let recorder = SQLRecorder<Int>()
         let next = try await WakuFactory(StuckModule(store: second, gate: nil, recorder: recorder), logger: logger).create()
         try await next.initialize()
-        #expect(try await eventually(timeout: .seconds(20)) { recorder.count == 1 }, "the released row was handled by another worker")
+        #expect(await recorder.wait(timeout: .seconds(20)) { $0.count == 1 }, "the released row was handled by another worker")
         #expect(try await row().attempts == 1)
 
         // The stuck handler finally returns: its late finalize must change nothing.
         gate.open()
         await closing.value
-        #expect(try await eventually(timeout: .seconds(5)) { stuckRecorder.count == 1 })
+        #expect(await stuckRecorder.wait(timeout: .seconds(5)) { $0.count == 1 })
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await second.handledCount(endpoint: "stuck") == 1)
         #expect(try await second.deadLetters(endpoint: "stuck").isEmpty)
@@ -177,7 +163,7 @@ struct SQLiteBoundedStopTests {
 
         let recorder = SQLRecorder<SQLJob>()
         let app = try await makeSQLDurableApp(store: store, recorder: recorder, concurrency: 4)
-        #expect(try await sqlEventually(20) { recorder.count == good.count + 1 })
+        #expect(await recorder.wait(timeout: .seconds(20)) { $0.count == good.count + 1 })
         try await app.close()
 
         for group in ["a", "b", "c"] {
@@ -237,8 +223,8 @@ extension PostgresDurableTests {
         let endpoint = EndpointConfig.durable("heads", concurrency: 4, pollInterval: .milliseconds(20))
         try await withApp(DurableTestModule(store: store, endpoint: endpoint, recorder: recorder)) { app in
             // Learn the stored handler name from a first delivery.
-            try await publish(app, DurablePing(n: 0))
-            #expect(try await eventually { try await store.handledCount(endpoint: "heads") == 1 })
+            _ = try await trackMessages(app) { try await publish(app, DurablePing(n: 0)) }
+            #expect(try await store.handledCount(endpoint: "heads") == 1)
             let table = store.qualified("waku_deliveries")
             let handler = try #require(try await store.query(PostgresQuery(unsafeSQL: "SELECT handler FROM \(table)"))
                 .first?.decode(String.self))
@@ -262,10 +248,13 @@ extension PostgresDurableTests {
                 try await insert(DurablePing.messageName, #"{"n":\#(10 + n)}"#, group: "b")
             }
             // The first ping (0) and the five good rows of each group.
-            #expect(try await eventually { await recorder.handled.count == 11 })
-            let handled = await recorder.handled
+            #expect(await recorder.wait { $0.handled.count == 11 })
+            let handled = recorder.handled
             #expect(handled.filter { $0 < 10 && $0 > 0 } == [1, 2, 3, 4, 5])
             #expect(handled.filter { $0 > 10 } == [11, 12, 13, 14, 15])
+            // Poison rows have no delivery to report, and their finalize may follow the handlers:
+            // only the store knows when they are dead.
+            #expect(try await eventually { try await store.deadLetters(endpoint: "heads").count == 2 })
             let dead = try await store.deadLetters(endpoint: "heads")
             #expect(dead.count == 2)
             #expect(dead.allSatisfy { $0.attempts == 1 }, "dead-lettered at the first claim")

@@ -279,14 +279,13 @@ struct SQLiteConcurrentPublishTests {
             try await sqlPublish(app, SQLJob(id: id, group: nil))
             if id % 7 == 0 {
                 // Let the worker catch up now and then, so it claims short batches and lingers.
-                let caughtUp = try await sqlEventually(30) { recorder.count == id + 1 }
-                #expect(caughtUp, "event \(id) was not delivered")
+                #expect(await recorder.wait { $0.count == id + 1 }, "event \(id) was not delivered")
             }
         }
-        let all = try await sqlEventually(30) { recorder.count == 60 }
-        #expect(all)
-        #expect(try await sqlEventually(30) { try await store.handledCount(endpoint: "jobs") == 60 })
+        #expect(await recorder.wait { $0.count == 60 })
+        // Closing waits for the finalize of every batch a worker ran.
         try await app.close()
+        #expect(try await store.handledCount(endpoint: "jobs") == 60)
         #expect(Set(recorder.all.map(\.id)) == Set(0 ..< 60))
         await store.shutdown()
     }

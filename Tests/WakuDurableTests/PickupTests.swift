@@ -165,10 +165,9 @@ struct PickupTests {
                 try await producing.insert([Pickup.ping(n, endpoint: "pings")])
                 try await Task.sleep(for: Pickup.spacing)
             }
-            let handled = try await eventually(timeout: Pickup.window, every: .milliseconds(5)) {
-                await recorder.handled.count == Pickup.jobs
-            }
-            let (seen, dead) = (await recorder.handled, try await consuming.deadLetters(endpoint: nil).map(\.lastError))
+            // Rows another store inserted: nothing dispatched them here, so wait for the handler.
+            let handled = await recorder.wait(timeout: Pickup.window) { $0.handled.count == Pickup.jobs }
+            let (seen, dead) = (recorder.handled, try await consuming.deadLetters(endpoint: nil).map(\.lastError))
             #expect(handled, "handled \(seen), dead: \(dead)")
             #expect(consuming.changes.changesSeen >= 1)
             // Idle, the watcher reads data_version at most every 100 ms unless the file changed.
@@ -346,7 +345,7 @@ extension PostgresDurableTests {
         let recorder = PingRecorder()
         let module = PickupModule(store: store, endpoint: .durable("pings", pollInterval: .milliseconds(50)), recorder: recorder)
         try await withApp(module) { _ in
-            let handled = try await eventually(timeout: Pickup.window) { await recorder.handled.count == 2 }
+            let handled = await recorder.wait(timeout: Pickup.window) { $0.handled.count == 2 }
             #expect(handled)
         }
         await store.dropSchemaAndShutdown()
@@ -361,7 +360,7 @@ extension PostgresDurableTests {
         try await withApp(module) { _ in
             #expect(try await eventually(timeout: Pickup.window, every: .milliseconds(5)) { consuming.notifier.isListening })
             try await producing.insert([Pickup.ping(1, endpoint: "pings")])
-            #expect(try await eventually(timeout: Pickup.window, every: .milliseconds(5)) { await recorder.handled.count == 1 })
+            #expect(await recorder.wait(timeout: Pickup.window) { $0.handled.count == 1 })
 
             // Kill the listening connection, as a database restart or a network failure would.
             var binds = PostgresBindings()
@@ -375,7 +374,7 @@ extension PostgresDurableTests {
 
             let started = ContinuousClock.now
             try await producing.insert([Pickup.ping(2, endpoint: "pings")])
-            #expect(try await eventually(timeout: Pickup.window, every: .milliseconds(5)) { await recorder.handled.count == 2 })
+            #expect(await recorder.wait(timeout: Pickup.window) { $0.handled.count == 2 })
             print("PostgreSQL pickup after the listener reconnected: \(started.duration(to: .now))")
             // The claim may have found the row before its notification arrived: wait for it.
             #expect(try await eventually(timeout: Pickup.window, every: .milliseconds(5)) { consuming.notifier.received >= 2 })

@@ -4,6 +4,7 @@ import Testing
 import Waku
 import WakuMessaging
 import WakuPostgres
+import WakuTesting
 
 // MARK: Fixtures of the outbox tests
 
@@ -106,24 +107,26 @@ extension PostgresDurableTests {
             #expect(try await store.scalar("SELECT count(*)::int8 FROM \(orders)") == 0)
             #expect(try await store.scalar("SELECT count(*)::int8 FROM \(store.qualified("waku_deliveries"))") == 0)
 
-            // Commit: both, and the message is only visible to workers after the commit.
-            try await app.withContainer { container in
-                let publisher = try await container.get((any IPublisher).self)
-                let unitOfWork = store.unitOfWork()
-                try await withUnitOfWork(unitOfWork) {
-                    try await unitOfWork.query("INSERT INTO \(unescaped: orders) (id) VALUES (2)")
-                    try await publisher.publish(DurablePing(n: 2))
-                    try await Task.sleep(for: .milliseconds(200))
-                    #expect(try await store.pendingCount(endpoint: "outbox") == 0, "not visible before commit")
-                    #expect(await recorder.handled.isEmpty, "not delivered before commit")
+            // Commit: both, and the message is only visible to workers after the commit. The
+            // session ends once the worker handled it and marked the row handled.
+            _ = try await trackMessages(app) {
+                try await app.withContainer { container in
+                    let publisher = try await container.get((any IPublisher).self)
+                    let unitOfWork = store.unitOfWork()
+                    try await withUnitOfWork(unitOfWork) {
+                        try await unitOfWork.query("INSERT INTO \(unescaped: orders) (id) VALUES (2)")
+                        try await publisher.publish(DurablePing(n: 2))
+                        try await Task.sleep(for: .milliseconds(200))
+                        #expect(try await store.pendingCount(endpoint: "outbox") == 0, "not visible before commit")
+                        #expect(recorder.handled.isEmpty, "not delivered before commit")
+                    }
                 }
             }
             #expect(try await store.scalar("SELECT count(*)::int8 FROM \(orders)") == 1)
-            #expect(try await eventually { await recorder.handled == [2] })
-            // The worker marks the row handled after the handler returns (finalize is batched).
-            #expect(try await eventually { try await store.handledCount(endpoint: "outbox") == 1 })
+            #expect(recorder.handled == [2])
+            #expect(try await store.handledCount(endpoint: "outbox") == 1)
             try await Task.sleep(for: .milliseconds(200))
-            #expect(await recorder.handled == [2], "the rolled-back message never arrives")
+            #expect(recorder.handled == [2], "the rolled-back message never arrives")
         }
         await store.dropSchemaAndShutdown()
     }
@@ -135,17 +138,19 @@ extension PostgresDurableTests {
         let endpoint = EndpointConfig.durable("batch", concurrency: 8, pollInterval: .milliseconds(20))
         try await withApp(DurableTestModule(store: store, endpoint: endpoint, recorder: recorder)) { app in
             let table = store.qualified("waku_deliveries")
-            try await app.withContainer { container in
-                let publisher = try await container.get((any IPublisher).self)
-                let unitOfWork = store.unitOfWork()
-                try await withUnitOfWork(unitOfWork) {
-                    for n in 0 ..< 2_500 { try await publisher.publish(DurablePing(n: n)) }
-                    #expect(unitOfWork.isOpen, "messages kept for the commit keep the unit of work open")
-                    #expect(try await store.scalar("SELECT count(*)::int8 FROM \(table)") == 0, "nothing written before the commit")
+            _ = try await trackMessages(app, timeout: .seconds(60)) {
+                try await app.withContainer { container in
+                    let publisher = try await container.get((any IPublisher).self)
+                    let unitOfWork = store.unitOfWork()
+                    try await withUnitOfWork(unitOfWork) {
+                        for n in 0 ..< 2_500 { try await publisher.publish(DurablePing(n: n)) }
+                        #expect(unitOfWork.isOpen, "messages kept for the commit keep the unit of work open")
+                        #expect(try await store.scalar("SELECT count(*)::int8 FROM \(table)") == 0, "nothing written before the commit")
+                    }
                 }
             }
-            #expect(try await eventually(timeout: .seconds(60)) { await recorder.handled.count == 2_500 })
-            #expect(Set(await recorder.handled) == Set(0 ..< 2_500))
+            #expect(recorder.handled.count == 2_500)
+            #expect(Set(recorder.handled) == Set(0 ..< 2_500))
 
             // A rolled-back batch writes nothing.
             struct Abort: Error {}
@@ -181,8 +186,10 @@ extension PostgresDurableTests {
             try await store.execute("CREATE TABLE \(store.qualified("orders")) (id int PRIMARY KEY)")
             try await store.execute("CREATE TABLE \(store.qualified("stock")) (order_id int)")
 
-            let id = try await app.withContainer { container in
-                try await container.get((any ISender).self).invoke(PlaceOrder(orderId: 10, failAfterNested: false))
+            let (id, _) = try await trackMessages(app) {
+                try await app.withContainer { container in
+                    try await container.get((any ISender).self).invoke(PlaceOrder(orderId: 10, failAfterNested: false))
+                }
             }
             #expect(id == 10)
             let transactions = await probe.transactionIds
@@ -190,7 +197,7 @@ extension PostgresDurableTests {
             #expect(Set(transactions).count == 1, "outer and nested handlers ran in one transaction: \(transactions)")
             #expect(await probe.stockVisibleOutsideAfterNested == 0, "the nested dispatch did not commit early")
             #expect(try await store.scalar("SELECT count(*)::int8 FROM \(store.qualified("stock"))") == 1)
-            #expect(try await eventually { await recorder.handled == [10] })
+            #expect(recorder.handled == [10])
 
             // A failure after the nested dispatch rolls back everything, the message included.
             await #expect(throws: OrderRejected.self) {
@@ -201,7 +208,7 @@ extension PostgresDurableTests {
             #expect(try await store.scalar("SELECT count(*)::int8 FROM \(store.qualified("orders")) WHERE id = 11") == 0)
             #expect(try await store.scalar("SELECT count(*)::int8 FROM \(store.qualified("stock")) WHERE order_id = 11") == 0)
             try await Task.sleep(for: .milliseconds(300))
-            #expect(await recorder.handled == [10])
+            #expect(recorder.handled == [10])
             #expect(try await store.scalar("SELECT count(*)::int8 FROM \(store.qualified("waku_deliveries"))") == 1)
         }
         await store.dropSchemaAndShutdown()

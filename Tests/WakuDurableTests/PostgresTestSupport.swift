@@ -5,6 +5,7 @@ import Testing
 import Waku
 import WakuMessaging
 import WakuPostgres
+import WakuTesting
 
 // Shared fixtures for the PostgreSQL suite. Every test works in its own PostgreSQL schema
 // (`?schema=t_…` on the URL), so tests never see each other's rows. The suite is serialized:
@@ -90,19 +91,6 @@ extension PostgresDurableStore {
     }
 }
 
-/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
-/// Database rows are not observable in-process, so the PostgreSQL tests poll with a bound.
-@discardableResult
-func eventually(timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
-                _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: interval)
-    }
-    return try await condition()
-}
-
 // MARK: An in-process app with one durable endpoint
 
 /// The event most in-process tests publish.
@@ -111,19 +99,27 @@ struct DurablePing: IEvent, Codable, NamedMessage {
     let n: Int
 }
 
-/// What the handler did, and what it should do.
-actor PingRecorder {
-    private(set) var handled: [Int] = []
-    private(set) var attempts = 0
-    /// While true, every attempt throws.
-    var failing = false
+/// What the handler did, and what it should do; a test can wait for it (WakuTesting's `Probe`).
+final class PingRecorder: Sendable {
+    private let probe = Probe()
+    private let failingNow = Locked(false)
 
-    func setFailing(_ value: Bool) { failing = value }
+    var handled: [Int] { probe.captured("handled", as: Int.self) }
+    var attempts: Int { probe.count("attempts") }
+    /// While true, every attempt throws.
+    var failing: Bool { failingNow.withLock { $0 } }
+
+    func setFailing(_ value: Bool) { failingNow.withLock { $0 = value } }
 
     func attempt(_ n: Int) throws {
-        attempts += 1
-        if failing { throw PingFailure(n: n, attempt: attempts) }
-        handled.append(n)
+        let attempt = probe.bump("attempts")
+        if failing { throw PingFailure(n: n, attempt: attempt) }
+        probe.capture("handled", n)
+    }
+
+    /// Waits until `condition` holds, re-checking after every attempt; `false` on timeout.
+    func wait(timeout: Duration = .seconds(30), until condition: (PingRecorder) -> Bool) async -> Bool {
+        await probe.wait(timeout: timeout) { _ in condition(self) }
     }
 }
 
@@ -136,7 +132,7 @@ struct PingFailure: Error, CustomStringConvertible {
 final class RecordPing: EventHandler {
     private let recorder: PingRecorder
     init(recorder: PingRecorder) { self.recorder = recorder }
-    func handle(_ event: DurablePing) async throws { try await recorder.attempt(event.n) }
+    func handle(_ event: DurablePing) async throws { try recorder.attempt(event.n) }
 }
 
 /// A root module: messaging with one durable endpoint that `DurablePing` is routed to.
@@ -163,20 +159,11 @@ struct DurableTestModule: Module {
     }
 }
 
-/// Builds, initializes and always closes an app on `module`.
+/// Builds, initializes and always closes an app on `module`, logging warnings and worse.
 func withApp<R>(_ module: any Module, _ body: (WakuApplication) async throws -> R) async throws -> R {
     var logger = Logger(label: "waku.test")
     logger.logLevel = .warning
-    let app = try await WakuFactory(module, logger: logger).create()
-    try await app.initialize()
-    do {
-        let result = try await body(app)
-        try await app.close()
-        return result
-    } catch {
-        try? await app.close()
-        throw error
-    }
+    return try await withTestApp(WakuFactory(module, logger: logger), body)
 }
 
 /// Publishes `event` from a fresh request scope.

@@ -74,8 +74,8 @@ struct SQLiteDurableTests {
         failing.set(false)
         let replayed = try await store.replayDeadLetters(dead.map(\.id))
         #expect(replayed == 1)
-        let handled = try await sqlEventually { recorder.count == 1 }
-        #expect(handled)
+        // Replayed by the store, not dispatched: wait for the handler itself.
+        #expect(await recorder.wait { $0.count == 1 })
         #expect(try await store.deadLetters(endpoint: "jobs").isEmpty)
         try await app.close()
         await store.shutdown()
@@ -92,7 +92,9 @@ struct SQLiteDurableTests {
         let before = Date()
         try await sqlPublish(app, SQLJob(id: 11, group: nil), options: DeliveryOptions(headers: ["tenant": "acme"]))
         let after = Date()
-        #expect(try await sqlEventually { try await store.deadLetters(endpoint: "jobs").count == 1 })
+        #expect(try await eventually(timeout: .seconds(20), every: .milliseconds(10)) {
+            try await store.deadLetters(endpoint: "jobs").count == 1
+        })
         let row = try #require(try await store.deadLetters(endpoint: "jobs").first)
         #expect(row.correlationId == row.messageId)
         #expect(row.causationId == row.messageId)
@@ -122,7 +124,10 @@ struct SQLiteDurableTests {
                 handler: handlerName, endpoint: "jobs", payload: Data(#"{"identifier":"x"}"#.utf8), headers: [:],
                 timestamp: Date(), groupId: nil, availableAt: Date()),
         ])
-        let bothDead = try await sqlEventually { try await store.deadLetters(endpoint: "jobs").count == 2 }
+        // Rows nobody dispatched, dead-lettered without a delivery to report: only the store knows.
+        let bothDead = try await eventually(timeout: .seconds(20), every: .milliseconds(10)) {
+            try await store.deadLetters(endpoint: "jobs").count == 2
+        }
         #expect(bothDead)
         let reasons = try await store.deadLetters(endpoint: "jobs").compactMap(\.lastError)
         #expect(reasons.contains { $0.contains("unknown message type") && $0.contains("Gone.RenamedEvent") })
@@ -243,8 +248,7 @@ struct SQLiteDurableTests {
         let recorder = SQLRecorder<SQLJob>()
         let app = try await makeSQLDurableApp(store: secondStore, recorder: recorder, lease: .seconds(600))
         // The lease was 10 minutes: only the release lets the second worker take it now.
-        let taken = try await sqlEventually(10) { recorder.count == 1 }
-        #expect(taken)
+        #expect(await recorder.wait(timeout: .seconds(10)) { $0.count == 1 })
         try await app.close()
         await secondStore.shutdown()
     }

@@ -12,12 +12,18 @@ func temporarySQLitePath(_ name: String = #function) -> String {
     return folder.appendingPathComponent("durable.sqlite").path
 }
 
-/// Records what handlers saw, safely across tasks.
+/// Records what handlers saw, safely across tasks, and lets a test wait for it: a typed view of
+/// WakuTesting's `Probe`.
 final class SQLRecorder<Value: Sendable>: Sendable {
-    private let values = Locked<[Value]>([])
-    func append(_ value: Value) { values.withLock { $0.append(value) } }
-    var all: [Value] { values.withLock { $0 } }
-    var count: Int { values.withLock { $0.count } }
+    private let probe = Probe()
+    func append(_ value: Value) { probe.capture("values", value) }
+    var all: [Value] { probe.captured("values", as: Value.self) }
+    var count: Int { all.count }
+
+    /// Waits until `condition` holds, re-checking after every recorded value; `false` on timeout.
+    func wait(timeout: Duration = .seconds(30), until condition: (SQLRecorder) -> Bool) async -> Bool {
+        await probe.wait(timeout: timeout) { _ in condition(self) }
+    }
 }
 
 /// A switch handlers read to decide whether to fail.
@@ -93,15 +99,4 @@ func sqlPublish<E: IEvent>(_ app: WakuApplication, _ event: E, options: Delivery
     try await app.withContainer { container in
         try await container.get((any IPublisher).self).publish(event, options: options)
     }
-}
-
-/// Polls `condition` every 10 ms for at most `seconds`; for state in another process or app,
-/// where `trackMessages` cannot observe.
-func sqlEventually(_ seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
 }

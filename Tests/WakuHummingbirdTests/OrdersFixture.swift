@@ -42,8 +42,8 @@ struct OrderView: Codable, Sendable, Equatable, ResponseEncodable {
 }
 
 final class OrderRepository: Sendable {
-    private let orders = Protected([String: OrderView]())
-    private let next = Protected(0)
+    private let orders = Locked([String: OrderView]())
+    private let next = Locked(0)
     func newId() -> String { "order-\(next.withLock { $0 += 1; return $0 })" }
     func save(_ order: OrderView) { orders.withLock { $0[order.id] = order } }
     func find(_ id: String) -> OrderView? { orders.withLock { $0[id] } }
@@ -51,9 +51,9 @@ final class OrderRepository: Sendable {
 
 /// What the two `OrderPlaced` handlers did.
 final class FanOutLog: Sendable {
-    private let entries = Protected([String]())
+    private let entries = Locked([String]())
     func add(_ entry: String) { entries.withLock { $0.append(entry) } }
-    var all: [String] { entries.value }
+    var all: [String] { entries.withLock { $0 } }
 }
 
 final class PlaceOrderHandler: RequestHandler {
@@ -119,7 +119,7 @@ struct AnalyticsModule: Module {
 
 /// Counts `onAppShutdown`, to see that the Waku application was closed.
 final class ShutdownProbe: OnApplicationShutdown {
-    let closed = Protected(0)
+    let closed = Locked(0)
     func onAppShutdown(_ app: WakuApplication) async throws { closed.withLock { $0 += 1 } }
 }
 

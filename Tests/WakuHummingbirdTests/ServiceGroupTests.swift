@@ -56,7 +56,7 @@ struct ServiceGroupTests {
             #expect(await recorder.wait { $0.finalizedIDs.count == 2 })
 
             #expect(waku.isInitialized)
-            #expect(shutdown.closed.value == 0)
+            #expect(shutdown.closed.withLock { $0 } == 0)
             client.close()
 
             await group.triggerGracefulShutdown()
@@ -64,7 +64,7 @@ struct ServiceGroupTests {
 
             // Both stopped: the Waku app ran its close hooks, and nothing listens on the port.
             #expect(!waku.isInitialized)
-            #expect(shutdown.closed.value == 1)
+            #expect(shutdown.closed.withLock { $0 } == 1)
             let late = LoopbackClient(port: port)
             defer { late.close() }
             await #expect(throws: (any Error).self) { _ = try await late.get("/orders/unknown") }

@@ -4,46 +4,27 @@ import Logging
 import Waku
 import WakuHummingbird
 import WakuMessaging
+import WakuTesting
 
-/// A small lock-protected box for test state.
-final class Protected<Value: Sendable>: @unchecked Sendable {
-    // @unchecked: `value` is only touched while holding `lock`.
-    private let lock = NSLock()
-    private var stored: Value
-
-    init(_ value: Value) { stored = value }
-
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&stored)
-    }
-
-    var value: Value { withLock { $0 } }
-}
-
-/// Records what request-scoped probes did: created, and finalized when their scope closed.
+/// Records what request-scoped probes did: created, and finalized when their scope closed. A
+/// typed view of WakuTesting's `Probe`, so tests wait for scopes without polling.
 final class Recorder: Sendable {
-    private let state = Protected((created: [UUID](), finalized: [UUID](), events: [String]()))
+    private let probe = Probe()
 
-    func created(_ id: UUID) { state.withLock { $0.created.append(id) } }
-    func finalized(_ id: UUID) { state.withLock { $0.finalized.append(id) } }
-    func event(_ text: String) { state.withLock { $0.events.append(text) } }
+    func created(_ id: UUID) { probe.capture("created", id) }
+    func finalized(_ id: UUID) { probe.capture("finalized", id) }
+    func event(_ text: String) { probe.record(text) }
 
-    var createdIDs: [UUID] { state.value.created }
-    var finalizedIDs: [UUID] { state.value.finalized }
-    var events: [String] { state.value.events }
+    var createdIDs: [UUID] { probe.captured("created", as: UUID.self) }
+    var finalizedIDs: [UUID] { probe.captured("finalized", as: UUID.self) }
+    var events: [String] { probe.log }
 
     func finalizedCount(of id: UUID) -> Int { finalizedIDs.filter { $0 == id }.count }
 
-    /// Waits until `condition` holds (for scopes that close after the client already has its response).
-    func wait(timeout: Duration = .seconds(10), until condition: @Sendable (Recorder) -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition(self) { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition(self)
+    /// Waits until `condition` holds (for scopes that close after the client already has its
+    /// response), re-checking after every change; `false` on timeout.
+    func wait(timeout: Duration = .seconds(10), until condition: (Recorder) -> Bool) async -> Bool {
+        await probe.wait(timeout: timeout) { _ in condition(self) }
     }
 }
 

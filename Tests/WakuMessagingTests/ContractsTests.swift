@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Contracts: events and requests are plain structs; users' own base protocols work; requests
 // default to a `Void` response; `invoke` returns the statically typed response.

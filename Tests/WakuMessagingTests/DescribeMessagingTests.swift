@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // `app.describe(format:)` with the message bus: MessagingModule contributes message flow, each
 // message type with its handlers, their modules, and the endpoint each is routed to.

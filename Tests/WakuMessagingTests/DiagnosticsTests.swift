@@ -1,6 +1,7 @@
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 /// Messaging diagnostics whose fix must compile as written.
 @Suite("Messaging diagnostics")
@@ -54,7 +55,7 @@ struct MessagingDiagnosticsTests {
         let error = try await startupError([
             OrdersModule(extensions: [MessagingExtension().bindRequest(Refund.self, RefundHandler.self, behaviors: [TracingBehavior.self])]),
         ])
-        let issue = try error.messagingIssue(mentioning: "pipeline behavior TracingBehavior")
+        let issue = try error.issue(of: .messaging, mentioning: "pipeline behavior TracingBehavior")
         #expect(issue.fix == "Add `scoped(TracingBehavior.init)` to OrdersModule's providers, or conform TracingBehavior to Injectable.")
     }
 
@@ -67,7 +68,7 @@ struct MessagingDiagnosticsTests {
         let error = try await startupError([
             OrdersModule(extensions: [MessagingExtension().bindRequest(Refund.self, UnprovidedHandler.self)]),
         ])
-        let issue = try error.messagingIssue(mentioning: "handler UnprovidedHandler")
+        let issue = try error.issue(of: .messaging, mentioning: "handler UnprovidedHandler")
         #expect(issue.fix.contains("`scoped(UnprovidedHandler.init)`"), "\(issue.fix)")
         #expect(issue.fix.contains("`bindRequest(Refund.self, UnprovidedHandler.init)`"), "\(issue.fix)")
     }
@@ -79,7 +80,7 @@ struct MessagingDiagnosticsTests {
                 MessagingExtension().bindRequest(Refund.self, RefundHandler.self).bindRequest(Refund.self, OtherRefundHandler.self),
             ]),
         ])
-        let request = try requests.messagingIssue(mentioning: "Refund", "bound twice")
+        let request = try requests.issue(of: .messaging, mentioning: "Refund", "bound twice")
         #expect(request.message == "Request Refund is bound twice: both in OrdersModule. A request has exactly one handler.")
 
         let events = try await startupError([
@@ -87,7 +88,7 @@ struct MessagingDiagnosticsTests {
                 MessagingExtension().bindEvent(Refunded.self, [RefundedHandler.self]).bindEvent(Refunded.self, [RefundedHandler.self]),
             ]),
         ])
-        let event = try events.messagingIssue(mentioning: "RefundedHandler", "bound twice")
+        let event = try events.issue(of: .messaging, mentioning: "RefundedHandler", "bound twice")
         #expect(event.message == "Handler RefundedHandler is bound twice to event Refunded (both in OrdersModule).")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Dispatch: missing handlers, send, no-op publish, sequential fan-out and error propagation,
 // dispatch by exact runtime type, nested dispatch.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Domain events: an aggregate records events with DomainEvents; EventDispatcher publishes what it
 // collected, in recording order; collecting empties the aggregate.

@@ -1,6 +1,7 @@
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Handler factories passed to `bindRequest` / `bindEvent`: synchronous initializers (fixed-arity
 // and parameter-pack forms) and async factories all build a fresh handler per dispatch scope

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Message context: ids of root and nested messages, restoration after nested dispatches, behavior
 // outside a dispatch, and the envelope's contents.
@@ -94,7 +95,7 @@ struct MessageContextTests {
                 try await bus.publish(Observed(value: 2))
             }
         }
-        let contexts = probe.captured("observed").compactMap { $0 }
+        let contexts = probe.contexts("observed").compactMap { $0 }
         #expect(contexts.count == 2)
         for context in contexts {
             #expect(context.causationId == context.messageId)
@@ -103,7 +104,7 @@ struct MessageContextTests {
         #expect(contexts[0].messageId != contexts[1].messageId)
         #expect(contexts[0].correlationId != contexts[1].correlationId)
         // Every handler of one publish sees the same context.
-        #expect(probe.captured("observed.second").map { $0?.messageId } == contexts.map(\.messageId))
+        #expect(probe.contexts("observed.second").map { $0?.messageId } == contexts.map(\.messageId))
     }
 
     @Test("a nested message inherits the correlation, is caused by its parent, and has its own id")
@@ -117,7 +118,7 @@ struct MessageContextTests {
         let child = try probe.only("child")
         let grandchild = try probe.only("grandchild")
         let failing = try probe.only("child.failing")
-        let observed = probe.captured("observed").compactMap { $0 }
+        let observed = probe.contexts("observed").compactMap { $0 }
         #expect(observed.count == 1)
 
         #expect(root.causationId == root.messageId)
@@ -162,7 +163,7 @@ struct MessageContextTests {
                 #expect(throws: NoActiveMessageContext.self) { _ = try MessageContext.required() }
             }
         }
-        #expect(probe.captured("observed").count == 1)
+        #expect(probe.contexts("observed").count == 1)
         // A task started outside a dispatch has no context either.
         let inTask = await Task { MessageContext.current == nil }.value
         #expect(inTask)
@@ -179,7 +180,7 @@ struct MessageContextTests {
             }
         }
         let after = Date()
-        let contexts = probe.captured("observed").compactMap { $0 }
+        let contexts = probe.contexts("observed").compactMap { $0 }
         #expect(contexts.count == 2)
         let name = MessageTypeName.of(Observed.self)
         #expect(name.contains("Observed"))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Pipeline behaviors: order and unwinding, transforming and short-circuiting, per event handler
 // execution, merging across modules, DI in the request scope and access to the message context.
@@ -305,9 +306,9 @@ struct PipelineTests {
             "behavior token#1", "handler token#1",
             "behavior token#2", "handler token#2",
         ])
-        let parameters = probe.captured("behavior.parameter").map { $0?.messageId }
-        let currents = probe.captured("behavior.current").map { $0?.messageId }
-        let handlers = probe.captured("handler.current").map { $0?.messageId }
+        let parameters = probe.contexts("behavior.parameter").map { $0?.messageId }
+        let currents = probe.contexts("behavior.current").map { $0?.messageId }
+        let handlers = probe.contexts("handler.current").map { $0?.messageId }
         #expect(parameters.count == 3)
         #expect(!parameters.contains(nil))
         #expect(parameters == currents)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Registration: chained bindings, the autowired forms, how handlers listed by type are resolved
 // (provided, Injectable, neither), module boundaries, request scoping of handlers, the bus
@@ -218,7 +219,7 @@ struct RegistrationTests {
     @Test("a handler that is neither provided nor Injectable is a messaging start-up error naming handler, message and module")
     func unresolvableEventHandler() async throws {
         let error = try await startupError([OrdersModule(extensions: [MessagingExtension().bindEvent(Ping.self, [OrphanPingHandler.self])])])
-        let issue = try error.messagingIssue(mentioning: "OrphanPingHandler")
+        let issue = try error.issue(of: .messaging, mentioning: "OrphanPingHandler")
         #expect(issue.kind == .messaging)
         #expect(issue.message.contains("Ping"))
         #expect(issue.message.contains("OrdersModule"))
@@ -231,7 +232,7 @@ struct RegistrationTests {
     @Test("a request handler that is neither provided nor Injectable is a messaging start-up error")
     func unresolvableRequestHandler() async throws {
         let error = try await startupError([BillingModule(extensions: [MessagingExtension().bindRequest(Echo.self, OrphanEchoHandler.self)])])
-        let issue = try error.messagingIssue(mentioning: "OrphanEchoHandler")
+        let issue = try error.issue(of: .messaging, mentioning: "OrphanEchoHandler")
         #expect(issue.message.contains("Echo"))
         #expect(issue.message.contains("BillingModule"))
         #expect(issue.fix.contains("Injectable"))

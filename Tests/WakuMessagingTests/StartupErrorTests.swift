@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Start-up errors of the messaging layer: each names the modules involved, and several are
 // reported together in one StartupError.
@@ -52,7 +53,7 @@ struct StartupErrorTests {
             OrdersModule(extensions: [MessagingExtension().bindRequest(Refund.self, RefundHandler.self)]),
             BillingModule(extensions: [MessagingExtension().bindRequest(Refund.self, OtherRefundHandler.self)]),
         ])
-        let issue = try error.messagingIssue(mentioning: "Refund", "bound twice")
+        let issue = try error.issue(of: .messaging, mentioning: "Refund", "bound twice")
         #expect(issue.modules == ["OrdersModule", "BillingModule"])
         #expect(issue.message.contains("OrdersModule"))
         #expect(issue.message.contains("BillingModule"))
@@ -66,7 +67,7 @@ struct StartupErrorTests {
                 MessagingExtension().bindRequest(Refund.self, RefundHandler.self).bindRequest(Refund.self, OtherRefundHandler.self),
             ]),
         ])
-        let issue = try error.messagingIssue(mentioning: "Refund", "bound twice")
+        let issue = try error.issue(of: .messaging, mentioning: "Refund", "bound twice")
         #expect(issue.modules.allSatisfy { $0 == "OrdersModule" })
     }
 
@@ -76,7 +77,7 @@ struct StartupErrorTests {
             NotificationModule(extensions: [MessagingExtension().bindEvent(Refunded.self, [RefundedHandler.self])]),
             AnalyticsModule(extensions: [MessagingExtension().bindEvent(Refunded.self, [RefundedHandler.self])]),
         ])
-        let issue = try error.messagingIssue(mentioning: "RefundedHandler", "bound twice")
+        let issue = try error.issue(of: .messaging, mentioning: "RefundedHandler", "bound twice")
         #expect(issue.message.contains("Refunded"))
         #expect(issue.modules == ["NotificationModule", "AnalyticsModule"])
         #expect(error.issues.count == 1, "\(error)")
@@ -87,7 +88,7 @@ struct StartupErrorTests {
         let error = try await startupError([
             NotificationModule(extensions: [MessagingExtension().bindEvent(Refunded.self, [RefundedHandler.self, RefundedHandler.self])]),
         ])
-        let issue = try error.messagingIssue(mentioning: "RefundedHandler", "bound twice")
+        let issue = try error.issue(of: .messaging, mentioning: "RefundedHandler", "bound twice")
         #expect(issue.modules == ["NotificationModule"])
     }
 
@@ -98,7 +99,7 @@ struct StartupErrorTests {
                 MessagingExtension().bindRequest(Refund.self, RefundHandler.self, behaviors: [AuditBehavior.self, AuditBehavior.self]),
             ]),
         ])
-        let issue = try error.messagingIssue(mentioning: "AuditBehavior", "bound twice")
+        let issue = try error.issue(of: .messaging, mentioning: "AuditBehavior", "bound twice")
         #expect(issue.message.contains("Refund"))
         #expect(issue.modules == ["BillingModule"])
     }
@@ -109,7 +110,7 @@ struct StartupErrorTests {
             NotificationModule(extensions: [MessagingExtension().bindEvent(Refunded.self, [RefundedHandler.self], behaviors: [AuditBehavior.self])]),
             AnalyticsModule(extensions: [MessagingExtension().bindEvent(Refunded.self, [RefundedAuditor.self], behaviors: [AuditBehavior.self])]),
         ])
-        let issue = try error.messagingIssue(mentioning: "AuditBehavior", "bound twice")
+        let issue = try error.issue(of: .messaging, mentioning: "AuditBehavior", "bound twice")
         #expect(issue.message.contains("Refunded"))
         #expect(issue.modules == ["NotificationModule", "AnalyticsModule"])
         #expect(error.issues.count == 1, "\(error)")
@@ -118,7 +119,7 @@ struct StartupErrorTests {
     @Test("the same global behavior listed twice in MessagingConfig is an error")
     func globalBehaviorTwice() async throws {
         let error = try await startupError([], config: MessagingConfig(pipelineBehaviors: [AuditBehavior.self, AuditBehavior.self]))
-        let issue = try error.messagingIssue(mentioning: "AuditBehavior", "bound twice")
+        let issue = try error.issue(of: .messaging, mentioning: "AuditBehavior", "bound twice")
         #expect(issue.message.contains("MessagingConfig"))
         #expect(!issue.modules.isEmpty)
     }
@@ -126,7 +127,7 @@ struct StartupErrorTests {
     @Test("bindEvent with an empty handler list is an error naming the module and the event")
     func emptyHandlerList() async throws {
         let error = try await startupError([AnalyticsModule(extensions: [MessagingExtension().bindEvent(Refunded.self, [])])])
-        let issue = try error.messagingIssue(mentioning: "empty")
+        let issue = try error.issue(of: .messaging, mentioning: "empty")
         #expect(issue.message.contains("Refunded"))
         #expect(issue.message.contains("AnalyticsModule"))
         #expect(issue.modules == ["AnalyticsModule"])
@@ -137,7 +138,7 @@ struct StartupErrorTests {
     func extensionWithoutMessagingModule() async throws {
         let error = try await startupError(
             [OrdersModule(extensions: [MessagingExtension().bindRequest(Refund.self, RefundHandler.self)])], config: nil)
-        let issue = try error.messagingIssue(mentioning: "MessagingModule")
+        let issue = try error.issue(of: .messaging, mentioning: "MessagingModule")
         #expect(issue.message.contains("OrdersModule"))
         #expect(issue.modules == ["OrdersModule"])
         #expect(issue.fix.contains("MessagingModule.register"))
@@ -158,11 +159,11 @@ struct StartupErrorTests {
             ]),
             NotificationModule(extensions: [MessagingExtension().bindEvent(Refunded.self, [RefundedHandler.self, RefundedHandler.self])]),
         ])
-        #expect(try error.messagingIssue(mentioning: "Refund", "bound twice", "BillingModule").modules == ["OrdersModule", "BillingModule"])
-        #expect(try error.messagingIssue(mentioning: "AuditBehavior", "bound twice").modules == ["OrdersModule"])
-        #expect(try error.messagingIssue(mentioning: "empty").modules == ["OrdersModule"])
-        #expect(try error.messagingIssue(mentioning: "OrphanPingHandler").modules == ["BillingModule"])
-        #expect(try error.messagingIssue(mentioning: "RefundedHandler", "bound twice").modules == ["NotificationModule"])
+        #expect(try error.issue(of: .messaging, mentioning: "Refund", "bound twice", "BillingModule").modules == ["OrdersModule", "BillingModule"])
+        #expect(try error.issue(of: .messaging, mentioning: "AuditBehavior", "bound twice").modules == ["OrdersModule"])
+        #expect(try error.issue(of: .messaging, mentioning: "empty").modules == ["OrdersModule"])
+        #expect(try error.issue(of: .messaging, mentioning: "OrphanPingHandler").modules == ["BillingModule"])
+        #expect(try error.issue(of: .messaging, mentioning: "RefundedHandler", "bound twice").modules == ["NotificationModule"])
         #expect(error.issues(of: .messaging).count == 5, "\(error)")
         // Nothing else: each problem is reported once.
         #expect(error.issues.count == 5, "\(error)")
@@ -180,6 +181,6 @@ struct StartupErrorTests {
         ])
         let error = try await startupError([notification, orders])
         #expect(error.issues(of: .boundaryViolation).count == 1, "\(error)")
-        #expect(try error.messagingIssue(mentioning: "OrphanPingHandler").modules == ["OrdersModule"])
+        #expect(try error.issue(of: .messaging, mentioning: "OrphanPingHandler").modules == ["OrdersModule"])
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Concurrency: many tasks, each in its own request scope, dispatching at once.
 

@@ -2,55 +2,22 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Shared fixtures for the messaging suite. Every test builds its own application and its own
 // `Probe`, so tests can run in parallel without sharing state.
 
-/// Everything handlers, behaviors and factories observe, in one lock-protected place: an ordered
-/// log, named counters and captured message contexts. Handlers get it through DI (the root module
-/// provides it as an object and exports it; the root is global, so every module sees it).
-final class Probe: @unchecked Sendable {
-    // @unchecked: `entries`, `counts` and `contexts` are only read or written while holding
-    // `lock` (an NSLock); none of the critical sections await.
-    private let lock = NSLock()
-    private var entries: [String] = []
-    private var counts: [String: Int] = [:]
-    private var contexts: [String: [MessageContext?]] = [:]
+// Handlers, behaviors and factories record what they observe in WakuTesting's `Probe` (an
+// ordered log, named counters and captured message contexts), which the root module provides
+// as an object and exports; the root is global, so every module sees it.
 
-    private func locked<R>(_ body: () -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
-    }
-
-    /// Appends one line to the ordered log.
-    func record(_ entry: String) { locked { entries.append(entry) } }
-
-    /// The ordered log so far.
-    var log: [String] { locked { entries } }
-
-    /// Increments a named counter and returns its new value (a serial number).
-    @discardableResult
-    func bump(_ name: String) -> Int {
-        locked {
-            counts[name, default: 0] += 1
-            return counts[name]!
-        }
-    }
-
-    func count(_ name: String) -> Int { locked { counts[name, default: 0] } }
-
-    /// Remembers a message context (or its absence) under a name.
-    func capture(_ name: String, _ context: MessageContext?) {
-        locked { contexts[name, default: []].append(context) }
-    }
-
-    /// Every context captured under `name`, in capture order.
-    func captured(_ name: String) -> [MessageContext?] { locked { contexts[name] ?? [] } }
+extension Probe {
+    /// Every message context (or its absence) captured under `name`, in capture order.
+    func contexts(_ name: String) -> [MessageContext?] { captured(name, as: MessageContext?.self) }
 
     /// The single context captured under `name`; fails the test if there is not exactly one.
     func only(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> MessageContext {
-        let all = captured(name)
+        let all = contexts(name)
         try #require(all.count == 1, "expected exactly one context captured as \(name), got \(all.count)", sourceLocation: sourceLocation)
         return try #require(all[0], "context captured as \(name) was nil", sourceLocation: sourceLocation)
     }
@@ -124,8 +91,7 @@ func withApp<R>(
     providers: [Provider] = [], exports: [Export] = [],
     _ body: (WakuApplication) async throws -> R
 ) async throws -> R {
-    let app = try await WakuFactory(makeRoot(modules, probe: probe, config: config, providers: providers, exports: exports)).create()
-    return try await app.run(body)
+    try await withTestApp(WakuFactory(makeRoot(modules, probe: probe, config: config, providers: providers, exports: exports)), body)
 }
 
 /// Opens one request scope and hands `body` that scope's bus.
@@ -138,24 +104,7 @@ func inScope<R>(_ app: WakuApplication, _ body: (any IMessageBus) async throws -
 
 /// Builds an application that must fail to start, and returns the start-up error.
 func startupError(
-    _ modules: [any Module], config: MessagingConfig? = MessagingConfig(), providers: [Provider] = [], exports: [Export] = [],
-    sourceLocation: SourceLocation = #_sourceLocation
+    _ modules: [any Module], config: MessagingConfig? = MessagingConfig(), providers: [Provider] = [], exports: [Export] = []
 ) async throws -> StartupError {
-    do {
-        _ = try await WakuFactory(makeRoot(modules, config: config, providers: providers, exports: exports)).create()
-    } catch let error as StartupError {
-        return error
-    }
-    Issue.record("expected a StartupError, but the application started", sourceLocation: sourceLocation)
-    throw CancellationError()
-}
-
-extension StartupError {
-    /// The one messaging issue whose message contains every fragment; fails if there is not exactly one.
-    func messagingIssue(mentioning fragments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> StartupIssue {
-        let matches = issues(of: .messaging).filter { issue in fragments.allSatisfy { issue.message.contains($0) } }
-        try #require(matches.count == 1, "expected one messaging issue mentioning \(fragments), got \(matches.count) in:\n\(self)",
-                     sourceLocation: sourceLocation)
-        return matches[0]
-    }
+    try await startupError(WakuFactory(makeRoot(modules, config: config, providers: providers, exports: exports)))
 }

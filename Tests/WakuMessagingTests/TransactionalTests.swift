@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // TransactionalBehavior over a fake, request-scoped IUnitOfWork that records its calls.
 
@@ -44,6 +45,8 @@ struct DepositHandler: RequestHandler {
     func handle(_ request: Deposit) async throws -> Int {
         probe.record("deposit \(request.amount)")
         if request.amount < 0 { throw Boom(code: request.amount) }
+        // Zero waits, cancellably: ends with CancellationError when its task is cancelled.
+        if request.amount == 0 { try await Task.sleep(for: .seconds(600)) }
         return request.amount + 100
     }
 }
@@ -119,6 +122,20 @@ struct TransactionalTests {
             await #expect(throws: Boom(code: -1)) { _ = try await bus.invoke(Deposit(amount: -1)) }
         }
         #expect(probe.log == ["deposit -1", "rollback#1"])
+    }
+
+    @Test("a cancelled dispatch rolls back and does not commit (waku rolls back only for exceptions)", arguments: [false, true])
+    func cancellationRollsBack(global: Bool) async throws {
+        let probe = Probe()
+        try await withBank(probe, global: global) { bus in
+            let dispatch = Task {
+                // Cancelled before it starts: the handler's first suspension throws CancellationError.
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await bus.invoke(Deposit(amount: 0))
+            }
+            await #expect(throws: CancellationError.self) { _ = try await dispatch.value }
+        }
+        #expect(probe.log == ["deposit 0", "rollback#1"])
     }
 
     @Test("a failing commit rolls back and rethrows the commit error")

@@ -94,6 +94,33 @@ struct DeadLetterTests {
         }
     }
 
+    @Test("a replay whose enqueue fails throws, and keeps that record and the ones after it in the store")
+    func failedReplayKeepsRecords() async throws {
+        let failing = Locked(true)
+        let probe = probeFailing(failing)
+        let gate = Signal()
+        probe.on("PingB") { execution in
+            if failing.withLock({ $0 }) { throw Boom(code: execution.n) }
+            if execution.n == 100 { _ = await gate.wait() }
+        }
+        let config = MessagingConfig(
+            endpoints: [.localQueue("q", capacity: 1, whenFull: .fail, errorPolicy: fastRetry(0))], routing: [route(Ping.self).to("q")])
+        try await withApp(Array(modules.prefix(1)), probe: probe, config: config) { app in
+            let runtime = try await runtime(of: app)
+            // One at a time: the queue holds a single delivery.
+            for n in 0 ..< 3 { _ = try await track(app) { try await publish(app, Ping(n: n)) } }
+            let records = try await runtime.deadLetters.list()
+            #expect(records.count == 3)
+            failing.withLock { $0 = false }
+            // 100 holds the only worker, so the queue has room for one replayed delivery.
+            try await publish(app, Ping(n: 100))
+            #expect(await probe.signal("PingB.started").reach(4))
+            await #expect(throws: EndpointFull.self) { try await runtime.replayDeadLetters(records.map(\.id)) }
+            #expect(try await runtime.deadLetters.list().map(\.id) == records.dropFirst().map(\.id))
+            gate.fire()
+        }
+    }
+
     @Test("replayAll replays every dead letter; the store is empty afterwards")
     func replayAll() async throws {
         let failing = Locked(true)

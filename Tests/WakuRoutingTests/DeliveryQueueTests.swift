@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Waku
 @testable import WakuMessaging
+import WakuTesting
 
 // The bounded queue behind local endpoints, hammered directly: with tiny capacities, producers
 // waiting for space and consumers waiting for work meet constantly, so a hand-off that leaves a
@@ -16,7 +17,7 @@ private func sampleDelivery() async throws -> Delivery {
     let config = MessagingConfig(endpoints: [.localQueue("q")], routing: [route(Ping.self).to("q")])
     let modules: [any Module] = [ModB(extensions: [MessagingExtension().bindEvent(Ping.self, PingB.init)])]
     return try await withApp(modules, probe: Probe(), config: config) { app in
-        let observer = RecordingObserver()
+        let observer = MessageRecorder()
         try await runtime(of: app).addObserver(observer)
         _ = try await track(app) { try await publish(app, Ping(n: 0)) }
         return try #require(observer.enqueued.first)
@@ -191,5 +192,93 @@ struct DeliveryQueueTests {
         }
         #expect(admitted.withLock { $0 } == 2)
         #expect(queue.count == 2)
+    }
+
+    @Test("a delivery held for a retry comes back at the end of the queue, and a closed queue waits for it")
+    func retryComesBackAtTheEnd() async throws {
+        var first = try await sampleDelivery()
+        first.attempts = 1
+        var second = first
+        second.attempts = 2
+        let queue = DeliveryQueue(capacity: 10)
+        #expect(queue.offer(first) == .accepted)
+        var batch = Deque<Delivery>()
+        #expect(await queue.next(into: &batch, limit: 1, workers: 1))
+        let failed = try #require(batch.first)
+        batch.removeAll()
+        #expect(queue.retry(failed, after: .milliseconds(50)))
+        queue.finished(1)
+        #expect(queue.offer(second) == .accepted)
+        #expect(queue.retrying == 1)
+        #expect(queue.count == 2)
+        #expect(queue.claimed == 0)
+
+        let closed = queue.close(producerError: QueueClosed())
+        #expect(closed.buffered == 1 && closed.claimed == 0 && closed.retrying == 1)
+        #expect(await queue.next(into: &batch, limit: 16, workers: 1))
+        #expect(batch.map(\.attempts) == [2])
+        queue.finished(batch.count)
+        batch.removeAll()
+        // Closed and empty, but the retry is still to come: the consumer waits for it.
+        #expect(await queue.next(into: &batch, limit: 16, workers: 1))
+        #expect(batch.map(\.attempts) == [1])
+        queue.finished(batch.count)
+        batch.removeAll()
+        #expect(await !queue.next(into: &batch, limit: 16, workers: 1))
+    }
+
+    @Test("abandon takes the waiting retries, releases the waiting consumers and refuses later retries")
+    func abandonTakesRetries() async throws {
+        let delivery = try await sampleDelivery()
+        let queue = DeliveryQueue(capacity: 10)
+        #expect(queue.offer(delivery) == .accepted)
+        #expect(queue.offer(delivery) == .accepted)
+        var batch = Deque<Delivery>()
+        #expect(await queue.next(into: &batch, limit: 1, workers: 1))
+        #expect(queue.retry(try #require(batch.first), after: .seconds(3_600)))
+        batch.removeAll()
+        queue.finished(1)
+        queue.close(producerError: QueueClosed())
+        // Two consumers: one takes the buffered delivery, the other waits for the retry.
+        #expect(await queue.next(into: &batch, limit: 1, workers: 1))
+        let waiting = Task {
+            var mine = Deque<Delivery>()
+            return await queue.next(into: &mine, limit: 16, workers: 1)
+        }
+        let removed = queue.abandon()
+        #expect(removed.count == 1)
+        #expect(queue.retrying == 0)
+        #expect(await waiting.value == false)
+        #expect(!queue.retry(delivery, after: .milliseconds(1)))
+        #expect(queue.retrying == 0)
+        queue.finished(1)
+    }
+
+    @Test("the last consumer to find a closed queue drained releases the others")
+    func drainedQueueReleasesWaitingConsumers() async throws {
+        let delivery = try await sampleDelivery()
+        let queue = DeliveryQueue(capacity: 10)
+        #expect(queue.offer(delivery) == .accepted)
+        var batch = Deque<Delivery>()
+        #expect(await queue.next(into: &batch, limit: 1, workers: 1))
+        // The retry is due at once and goes to the consumer waiting meanwhile, or to the buffer.
+        #expect(queue.retry(try #require(batch.first), after: .milliseconds(1)))
+        queue.finished(1)
+        queue.close(producerError: QueueClosed())
+        let consumers = (0 ..< 3).map { _ in
+            Task {
+                var mine = Deque<Delivery>()
+                var taken = 0
+                while await queue.next(into: &mine, limit: 16, workers: 3) {
+                    taken += mine.count
+                    queue.finished(mine.count)
+                    mine.removeAll()
+                }
+                return taken
+            }
+        }
+        var total = 0
+        for consumer in consumers { total += await consumer.value }
+        #expect(total == 1)
     }
 }

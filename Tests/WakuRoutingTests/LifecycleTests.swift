@@ -14,7 +14,7 @@ import WakuTesting
 /// messaging module's hook, so the endpoints have started.
 struct AfterInitHook: AfterApplicationInit {
     let signal: Signal
-    func afterAppInit(_ app: WakuApplication) async throws { signal.open() }
+    func afterAppInit(_ app: WakuApplication) async throws { signal.fire() }
 }
 
 /// Runs `action` when the root module is destroyed: the first step of close, before the
@@ -22,6 +22,22 @@ struct AfterInitHook: AfterApplicationInit {
 struct DestroyHook: OnModuleDestroy {
     let action: @Sendable () -> Void
     func onModuleDestroy(_ module: ModuleMetadata, app: WakuApplication) async throws { action() }
+}
+
+/// A custom endpoint that fires `gate` as its stop begins, then stops the wrapped local queue.
+final class GateOpeningEndpoint: Endpoint {
+    let inner: LocalQueueEndpoint
+    let gate = Signal()
+    init(_ inner: LocalQueueEndpoint) { self.inner = inner }
+    var name: String { inner.name }
+    var depth: Int { inner.depth }
+    var inFlight: Int { inner.inFlight }
+    func start(processor: DeliveryProcessor) async throws { try await inner.start(processor: processor) }
+    func enqueue(_ delivery: Delivery) async throws { try await inner.enqueue(delivery) }
+    func stop() async -> EndpointStopReport {
+        gate.fire()
+        return await inner.stop()
+    }
 }
 
 /// A custom endpoint that opens `stopped` once the wrapped local queue has stopped.
@@ -36,7 +52,7 @@ final class StopSignallingEndpoint: Endpoint {
     func enqueue(_ delivery: Delivery) async throws { try await inner.enqueue(delivery) }
     func stop() async -> EndpointStopReport {
         let report = await inner.stop()
-        stopped.open()
+        stopped.fire()
         return report
     }
 }
@@ -132,14 +148,14 @@ struct LifecycleTests {
         let app = try await makeApp(modules, probe: probe, config: config)
         try await app.initialize()
         let runtime = try await runtime(of: app)
-        let observer = RecordingObserver()
+        let observer = MessageRecorder()
         runtime.addObserver(observer)
         try await publish(app, Ping(n: 1))
         #expect(await probe.signal("PingCascade.started").reach(1))
         try await app.close()
 
         #expect(probe.log.isEmpty)
-        let failure = try #require(observer.failed.first)
+        let failure = try #require(observer.failures.first)
         let stopped = try #require(failure.error as? EndpointStopped)
         #expect(stopped.endpoint == "late")
         #expect(stopped.messageType == MessageTypeName.of(Pong.self))
@@ -159,7 +175,7 @@ struct LifecycleTests {
         }
         let config = MessagingConfig(
             endpoints: [.localQueue("slow", concurrency: 2, stopTimeout: .seconds(30))], routing: [route(Ping.self).to("slow")])
-        let app = try await makeApp(pingInB, probe: probe, config: config, hooks: [DestroyHook { gate.open() }])
+        let app = try await makeApp(pingInB, probe: probe, config: config, hooks: [DestroyHook { gate.fire() }])
         try await app.initialize()
         try await publishAll(app, 0 ..< 100)
         #expect(probe.count("PingB.done") == 0)
@@ -186,7 +202,7 @@ struct LifecycleTests {
         #expect(await probe.signal("PingB.started").reach(1))
         let endpoint = try #require(try await runtime(of: app).endpoints["q"])
         async let report = endpoint.stop()
-        gate.open()
+        gate.fire()
         let finished = await report
         #expect(finished.endpoint == "q")
         #expect(finished.drained == 5)
@@ -219,7 +235,7 @@ struct LifecycleTests {
         for task in waiting {
             await #expect(throws: EndpointStopped.self) { try await task.value }
         }
-        gate.open()
+        gate.fire()
         let finished = await report
         #expect(finished.drained == 2)
         #expect(finished.abandoned == 0)
@@ -236,7 +252,7 @@ struct LifecycleTests {
         probe.on("PingB") { _ in
             if cooperative {
                 // Returns false when the stop cancels the worker: the attempt then fails.
-                if !(await gate.wait(safety: .seconds(600))) { throw CancellationError() }
+                if !(await gate.wait(timeout: .seconds(600))) { throw CancellationError() }
             } else {
                 await gate.waitIgnoringCancellation()
             }
@@ -256,7 +272,7 @@ struct LifecycleTests {
         try await app.close()
         #expect(probe.count("PingB.done") == 0)
         #expect(probe.executions(of: "PingB").count == 1)
-        gate.open()  // release the handler that ignored cancellation
+        gate.fire()  // release the handler that ignored cancellation
     }
 
     @Test("a delivery that finishes in a timed-out stop's grace period counts as drained, not abandoned")
@@ -270,7 +286,7 @@ struct LifecycleTests {
             await withTaskCancellationHandler {
                 await gate.waitIgnoringCancellation()
             } onCancel: {
-                cancelled.open()
+                cancelled.fire()
             }
         }
         let config = MessagingConfig(
@@ -285,7 +301,7 @@ struct LifecycleTests {
         // The stop times out, empties the queue and cancels the worker; the running handler
         // then finishes within the second stop timeout it is given.
         let opener = Task {
-            if await cancelled.wait() { gate.open() }
+            if await cancelled.wait() { gate.fire() }
         }
         let report = await endpoint.stop()
         await opener.value
@@ -302,7 +318,7 @@ struct LifecycleTests {
         let rest = Signal()
         probe.on("PingB") { execution in
             // Returns false when the stop cancels the worker: the attempt then fails.
-            let opened = execution.n == 0 ? await first.wait(safety: .seconds(600)) : await rest.wait(safety: .seconds(600))
+            let opened = execution.n == 0 ? await first.wait(timeout: .seconds(600)) : await rest.wait(timeout: .seconds(600))
             if !opened { throw CancellationError() }
         }
         let config = MessagingConfig(
@@ -315,7 +331,7 @@ struct LifecycleTests {
         // Queued behind the running delivery; once it ends, the worker takes all three at once.
         try await publishAll(app, 1 ..< 4)
         #expect(endpoint.depth == 3)
-        first.open()
+        first.fire()
         #expect(await probe.signal("PingB.started").reach(2))
         #expect(endpoint.depth == 0)
         #expect(endpoint.inFlight == 3)
@@ -347,7 +363,7 @@ struct LifecycleTests {
         #expect(record.level == .error)
         #expect(record.metadata["waku.endpoint"]?.description == "stuck")
         #expect(record.metadata["waku.abandoned"]?.description == "4")
-        gate.open()
+        gate.fire()
     }
 
     @Test("runs inside a ServiceGroup: graceful shutdown drains routed deliveries")
@@ -362,7 +378,7 @@ struct LifecycleTests {
         let config = MessagingConfig(
             endpoints: [.localQueue("q", concurrency: 2, stopTimeout: .seconds(30))], routing: [route(Ping.self).to("q")])
         let app = try await makeApp(
-            pingInB, probe: probe, config: config, hooks: [AfterInitHook(signal: started), DestroyHook { gate.open() }])
+            pingInB, probe: probe, config: config, hooks: [AfterInitHook(signal: started), DestroyHook { gate.fire() }])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: app.logger))
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -383,12 +399,12 @@ struct LifecycleTests {
     @Test("after close, the stop reports are read from app.messagingRuntime, not through the closed container")
     func stopReportsAfterClose() async throws {
         let probe = Probe()
-        let gate = Signal()
-        // Held until close begins.
-        probe.on("PingB") { _ in _ = await gate.wait() }
-        let config = MessagingConfig(
-            endpoints: [.localQueue("q", stopTimeout: .seconds(30))], routing: [route(Ping.self).to("q")])
-        let app = try await makeApp(pingInB, probe: probe, config: config, hooks: [DestroyHook { gate.open() }])
+        // Held until the endpoint's stop begins (opened just before it closes the queue), so the
+        // stop drains all three: opened at an earlier step of close, they could all finish first.
+        let endpoint = GateOpeningEndpoint(LocalQueueEndpoint(.localQueue("q", stopTimeout: .seconds(30))))
+        probe.on("PingB") { _ in _ = await endpoint.gate.wait() }
+        let config = MessagingConfig(routing: [route(Ping.self).to("q")], customEndpoints: [endpoint])
+        let app = try await makeApp(pingInB, probe: probe, config: config)
         #expect(app.messagingRuntime?.lastStopReports.isEmpty == true)
         try await app.initialize()
         try await publishAll(app, 0 ..< 3)
@@ -396,10 +412,9 @@ struct LifecycleTests {
         await #expect(throws: ResolutionError.self) { _ = try await app.container.get(MessagingRuntime.self) }
         let runtime = try #require(app.messagingRuntime)
         #expect(runtime.lastStopReports.map(\.endpoint) == ["q"])
-        // How many were still queued when the stop began depends on how far the handlers got
-        // once the destroy hook opened the gate; none may be abandoned.
+        // The gate opened as the stop began, so all three were still pending then.
         #expect(runtime.lastStopReports.first?.abandoned == 0, "\(runtime.lastStopReports)")
-        #expect((runtime.lastStopReports.first?.drained ?? -1) <= 3, "\(runtime.lastStopReports)")
+        #expect(runtime.lastStopReports.first?.drained == 3, "\(runtime.lastStopReports)")
         #expect(probe.count("PingB.done") == 3)
     }
 

@@ -55,7 +55,7 @@ struct RouteSelectionTests {
                 // publish returned while every routed handler is still waiting on the gate.
                 #expect(probe.count("PingA.done") + probe.count("PingB.done") + probe.count("PingC.done") == 0)
                 probe.record("publish returned")
-                gate.open()
+                gate.fire()
             }
             #expect(Set(session.handled.map(\.handler)) == ["PingA", "PingB", "PingC"])
             #expect(session.handled.allSatisfy { $0.endpoint == "q" })
@@ -136,7 +136,7 @@ struct RouteSelectionTests {
                     }
                 }
                 #expect(probe.count("JobHandler.done") == 0)
-                gate.open()
+                gate.fire()
             }
             #expect(session.handled.map(\.handler) == ["JobHandler"])
             #expect(session.handled.map(\.endpoint) == ["jobs"])
@@ -151,7 +151,7 @@ struct RouteSelectionTests {
         let config = MessagingConfig(endpoints: [.localQueue("jobs")], routing: [route(Job.self).to("jobs")])
         let modules: [any Module] = [ModA(extensions: [MessagingExtension().bindRequest(Job.self, JobHandler.init)])]
         try await withApp(modules, probe: probe, config: config) { app in
-            let observer = RecordingObserver()
+            let observer = MessageRecorder()
             try await runtime(of: app).addObserver(observer)
             let session = try await trackMessages(app) {
                 try await PublisherMarker.$value.withValue("invoker") {

@@ -38,7 +38,7 @@ struct RoutedDispatchTests {
         ]
         try await withApp(modules, probe: probe, config: config) { app in
             try await runtime(of: app).addObserver(counter)
-            let observer = RecordingObserver()
+            let observer = MessageRecorder()
             try await runtime(of: app).addObserver(observer)
             let session = try await track(app) { try await publish(app, Ping(n: 1)) }
             #expect(probe.log == ["PingA saw 0 enqueued", "PingC saw 0 enqueued"])
@@ -83,7 +83,7 @@ struct RoutedDispatchTests {
             ModB(extensions: [MessagingExtension().bindEvent(Ping.self, PingB.init)]),
         ]
         try await withApp(modules, probe: probe, config: config) { app in
-            let observer = RecordingObserver()
+            let observer = MessageRecorder()
             try await runtime(of: app).addObserver(observer)
             await #expect(throws: Boom(code: 2)) { try await publish(app, Ping(n: 1)) }
             #expect(observer.enqueued.isEmpty)

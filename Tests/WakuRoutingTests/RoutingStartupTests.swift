@@ -1,6 +1,7 @@
 import Testing
 import Waku
 import WakuMessaging
+import WakuTesting
 
 // Routing configurations that cannot work are start-up errors of kind `.routing`, reported
 // before anything runs; sound combinations start.
@@ -13,7 +14,7 @@ struct RoutingStartupTests {
     func unknownEndpoint() async throws {
         let error = try await startupError(
             pingInA, config: MessagingConfig(endpoints: [.localQueue("q")], routing: [route(Ping.self).to("nowhere")]))
-        let issue = try error.routingIssue(mentioning: "'nowhere'", "not configured")
+        let issue = try error.issue(of: .routing, mentioning: "'nowhere'", "not configured")
         #expect(issue.subject == "nowhere")
         #expect(issue.message.contains("configured: q"))
         #expect(issue.fix.contains(".localQueue(\"nowhere\")"))
@@ -22,7 +23,7 @@ struct RoutingStartupTests {
     @Test("a route when no endpoint is configured at all")
     func noEndpoints() async throws {
         let error = try await startupError(pingInA, config: MessagingConfig(routing: [routeModule(ModA.self).eventsTo("q")]))
-        _ = try error.routingIssue(mentioning: "'q'", "no endpoints are configured")
+        _ = try error.issue(of: .routing, mentioning: "'q'", "no endpoints are configured")
     }
 
     @Test("routeModule for a module that binds no handlers")
@@ -30,7 +31,7 @@ struct RoutingStartupTests {
         let error = try await startupError(
             pingInA + [EmptyModule()],
             config: MessagingConfig(endpoints: [.localQueue("q")], routing: [routeModule(EmptyModule.self).eventsTo("q")]))
-        let issue = try error.routingIssue(mentioning: "routeModule(EmptyModule", "binds no such handlers")
+        let issue = try error.issue(of: .routing, mentioning: "routeModule(EmptyModule", "binds no such handlers")
         #expect(issue.modules.contains("EmptyModule"))
     }
 
@@ -38,21 +39,21 @@ struct RoutingStartupTests {
     func moduleNotInApp() async throws {
         let error = try await startupError(
             pingInA, config: MessagingConfig(endpoints: [.localQueue("q")], routing: [routeModule(ModC.self).to("q")]))
-        _ = try error.routingIssue(mentioning: "routeModule(ModC", "not part of the application")
+        _ = try error.issue(of: .routing, mentioning: "routeModule(ModC", "not part of the application")
     }
 
     @Test("routeModule(...).requestsTo for a module that binds only events")
     func moduleRequestsWithoutRequests() async throws {
         let error = try await startupError(
             pingInA, config: MessagingConfig(endpoints: [.localQueue("q")], routing: [routeModule(ModA.self).requestsTo("q")]))
-        _ = try error.routingIssue(mentioning: "routeModule(ModA", "routes requests")
+        _ = try error.issue(of: .routing, mentioning: "routeModule(ModA", "routes requests")
     }
 
     @Test("a route for a message type with no handlers")
     func typeWithoutHandlers() async throws {
         let error = try await startupError(
             pingInA, config: MessagingConfig(endpoints: [.localQueue("q")], routing: [route(Pong.self).to("q")]))
-        let issue = try error.routingIssue(mentioning: "route(Pong", "no handlers")
+        let issue = try error.issue(of: .routing, mentioning: "route(Pong", "no handlers")
         #expect(issue.subject == "Pong")
     }
 
@@ -63,7 +64,7 @@ struct RoutingStartupTests {
             config: MessagingConfig(
                 endpoints: [.localQueue("one"), .localQueue("two")],
                 routing: [route(Ping.self).to("one"), route(Ping.self).to("two")]))
-        _ = try error.routingIssue(mentioning: "Ping", "two endpoints", "'one'", "'two'")
+        _ = try error.issue(of: .routing, mentioning: "Ping", "two endpoints", "'one'", "'two'")
     }
 
     @Test("routing one module's events to two endpoints is a start-up error")
@@ -73,14 +74,14 @@ struct RoutingStartupTests {
             config: MessagingConfig(
                 endpoints: [.localQueue("one"), .localQueue("two")],
                 routing: [routeModule(ModA.self).eventsTo("one"), routeModule(ModA.self).to("two")]))
-        _ = try error.routingIssue(mentioning: "events of module ModA", "two endpoints")
+        _ = try error.issue(of: .routing, mentioning: "events of module ModA", "two endpoints")
     }
 
     @Test("duplicate endpoint names")
     func duplicateEndpoints() async throws {
         let error = try await startupError(
             pingInA, config: MessagingConfig(endpoints: [.localQueue("q"), .localQueue("q", concurrency: 2)]))
-        let issue = try error.routingIssue(mentioning: "Endpoint 'q' is configured twice")
+        let issue = try error.issue(of: .routing, mentioning: "Endpoint 'q' is configured twice")
         #expect(issue.subject == "q")
     }
 
@@ -89,7 +90,7 @@ struct RoutingStartupTests {
         let error = try await startupError(
             pingInA,
             config: MessagingConfig(endpoints: [.localQueue("q")], customEndpoints: [LocalQueueEndpoint(.localQueue("q"))]))
-        _ = try error.routingIssue(mentioning: "Endpoint 'q' is configured twice")
+        _ = try error.issue(of: .routing, mentioning: "Endpoint 'q' is configured twice")
     }
 
     @Test("impossible endpoint settings", arguments: [
@@ -99,7 +100,7 @@ struct RoutingStartupTests {
     ])
     func impossibleSettings(endpoint: EndpointConfig) async throws {
         let error = try await startupError(pingInA, config: MessagingConfig(endpoints: [endpoint]))
-        _ = try error.routingIssue(mentioning: "Endpoint 'bad'", "must be at least")
+        _ = try error.issue(of: .routing, mentioning: "Endpoint 'bad'", "must be at least")
     }
 
     @Test("every problem is reported together in one error")

@@ -5,9 +5,10 @@ import WakuMessaging
 import WakuTesting
 
 // Shared fixtures for the routing suite. Every test builds its own application, its own `Probe`
-// and its own signals, so tests run in parallel without sharing state. Tests wait on signals
-// (`Signal.reach`), `trackMessages` or continuations; they never sleep to let work happen. The
-// only timers are safety nets that turn a would-be hang into a recorded failure.
+// and its own signals (WakuTesting's), so tests run in parallel without sharing state. Tests wait
+// on signals (`Signal.reach`), `trackMessages`, `MessageRecorder.wait` or continuations; they never
+// sleep to let work happen. The only timers are safety nets that turn a would-be hang into a
+// recorded failure.
 
 // MARK: Messages
 
@@ -39,106 +40,6 @@ enum PublisherMarker {
     @TaskLocal static var value: String?
 }
 
-// MARK: Signals
-
-/// A count tasks can await without polling: `await signal.reach(4)`.
-///
-/// As a gate: `open()` is `increment()`, `wait()` is `reach(1)`. As a barrier of `n`: each party
-/// calls `increment()` then `reach(n)`.
-final class Signal: Sendable {
-    private struct Waiter {
-        let id: Int
-        let target: Int
-        let continuation: CheckedContinuation<Bool, Never>
-    }
-
-    private struct State {
-        var value = 0
-        var nextID = 0
-        var waiters: [Waiter] = []
-        /// Waiters cancelled before they registered.
-        var cancelled: Set<Int> = []
-    }
-
-    private let state = Locked(State())
-
-    var value: Int { state.withLock { $0.value } }
-
-    /// Adds to the count and wakes every waiter whose target is reached.
-    @discardableResult
-    func increment(by amount: Int = 1) -> Int {
-        let (value, ready): (Int, [Waiter]) = state.withLock { state in
-            state.value += amount
-            let value = state.value
-            let ready = state.waiters.filter { $0.target <= value }
-            state.waiters.removeAll { $0.target <= value }
-            return (value, ready)
-        }
-        for waiter in ready { waiter.continuation.resume(returning: true) }
-        return value
-    }
-
-    func open() { increment() }
-
-    /// Waits until the count reaches `target`. Returns `false` if the task is cancelled first or
-    /// if `safety` elapses (a safety net against hangs, never a timing assertion).
-    func reach(_ target: Int, safety: Duration = .seconds(20)) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await self.cancellableWait(for: target) }
-            group.addTask {
-                try? await Task.sleep(for: safety)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-    }
-
-    /// Waits for the gate, cooperatively: returns `false` on cancellation or after `safety`.
-    func wait(safety: Duration = .seconds(20)) async -> Bool { await reach(1, safety: safety) }
-
-    /// Waits for the gate and ignores cancellation: a handler that does not cooperate.
-    func waitIgnoringCancellation() async {
-        _ = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let ready = state.withLock { state -> Bool in
-                if state.value >= 1 { return true }
-                state.nextID += 1
-                state.waiters.append(Waiter(id: state.nextID, target: 1, continuation: continuation))
-                return false
-            }
-            if ready { continuation.resume(returning: true) }
-        }
-    }
-
-    private func cancellableWait(for target: Int) async -> Bool {
-        let id = state.withLock { state -> Int in
-            state.nextID += 1
-            return state.nextID
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let immediate = state.withLock { state -> Bool? in
-                    if state.value >= target { return true }
-                    if state.cancelled.remove(id) != nil { return false }
-                    state.waiters.append(Waiter(id: id, target: target, continuation: continuation))
-                    return nil
-                }
-                if let immediate { continuation.resume(returning: immediate) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state -> Waiter? in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else {
-                    state.cancelled.insert(id)
-                    return nil
-                }
-                return state.waiters.remove(at: index)
-            }
-            waiter?.continuation.resume(returning: false)
-        }
-    }
-}
-
 // MARK: Probe
 
 /// One handler execution, as the handler saw it.
@@ -155,64 +56,32 @@ struct Execution: Sendable {
 /// What a test handler does after recording its execution; installed per handler name.
 typealias Behaviour = @Sendable (Execution) async throws -> Void
 
-/// Everything handlers and behaviors observe, per test: executions, an ordered log, counters,
-/// per-handler behaviours and per-name signals. Handlers get it through DI.
-final class Probe: Sendable {
-    private struct State {
-        var executions: [Execution] = []
-        var log: [String] = []
-        var counters: [String: Int] = [:]
-        var behaviours: [String: Behaviour] = [:]
-        var signals: [String: Signal] = [:]
-    }
+/// A behaviour installed with ``Probe/on(_:_:)``, boxed so the probe can capture it.
+private struct InstalledBehaviour: Sendable {
+    let run: Behaviour
+}
 
-    private let state = Locked(State())
-
-    /// Installs what `handler` does after recording each execution (throw to fail it).
+/// What the routing suite's handlers record in WakuTesting's `Probe`: their executions, and the
+/// per-handler behaviours tests install. Handlers get the probe through DI.
+extension Probe {
+    /// Installs what `handler` does after recording each execution (throw to fail it); the last
+    /// one installed wins.
     func on(_ handler: String, _ behaviour: @escaping Behaviour) {
-        state.withLock { $0.behaviours[handler] = behaviour }
+        capture("behaviour.\(handler)", InstalledBehaviour(run: behaviour))
     }
 
-    /// The signal named `name`, created on first use. Handlers bump "<Handler>.started" and
-    /// "<Handler>.done" (after a successful behaviour).
-    func signal(_ name: String) -> Signal {
-        state.withLock { state in
-            if let signal = state.signals[name] { return signal }
-            let signal = Signal()
-            state.signals[name] = signal
-            return signal
-        }
-    }
-
-    func record(_ line: String) { state.withLock { $0.log.append(line) } }
-    var log: [String] { state.withLock { $0.log } }
-
-    @discardableResult
-    func bump(_ name: String) -> Int {
-        state.withLock { state in
-            state.counters[name, default: 0] += 1
-            return state.counters[name]!
-        }
-    }
-
-    func count(_ name: String) -> Int { state.withLock { $0.counters[name, default: 0] } }
-
-    var executions: [Execution] { state.withLock { $0.executions } }
+    var executions: [Execution] { captured("executions", as: Execution.self) }
     func executions(of handler: String) -> [Execution] { executions.filter { $0.handler == handler } }
 
-    /// Called by every test handler: records the execution, runs the installed behaviour, and
-    /// counts the success.
+    /// Called by every test handler: records the execution and bumps "<Handler>.started", runs
+    /// the installed behaviour, then bumps "<Handler>.done" (counters are signals to wait on).
     func hit(_ handler: String, n: Int, scope: Int? = nil) async throws {
         let execution = Execution(
             handler: handler, n: n, context: MessageContext.current, marker: PublisherMarker.value, scope: scope)
-        let behaviour = state.withLock { state -> Behaviour? in
-            state.executions.append(execution)
-            return state.behaviours[handler]
-        }
-        signal("\(handler).started").increment()
-        try await behaviour?(execution)
+        capture("executions", execution)
+        bump("\(handler).started")
+        try await captured("behaviour.\(handler)", as: InstalledBehaviour.self).last?.run(execution)
         bump("\(handler).done")
-        signal("\(handler).done").increment()
     }
 }
 
@@ -346,31 +215,12 @@ func withApp<R>(
     _ modules: [any Module], probe: Probe, config: MessagingConfig, hooks: [any ModuleExtension] = [],
     _ body: (WakuApplication) async throws -> R
 ) async throws -> R {
-    try await makeApp(modules, probe: probe, config: config, hooks: hooks).run(body)
+    try await withTestApp(WakuFactory(makeRoot(modules, probe: probe, config: config, hooks: hooks)), body)
 }
 
 /// Builds an application that must fail to start, and returns the start-up error.
-func startupError(
-    _ modules: [any Module], config: MessagingConfig, sourceLocation: SourceLocation = #_sourceLocation
-) async throws -> StartupError {
-    do {
-        _ = try await makeApp(modules, probe: Probe(), config: config)
-    } catch let error as StartupError {
-        return error
-    }
-    Issue.record("expected a StartupError, but the application started", sourceLocation: sourceLocation)
-    throw CancellationError()
-}
-
-extension StartupError {
-    /// The one routing issue whose message contains every fragment; fails if there is not exactly one.
-    func routingIssue(mentioning fragments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> StartupIssue {
-        let matches = issues(of: .routing).filter { issue in fragments.allSatisfy { issue.message.contains($0) } }
-        try #require(
-            matches.count == 1, "expected one routing issue mentioning \(fragments), got \(matches.count) in:\n\(self)",
-            sourceLocation: sourceLocation)
-        return matches[0]
-    }
+func startupError(_ modules: [any Module], config: MessagingConfig) async throws -> StartupError {
+    try await startupError(WakuFactory(makeRoot(modules, probe: Probe(), config: config)))
 }
 
 // MARK: Dispatch helpers
@@ -397,55 +247,6 @@ func runtime(of app: WakuApplication) async throws -> MessagingRuntime {
 /// Runs `body` under ``trackMessages(_:timeout:isolation:_:)`` and returns the session.
 func track(_ app: WakuApplication, _ body: () async throws -> Void) async throws -> TrackedSession {
     try await trackMessages(app, body).session
-}
-
-// MARK: Observation
-
-/// Records what the runtime reports about routed deliveries, with the original errors.
-final class RecordingObserver: MessageObserver {
-    struct Finished: Sendable {
-        let delivery: Delivery
-        let outcome: DeliveryProcessor.Outcome
-        let error: (any Error)?
-    }
-
-    struct Failed: Sendable {
-        let envelope: MessageEnvelope
-        let handler: String
-        let endpoint: String?
-        let error: any Error
-        let attempt: Int
-        let willRetry: Bool
-    }
-
-    private struct State {
-        var enqueued: [Delivery] = []
-        var finished: [Finished] = []
-        var failed: [Failed] = []
-    }
-
-    private let state = Locked(State())
-    /// Incremented once per finished delivery, for waiting.
-    let finishedSignal = Signal()
-
-    var enqueued: [Delivery] { state.withLock { $0.enqueued } }
-    var finished: [Finished] { state.withLock { $0.finished } }
-    var failed: [Failed] { state.withLock { $0.failed } }
-
-    func deliveryEnqueued(_ delivery: Delivery) {
-        state.withLock { $0.enqueued.append(delivery) }
-    }
-
-    func deliveryFinished(_ delivery: Delivery, outcome: DeliveryProcessor.Outcome, error: (any Error)?) {
-        state.withLock { $0.finished.append(Finished(delivery: delivery, outcome: outcome, error: error)) }
-        finishedSignal.increment()
-    }
-
-    func handlerFailed(_ envelope: MessageEnvelope, handler: String, endpoint: String?, error: any Error, attempt: Int, willRetry: Bool) {
-        state.withLock {
-            $0.failed.append(Failed(envelope: envelope, handler: handler, endpoint: endpoint, error: error, attempt: attempt, willRetry: willRetry))
-        }
-    }
 }
 
 /// A fast error policy for tests: `retries` retries 1 ms apart, no jitter.

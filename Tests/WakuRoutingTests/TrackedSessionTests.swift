@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Waku
-import WakuMessaging
+@testable import WakuMessaging
 import WakuTesting
 
 // `trackMessages` waits until everything a block caused — inline, routed, cascading, retried —
@@ -197,7 +197,7 @@ struct TrackedSessionTests {
             let session = try await track(app) { try await publish(app, Ping(n: 1)) }
             #expect(session.published(Ping.self).map(\.n) == [1])
             #expect(session.handled.compactMap { ($0.envelope.payload as? Ping)?.n } == [1])
-            gate.open()
+            gate.fire()
         }
     }
 
@@ -213,7 +213,37 @@ struct TrackedSessionTests {
                 _ = try await trackMessages(app, timeout: .milliseconds(50)) { try await publish(app, Ping(n: 1)) }
             }
             #expect(error?.pending == 1)
-            gate.open()
+            #expect(error?.deliveries.count == 1)
+            #expect(error?.description.contains("PingB on q for message") == true)
+            gate.fire()
+        }
+    }
+
+    @Test("a delivery that ends without having begun in the session does not end the wait early")
+    func strayEndIsIgnored() async throws {
+        let probe = Probe()
+        let gate = Signal()
+        probe.on("PingB") { _ in _ = await gate.wait() }
+        let config = MessagingConfig(endpoints: [.localQueue("q")], routing: [route(Ping.self).to("q")])
+        let modules: [any Module] = [ModB(extensions: [MessagingExtension().bindEvent(Ping.self, PingB.init)])]
+        try await withApp(modules, probe: probe, config: config) { app in
+            let runtime = try await runtime(of: app)
+            let recorder = MessageRecorder()
+            runtime.addObserver(recorder)
+            // The held delivery is still pending when the timeout expires, whatever else ends.
+            let error = await #expect(throws: TrackingTimeout.self) {
+                _ = try await trackMessages(app, timeout: .milliseconds(200)) {
+                    try await publish(app, Ping(n: 1))
+                    #expect(await probe.signal("PingB.started").reach(1))
+                    // An end reported for a delivery of the same message the session never saw
+                    // begin, as a durable row replayed from the store would be.
+                    let running = try #require(recorder.enqueued.first)
+                    let stray = Delivery(envelope: running.envelope, target: running.target, endpoint: "elsewhere")
+                    runtime.observe { $0.deliveryFinished(stray, outcome: .handled, error: nil) }
+                }
+            }
+            #expect(error?.pending == 1)
+            gate.fire()
         }
     }
 }

@@ -91,7 +91,7 @@ struct WorkerTests {
                 while endpoint.depth < 3 { await Task.yield() }
                 #expect(!probe.log.contains("publish 3 returned"))
                 probe.record("gate opened")
-                gate.open()
+                gate.fire()
                 try await waiting.value
             }
             #expect(Array(probe.log.prefix(2)) == ["gate opened", "publish 3 returned"])
@@ -117,7 +117,7 @@ struct WorkerTests {
                 #expect(error?.endpoint == "strict")
                 #expect(error?.capacity == 2)
                 #expect(error.map(String.init(describing:))?.contains("'strict'") == true)
-                gate.open()
+                gate.fire()
             }
             // The rejected delivery never ran; the accepted ones all did.
             #expect(probe.executions(of: "PingB").map(\.n) == [0, 1, 2])

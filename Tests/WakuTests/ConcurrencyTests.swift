@@ -1,5 +1,6 @@
 import Testing
 import Waku
+import WakuTesting
 
 @Suite("Concurrency")
 struct ConcurrencyTests {

@@ -1,5 +1,6 @@
 import Testing
 import Waku
+import WakuTesting
 
 /// The code a diagnostic suggests compiles as written: types are spelled as in Swift source.
 @Suite("Diagnostics spell types as Swift source")
@@ -16,8 +17,8 @@ struct DiagnosticSpellingTests {
     }
 
     @Test func aConstrainedExistentialIsWrittenWithItsArguments() async throws {
-        let error = try await startupError(NeedsGenericExistential())
-        let issue = try singleIssue(error, .missingDependency)
+        let error = try await startupError(WakuFactory(NeedsGenericExistential()))
+        let issue = try error.issue(of: .missingDependency)
         #expect(issue.message.contains("depends on any Greeter<Guest>,"), "\(issue.message)")
         #expect(!issue.message.contains("=="), "\(issue.message)")
         #expect(issue.fix.contains("`scoped((any Greeter<Guest>).self, Implementation.init)`"), "\(issue.fix)")
@@ -32,7 +33,7 @@ struct DiagnosticSpellingTests {
     }
 
     @Test func anExistentialExportIsWrittenWithAny() async throws {
-        let issue = try singleIssue(try await startupError(UsersModule()), .boundaryViolation)
+        let issue = try (try await startupError(WakuFactory(UsersModule()))).issue(of: .boundaryViolation)
         #expect(issue.fix.contains("`exports: [.type((any IRepository).self)]`"), "\(issue.fix)")
     }
 
@@ -41,7 +42,7 @@ struct DiagnosticSpellingTests {
     }
 
     @Test func aMissingExistentialSuggestsBindingAnImplementation() async throws {
-        let issue = try singleIssue(try await startupError(NeedsRepository()), .missingDependency)
+        let issue = try (try await startupError(WakuFactory(NeedsRepository()))).issue(of: .missingDependency)
         #expect(issue.fix.contains("`scoped((any IRepository).self, Implementation.init)`"), "\(issue.fix)")
         #expect(!issue.fix.contains("IRepository.init"), "\(issue.fix)")
 
@@ -72,7 +73,7 @@ struct DiagnosticSpellingTests {
     }
 
     @Test func aDuplicateInOneModuleNamesTheModuleOnce() async throws {
-        let issue = try singleIssue(try await startupError(TwiceInOneModule()), .duplicateProvider)
+        let issue = try (try await startupError(WakuFactory(TwiceInOneModule()))).issue(of: .duplicateProvider)
         #expect(issue.message == "Mailer is provided twice in module TwiceInOneModule (singleton Mailer, scoped Mailer).")
         #expect(issue.fix.hasPrefix("Keep one provider of Mailer in TwiceInOneModule"), "\(issue.fix)")
     }

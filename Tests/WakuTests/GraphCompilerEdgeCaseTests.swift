@@ -67,8 +67,8 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func duplicateInOneModuleIsReportedWithoutAnOverride() async throws {
-        let error = try await startupError(DuplicatedMailerModule())
-        let issue = try singleIssue(error, .duplicateProvider)
+        let error = try await startupError(WakuFactory(DuplicatedMailerModule()))
+        let issue = try error.issue(of: .duplicateProvider)
         #expect(issue.subject == Self.mailerName)
         #expect(issue.modules == ["DuplicatedMailerModule"])
         #expect(issue.message.contains("twice in module DuplicatedMailerModule"), "\(issue.message)")
@@ -100,8 +100,8 @@ struct GraphCompilerEdgeCaseTests {
 
     @Test func overrideMayDependOnTypesItsModuleCannotSee() async throws {
         // A plain provider in the root that reads MailModule's unexported Secret is a violation...
-        let error = try await startupError(PeekingRoot())
-        let issue = try singleIssue(error, .boundaryViolation)
+        let error = try await startupError(WakuFactory(PeekingRoot()))
+        let issue = try error.issue(of: .boundaryViolation)
         #expect(issue.modules == ["PeekingRoot", "MailModule"])
         #expect(issue.subject == "Peek")
         #expect(issue.fix == "Export Secret from MailModule (`exports: [.type(Secret.self)]`) and import MailModule into PeekingRoot.")
@@ -118,7 +118,7 @@ struct GraphCompilerEdgeCaseTests {
         let error = try #require(await #expect(throws: StartupError.self) {
             _ = try await makeTestApp(base: NoActiveMailerModule())
         })
-        let issue = try singleIssue(error, .conditionalProviders)
+        let issue = try error.issue(of: .conditionalProviders)
         #expect(issue.subject == Self.mailerName)
         #expect(issue.modules == ["NoActiveMailerModule"])
         let app = try await makeTestApp(
@@ -136,7 +136,7 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func duplicatesAreReportedInTheOrderTheirTypesWereFirstProvided() async throws {
-        let error = try await startupError(TwoDuplicatesModule())
+        let error = try await startupError(WakuFactory(TwoDuplicatesModule()))
         #expect(error.issues.map(\.kind) == [.duplicateProvider, .duplicateProvider])
         #expect(error.issues.map(\.subject) == ["Zulu", "Yankee"])
         // Duplicates make the graph ambiguous: the opt-out mode reports them too.
@@ -181,8 +181,8 @@ struct GraphCompilerEdgeCaseTests {
 
     @Test func aProviderBesideContributionsOfOneCollectionIsAnError() async throws {
         // The provider would be resolved and the contributions never: nothing may be lost silently.
-        let error = try await startupError(ShadowedCollectionModule())
-        let issue = try singleIssue(error, .duplicateProvider)
+        let error = try await startupError(WakuFactory(ShadowedCollectionModule()))
+        let issue = try error.issue(of: .duplicateProvider)
         #expect(issue.subject == Self.pluginsName)
         #expect(issue.modules == ["ShadowedCollectionModule"])
         #expect(issue.message.contains("has a provider (singleton \(Self.pluginsName) in ShadowedCollectionModule) and 1 `many(…)` contribution(s)"), "\(issue.message)")
@@ -191,11 +191,11 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func theMixedCollectionErrorNamesEveryModuleAndOtherProblemsStillShow() async throws {
-        let error = try await startupError(PlainCollectionRoot())
-        let mixed = try singleIssue(error, .duplicateProvider)
+        let error = try await startupError(WakuFactory(PlainCollectionRoot()))
+        let mixed = try error.issue(of: .duplicateProvider)
         #expect(mixed.modules == ["PlainCollectionRoot", "ContributingModule"])
         // The contribution is still validated on its own.
-        let missing = try singleIssue(error, .missingDependency)
+        let missing = try error.issue(of: .missingDependency)
         #expect(missing.subject == Self.pluginName)
         #expect(missing.message.contains("depends on Unprovided, which no module provides"), "\(missing.message)")
         #expect(error.issues.count == 2)
@@ -278,8 +278,8 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func typeExportedByTwoImportedModulesIsOneDuplicateAndVisible() async throws {
-        let error = try await startupError(BothClocksRoot())
-        let issue = try singleIssue(error, .duplicateProvider)
+        let error = try await startupError(WakuFactory(BothClocksRoot()))
+        let issue = try error.issue(of: .duplicateProvider)
         #expect(issue.subject == "Clock")
         #expect(issue.modules == ["ClockA", "ClockB"])
         #expect(issue.message == "Clock is provided by several modules: ClockA and ClockB (singleton Clock in ClockA, singleton Clock in ClockB).")
@@ -296,7 +296,7 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func invalidExportsAreReportedInDeclarationOrder() async throws {
-        let error = try await startupError(BadExportsRoot())
+        let error = try await startupError(WakuFactory(BadExportsRoot()))
         #expect(error.issues.map(\.kind) == [.invalidExport, .invalidExport, .invalidExport], "\(error)")
         #expect(error.issues.map(\.message) == [
             "Module BadExports exports Ghost, which it neither provides nor re-exports from an import.",
@@ -346,8 +346,8 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func globalModuleWithoutTheReexportLeaksNothing() async throws {
-        let error = try await startupError(SilentGlobalChainRoot())
-        let issue = try singleIssue(error, .boundaryViolation)
+        let error = try await startupError(WakuFactory(SilentGlobalChainRoot()))
+        let issue = try error.issue(of: .boundaryViolation)
         #expect(issue.modules == ["FarConsumer", "ChainLeaf"])
         #expect(issue.subject == "ClockReport")
         #expect(issue.message == "scoped ClockReport in module FarConsumer depends on Clock, which module ChainLeaf provides but does not make visible to FarConsumer.")
@@ -404,8 +404,8 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func missingDependencyPathFollowsTheFirstDependentThroughSeveralProviders() async throws {
-        let error = try await startupError(LongPathModule())
-        let issue = try singleIssue(error, .missingDependency)
+        let error = try await startupError(WakuFactory(LongPathModule()))
+        let issue = try error.issue(of: .missingDependency)
         #expect(issue.subject == "PathLow")
         #expect(issue.modules == ["LongPathModule"])
         #expect(issue.message == "scoped PathLow in module LongPathModule depends on PathMissing, which no module provides. "
@@ -414,13 +414,13 @@ struct GraphCompilerEdgeCaseTests {
         #expect(error.issues.count == 1)
 
         // The first dependent in provision order is followed.
-        let sideFirst = try singleIssue(try await startupError(SideFirstPathModule()), .missingDependency)
+        let sideFirst = try await startupError(WakuFactory(SideFirstPathModule())).issue(of: .missingDependency)
         #expect(sideFirst.message.hasSuffix("Dependency path: PathSide -> PathMiddle -> PathLow -> PathMissing."), "\(sideFirst.message)")
     }
 
     @Test func missingDependencyWithOnlyAnInactiveProviderSaysSo() async throws {
-        let error = try await startupError(InactiveOnlyDependencyModule())
-        let issue = try singleIssue(error, .missingDependency)
+        let error = try await startupError(WakuFactory(InactiveOnlyDependencyModule()))
+        let issue = try error.issue(of: .missingDependency)
         #expect(issue.message == "scoped PathMiddle in module InactiveOnlyDependencyModule depends on PathMissing, which no module provides. "
             + "Dependency path: PathTop -> PathMiddle -> PathMissing. Its 1 conditional provider(s) are all inactive: "
             + "singleton PathMissing in InactiveOnlyDependencyModule (condition `flag` is false).")
@@ -430,7 +430,7 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func missingDependencyInsideACycleStopsThePathAndBothAreReported() async throws {
-        let error = try await startupError(MissingInCycleModule())
+        let error = try await startupError(WakuFactory(MissingInCycleModule()))
         #expect(error.issues.map(\.kind) == [.missingDependency, .dependencyCycle], "\(error)")
         #expect(error.issues[0].message.hasSuffix("Dependency path: CycleB -> CycleA -> PathMissing."), "\(error.issues[0].message)")
         #expect(error.issues[1].message == "Dependency cycle: CycleA -> CycleB -> CycleA (in module MissingInCycleModule).")
@@ -469,8 +469,8 @@ struct GraphCompilerEdgeCaseTests {
 
     @Test func cycleThroughACollectionIsReported() async throws {
         let expected = "Dependency cycle: CycleHost -> \(Self.pluginsName) -> CycleHost (in module CollectionCycleModule)."
-        let error = try await startupError(CollectionCycleModule())
-        let issue = try singleIssue(error, .dependencyCycle)
+        let error = try await startupError(WakuFactory(CollectionCycleModule()))
+        let issue = try error.issue(of: .dependencyCycle)
         #expect(issue.message == expected)
         #expect(issue.subject == "CycleHost")
         // Only keys with a chosen provider name modules; the collection has none.
@@ -489,8 +489,8 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func collectionNeedingItselfIsACycleWithoutModules() async throws {
-        let error = try await startupError(SelfCollectionCycleModule())
-        let issue = try singleIssue(error, .dependencyCycle)
+        let error = try await startupError(WakuFactory(SelfCollectionCycleModule()))
+        let issue = try error.issue(of: .dependencyCycle)
         #expect(issue.message == "Dependency cycle: \(Self.pluginsName) -> \(Self.pluginsName).")
         #expect(issue.modules.isEmpty)
         #expect(issue.subject == Self.pluginsName)
@@ -528,7 +528,7 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func strictModeReportsEveryStageInOrder() async throws {
-        let error = try await startupError(SloppyRoot())
+        let error = try await startupError(WakuFactory(SloppyRoot()))
         #expect(error.issues.map(\.kind) == [
             .conditionalProviders, .invalidExport, .invalidExport, .boundaryViolation, .captiveDependency,
             .missingDependency,
@@ -593,7 +593,7 @@ struct GraphCompilerEdgeCaseTests {
     }
 
     @Test func inactiveAlternativesAcrossModulesAreReportedInDeclarationOrder() async throws {
-        let error = try await startupError(OffRoot())
+        let error = try await startupError(WakuFactory(OffRoot()))
         #expect(error.issues.allSatisfy { $0.kind == .conditionalProviders }, "\(error)")
         #expect(error.issues.map(\.subject) == ["Echo", "Bravo", "Golf", "Delta", "Alpha", "Charlie"])
         let golf = try #require(error.issues.first { $0.subject == "Golf" })

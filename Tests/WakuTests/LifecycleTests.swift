@@ -1,6 +1,7 @@
 import ServiceLifecycle
 import Testing
 import Waku
+import WakuTesting
 
 @Suite("Lifecycle")
 struct LifecycleTests {
@@ -265,7 +266,7 @@ struct LifecycleTests {
     }
 
     @Test func failingConfigureAndRegistrationHooksAreStartupIssues() async throws {
-        let error = try await startupError(BadlyRegistered())
+        let error = try await startupError(WakuFactory(BadlyRegistered()))
         let issues = error.issues(of: .extensionFailure)
         #expect(error.issues.count == 2)
         #expect(issues.map(\.modules) == [["BadlyConfigured"], ["BadlyRegistered"]])

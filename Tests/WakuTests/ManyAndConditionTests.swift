@@ -1,5 +1,6 @@
 import Testing
 import Waku
+import WakuTesting
 
 @Suite("Multi-bindings and conditions")
 struct ManyAndConditionTests {
@@ -86,8 +87,8 @@ struct ManyAndConditionTests {
     }
 
     @Test func anUndeclaredCollectionIsMissingAndTheFixSaysHowToDeclareIt() async throws {
-        let error = try await startupError(InjectsUndeclaredPlugins())
-        let issue = try singleIssue(error, .missingDependency)
+        let error = try await startupError(WakuFactory(InjectsUndeclaredPlugins()))
+        let issue = try error.issue(of: .missingDependency)
         #expect(issue.fix.contains("many((any Plugin).self)"), "\(issue.fix)")
         #expect(!issue.fix.contains("Array<Plugin>.init"), "\(issue.fix)")
     }
@@ -145,8 +146,8 @@ struct ManyAndConditionTests {
 
     @Test func noActiveAlternativeIsAnError() async throws {
         // No Environment in the context: both `.context` conditions are false.
-        let error = try await startupError(CacheModule())
-        let issue = try singleIssue(error, .conditionalProviders)
+        let error = try await startupError(WakuFactory(CacheModule()))
+        let issue = try error.issue(of: .conditionalProviders)
         // The subject is the interface's key name (whatever spelling TypeKey uses for existentials).
         #expect(issue.subject == TypeKey((any Cache).self).name)
         #expect(issue.subject?.contains("Cache") == true)
@@ -156,8 +157,8 @@ struct ManyAndConditionTests {
     }
 
     @Test func twoActiveAlternativesAreAnError() async throws {
-        let error = try await startupError(BothActiveModule())
-        let issue = try singleIssue(error, .conditionalProviders)
+        let error = try await startupError(WakuFactory(BothActiveModule()))
+        let issue = try error.issue(of: .conditionalProviders)
         #expect(issue.subject == TypeKey((any Cache).self).name)
         #expect(issue.modules == ["BothActiveModule"])
         #expect(issue.message.contains("active at once"), "\(issue.message)")
@@ -184,7 +185,7 @@ struct ManyAndConditionTests {
 
     @Test func inactiveAlternativesAreReportedInDeclarationOrder() async throws {
         // Every problem is reported, and in a stable order: the order the types were first declared.
-        let error = try await startupError(NothingActiveModule())
+        let error = try await startupError(WakuFactory(NothingActiveModule()))
         let subjects = error.issues.filter { $0.kind == .conditionalProviders }.map(\.subject)
         #expect(subjects == [TypeKey(Queue.self).name, TypeKey((any Cache).self).name, TypeKey(Mailer.self).name])
         #expect(error.issues.count == 3)

@@ -1,5 +1,6 @@
 import Testing
 import Waku
+import WakuTesting
 
 // Note: "importing something that is not a module" cannot be written: `imports` is
 // `[any Module]`, so the compiler rejects it; there is no run-time check to test.
@@ -158,8 +159,8 @@ struct ModuleTests {
     }
 
     @Test func dynamicModuleWithTwoConfigurationsConflicts() async throws {
-        let error = try await startupError(TwoFeaturesRoot(first: .production, second: .development))
-        let issue = try singleIssue(error, .dynamicModuleConflict)
+        let error = try await startupError(WakuFactory(TwoFeaturesRoot(first: .production, second: .development)))
+        let issue = try error.issue(of: .dynamicModuleConflict)
         #expect(issue.message.contains("ConfigModule"))
         #expect(issue.message.contains("production"))
         #expect(issue.message.contains("development"))
@@ -168,8 +169,8 @@ struct ModuleTests {
     }
 
     @Test func dynamicModuleNextToItsStaticParentConflicts() async throws {
-        let error = try await startupError(StaticPlusDynamicRoot())
-        let issue = try singleIssue(error, .dynamicModuleConflict)
+        let error = try await startupError(WakuFactory(StaticPlusDynamicRoot()))
+        let issue = try error.issue(of: .dynamicModuleConflict)
         #expect(issue.message.contains("ConfigModule"))
         #expect(issue.modules.contains("ConfigModule"))
         #expect(issue.modules.contains("FeatureOne"))
@@ -250,8 +251,8 @@ struct ModuleTests {
     // MARK: Circular imports
 
     @Test func circularImportIsReportedWithTheCycle() async throws {
-        let error = try await startupError(CycleA())
-        let issue = try singleIssue(error, .circularImport)
+        let error = try await startupError(WakuFactory(CycleA()))
+        let issue = try error.issue(of: .circularImport)
         #expect(issue.message.contains("CycleA -> CycleB -> CycleA"), "\(issue.message)")
         #expect(Set(issue.modules) == ["CycleA", "CycleB"])
         #expect(!issue.fix.isEmpty)
@@ -260,8 +261,8 @@ struct ModuleTests {
     // MARK: Exports
 
     @Test func exportingAnUnprovidedTypeIsInvalid() async throws {
-        let error = try await startupError(ExportsUnprovided())
-        let issue = try singleIssue(error, .invalidExport)
+        let error = try await startupError(WakuFactory(ExportsUnprovided()))
+        let issue = try error.issue(of: .invalidExport)
         #expect(issue.message.contains("ExportsUnprovided"))
         #expect(issue.message.contains("Gadget"))
         #expect(!issue.message.contains("Widget"))  // the provided export is fine
@@ -270,8 +271,8 @@ struct ModuleTests {
     }
 
     @Test func reexportingAModuleThatIsNotImportedIsInvalid() async throws {
-        let error = try await startupError(ReexportsUnimported())
-        let issue = try singleIssue(error, .invalidExport)
+        let error = try await startupError(WakuFactory(ReexportsUnimported()))
+        let issue = try error.issue(of: .invalidExport)
         #expect(issue.message.contains("ReexportsUnimported"))
         #expect(issue.message.contains("Unimported"))
         #expect(issue.modules.contains("ReexportsUnimported"))
@@ -286,8 +287,8 @@ struct ModuleTests {
     // MARK: Duplicates
 
     @Test func sameTypeFromTwoModulesIsADuplicate() async throws {
-        let error = try await startupError(DuplicateRoot())
-        let issue = try singleIssue(error, .duplicateProvider)
+        let error = try await startupError(WakuFactory(DuplicateRoot()))
+        let issue = try error.issue(of: .duplicateProvider)
         #expect(issue.modules == ["FirstOwner", "SecondOwner"])
         #expect(issue.message.contains("FirstOwner"))
         #expect(issue.message.contains("SecondOwner"))

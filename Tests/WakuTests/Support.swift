@@ -48,68 +48,9 @@ final class Counter: @unchecked Sendable {
     }
 }
 
-/// A one-shot signal that async code can wait for: `wait()` returns `true` once `fire()` was
-/// called, whether before or after the wait started, and `false` if the waiting task is cancelled
-/// first (so a test with a time limit fails instead of hanging when something deadlocks).
-final class Signal: @unchecked Sendable {
-    // @unchecked: `fired` and `waiters` are only read or written while holding `lock` (an NSLock).
-    private let lock = NSLock()
-    private var fired = false
-    private var waiters: [CheckedContinuation<Bool, Never>] = []
-
-    func fire() {
-        lock.lock()
-        fired = true
-        let waiting = waiters
-        waiters = []
-        lock.unlock()
-        for waiter in waiting { waiter.resume(returning: true) }
-    }
-
-    @discardableResult
-    func wait() async -> Bool {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                lock.lock()
-                if fired {
-                    lock.unlock()
-                    continuation.resume(returning: true)
-                } else if Task.isCancelled {
-                    lock.unlock()
-                    continuation.resume(returning: false)
-                } else {
-                    waiters.append(continuation)
-                    lock.unlock()
-                }
-            }
-        } onCancel: {
-            // Releases every current waiter; tests only cancel when they are over.
-            lock.lock()
-            let waiting = waiters
-            waiters = []
-            lock.unlock()
-            for waiter in waiting { waiter.resume(returning: false) }
-        }
-    }
-}
-
 /// An error thrown on purpose by test factories and bodies.
 struct TestFailure: Error, Equatable {
     let tag: String
-}
-
-/// Builds the app and returns the `StartupError` that `create()` must throw.
-func startupError(
-    _ root: any Module,
-    context: ContextValues = ContextValues(),
-    extensions: [any ApplicationExtension] = [],
-    sourceLocation: SourceLocation = #_sourceLocation
-) async throws -> StartupError {
-    try #require(
-        await #expect(throws: StartupError.self, sourceLocation: sourceLocation) {
-            _ = try await WakuFactory(root, context: context, extensions: extensions).create()
-        },
-        sourceLocation: sourceLocation)
 }
 
 /// Runs `body` and returns the `ResolutionError` it must throw.
@@ -120,13 +61,4 @@ func resolutionError(
     try #require(
         await #expect(throws: ResolutionError.self, sourceLocation: sourceLocation) { try await body() },
         sourceLocation: sourceLocation)
-}
-
-/// Asserts that `error` holds exactly one issue of `kind` and returns it.
-func singleIssue(
-    _ error: StartupError, _ kind: StartupIssue.Kind, sourceLocation: SourceLocation = #_sourceLocation
-) throws -> StartupIssue {
-    let issues = error.issues(of: kind)
-    #expect(issues.count == 1, "expected one \(kind) issue in:\n\(error)", sourceLocation: sourceLocation)
-    return try #require(issues.first, sourceLocation: sourceLocation)
 }

@@ -212,7 +212,7 @@ struct TestingSupportTests {
                 base: ProductionRoot(log: EventLog()),
                 providers: [scoped { (repository: Repository) in AuditTrail(repository: repository) }])
         })
-        let issue = try singleIssue(error, .boundaryViolation)
+        let issue = try error.issue(of: .boundaryViolation)
         #expect(issue.subject == "AuditTrail")
         #expect(issue.message.contains("depends on Repository"), "\(issue.message)")
 

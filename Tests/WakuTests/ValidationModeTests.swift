@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import Waku
+import WakuTesting
 
 /// Keeps every log record, so tests can read what the factory warned about.
 final class RecordingLogHandler: LogHandler, @unchecked Sendable {
@@ -64,7 +65,7 @@ struct ValidationModeTests {
     }
 
     @Test func warnLogsEveryCheckedProblemWithItsFixAndStarts() async throws {
-        let strict = try await startupError(SloppyModule())
+        let strict = try await startupError(WakuFactory(SloppyModule()))
         #expect(strict.issues.map(\.kind) == [.missingDependency, .boundaryViolation])
 
         let handler = RecordingLogHandler()

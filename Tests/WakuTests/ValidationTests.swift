@@ -1,5 +1,6 @@
 import Testing
 import Waku
+import WakuTesting
 
 @Suite("Start-up validation")
 struct ValidationTests {
@@ -18,8 +19,8 @@ struct ValidationTests {
     }
 
     @Test func missingDependencyShowsTheDependencyPath() async throws {
-        let error = try await startupError(MissingModule())
-        let issue = try singleIssue(error, .missingDependency)
+        let error = try await startupError(WakuFactory(MissingModule()))
+        let issue = try error.issue(of: .missingDependency)
         #expect(issue.message.contains("Controller -> Service -> Repository"), "\(issue.message)")
         #expect(issue.modules == ["MissingModule"])
         #expect(issue.subject == "Service")
@@ -45,8 +46,8 @@ struct ValidationTests {
     }
 
     @Test func singletonDependingOnScopedIsCaptive() async throws {
-        let error = try await startupError(CaptiveScopedModule())
-        let issue = try singleIssue(error, .captiveDependency)
+        let error = try await startupError(WakuFactory(CaptiveScopedModule()))
+        let issue = try error.issue(of: .captiveDependency)
         #expect(issue.subject == "Cache")
         #expect(issue.message.contains("scoped RequestState"), "\(issue.message)")
         #expect(issue.modules == ["CaptiveScopedModule"])
@@ -54,8 +55,8 @@ struct ValidationTests {
     }
 
     @Test func singletonDependingOnTransientIsCaptive() async throws {
-        let error = try await startupError(CaptiveTransientModule())
-        let issue = try singleIssue(error, .captiveDependency)
+        let error = try await startupError(WakuFactory(CaptiveTransientModule()))
+        let issue = try error.issue(of: .captiveDependency)
         #expect(issue.subject == "Registry")
         #expect(issue.message.contains("transient Stamp"), "\(issue.message)")
         #expect(error.issues.count == 1)
@@ -79,8 +80,8 @@ struct ValidationTests {
     }
 
     @Test func dependencyCycleNamesEveryTypeInIt() async throws {
-        let error = try await startupError(CycleModule())
-        let issue = try singleIssue(error, .dependencyCycle)
+        let error = try await startupError(WakuFactory(CycleModule()))
+        let issue = try error.issue(of: .dependencyCycle)
         #expect(issue.message.contains("First -> Second -> Third -> First (in module CycleModule)"), "\(issue.message)")
         #expect(!issue.message.contains("Outside"))
         #expect(issue.modules == ["CycleModule"])
@@ -113,7 +114,7 @@ struct ValidationTests {
     }
 
     @Test func everyProblemIsReportedTogether() async throws {
-        let error = try await startupError(Messy())
+        let error = try await startupError(WakuFactory(Messy()))
         #expect(Set(error.issues.map(\.kind)) == [
             .invalidExport, .boundaryViolation, .missingDependency, .captiveDependency, .duplicateProvider,
             .dependencyCycle,
@@ -123,7 +124,7 @@ struct ValidationTests {
     }
 
     @Test func everyIssueHasAFixAndNamesItsModules() async throws {
-        let error = try await startupError(Messy())
+        let error = try await startupError(WakuFactory(Messy()))
         let known: Set<String> = ["Messy", "Vault"]
         for issue in error.issues {
             #expect(!issue.fix.isEmpty, "\(issue)")
@@ -134,9 +135,9 @@ struct ValidationTests {
                 #expect(issue.description.contains(module), "\(issue)")
             }
         }
-        #expect(try singleIssue(error, .invalidExport).modules == ["Vault"])
-        #expect(try singleIssue(error, .boundaryViolation).modules == ["Messy", "Vault"])
-        #expect(try singleIssue(error, .duplicateProvider).modules == ["Vault", "Messy"])
+        #expect(try error.issue(of: .invalidExport).modules == ["Vault"])
+        #expect(try error.issue(of: .boundaryViolation).modules == ["Messy", "Vault"])
+        #expect(try error.issue(of: .duplicateProvider).modules == ["Vault", "Messy"])
     }
 
     // MARK: Disabled validation

@@ -1,5 +1,6 @@
 import Testing
 import Waku
+import WakuTesting
 
 @Suite("Visibility")
 struct VisibilityTests {
@@ -136,16 +137,16 @@ struct VisibilityTests {
     // MARK: Violations
 
     @Test func nonExportedProviderOfImportedModuleIsABoundaryViolation() async throws {
-        let error = try await startupError(UsesSecret())
-        let issue = try singleIssue(error, .boundaryViolation)
+        let error = try await startupError(WakuFactory(UsesSecret()))
+        let issue = try error.issue(of: .boundaryViolation)
         #expect(issue.modules == ["UsesSecret", "ClockModule"])
         #expect(issue.message.contains("Secret"))
         #expect(issue.fix.contains("Export Secret from ClockModule"), "\(issue.fix)")
     }
 
     @Test func transitiveImportIsABoundaryViolation() async throws {
-        let error = try await startupError(TransitiveTop())
-        let issue = try singleIssue(error, .boundaryViolation)
+        let error = try await startupError(WakuFactory(TransitiveTop()))
+        let issue = try error.issue(of: .boundaryViolation)
         #expect(issue.modules == ["TransitiveTop", "ClockModule"])
         #expect(issue.message.contains("Clock"))
         // Clock is exported by ClockModule; the fix is to import it directly.
@@ -153,15 +154,15 @@ struct VisibilityTests {
     }
 
     @Test func globalModuleDoesNotLeakNonExportedProviders() async throws {
-        let error = try await startupError(GlobalSecretRoot())
-        let issue = try singleIssue(error, .boundaryViolation)
+        let error = try await startupError(WakuFactory(GlobalSecretRoot()))
+        let issue = try error.issue(of: .boundaryViolation)
         #expect(issue.modules == ["UsesGlobalSecret", "GlobalClock"])
         #expect(issue.message.contains("Secret"))
     }
 
     @Test func rootModuleLeaksOnlyItsExports() async throws {
-        let error = try await startupError(NonExportingRoot())
-        let issue = try singleIssue(error, .boundaryViolation)
+        let error = try await startupError(WakuFactory(NonExportingRoot()))
+        let issue = try error.issue(of: .boundaryViolation)
         #expect(issue.modules == ["Child", "NonExportingRoot"])
     }
 }

@@ -173,7 +173,7 @@ struct GraphCompiler {
                 message: "No conditional provider of \(key) is active: all \(alternatives.count) alternatives "
                     + "(\(alternatives.map { describe($0) }.joined(separator: ", "))) have false conditions.",
                 modules: unique(alternatives.map { modules[entryModule[$0]].name }),
-                subject: key.name,
+                types: [key],
                 fix: "Make exactly one alternative's `when:` condition hold for this configuration, or add an unconditional fallback."))
         }
     }
@@ -259,14 +259,14 @@ struct GraphCompiler {
             issues.append(StartupIssue(
                 kind: .conditionalProviders,
                 message: "Several conditional providers of \(key) are active at once: \(places).",
-                modules: moduleNames, subject: key.name,
+                modules: moduleNames, types: [key],
                 fix: "Make the `when:` conditions of \(key)'s alternatives mutually exclusive."))
         } else {
             let inOneModule = moduleNames.count == 1
             issues.append(StartupIssue(
                 kind: .duplicateProvider,
                 message: "\(key) is provided \(inOneModule ? "twice in module \(moduleNames[0])" : "by several modules: \(moduleNames.joined(separator: " and "))") (\(places)).",
-                modules: moduleNames, subject: key.name,
+                modules: moduleNames, types: [key],
                 fix: inOneModule
                     ? "Keep one provider of \(key.swiftName) in \(moduleNames[0]), or use `many(…)` for a multi-binding."
                     : "Keep one provider of \(key.swiftName) and export it from its module, or use `many(…)` for a multi-binding."))
@@ -283,7 +283,7 @@ struct GraphCompiler {
             kind: .duplicateProvider,
             message: "\(key) has a provider (\(describe(chosen))) and \(contributions.count) `many(…)` contribution(s) "
                 + "(\(contributions.map { describe($0) }.joined(separator: ", "))); the contributions would never be resolved.",
-            modules: moduleNames, subject: key.name,
+            modules: moduleNames, types: [key],
             fix: "Provide \(key) either through `many(…)` contributions or through one provider, not both."))
     }
 
@@ -319,7 +319,7 @@ struct GraphCompiler {
                         issues.append(StartupIssue(
                             kind: .invalidExport,
                             message: "Module \(module.name) exports \(key), which it neither provides nor re-exports from an import.",
-                            modules: [module.name], subject: key.name,
+                            modules: [module.name], types: [key],
                             fix: "Add a provider of \(key) to \(module.name), import a module that exports it, or remove the export."))
                     }
                 case .module(let id, let typeName):
@@ -406,7 +406,7 @@ struct GraphCompiler {
                     kind: .boundaryViolation,
                     message: "\(describe(entry, withModule: false)) in module \(moduleName) depends on \(dependencyKey), "
                         + "which module \(owner) provides but does not make visible to \(moduleName).",
-                    modules: [moduleName, owner], subject: provider(entry).key.name, fix: fix))
+                    modules: [moduleName, owner], types: [provider(entry).key, dependencyKey], fix: fix))
             }
             if lifetime == .singleton,
                targetLifetime == .scoped || targetLifetime == .transient || targetLifetime == .context(.request) {
@@ -445,7 +445,7 @@ struct GraphCompiler {
         }
         issues.append(StartupIssue(
             kind: .missingDependency, message: message, modules: [moduleName],
-            subject: providerKey.name, fix: fix))
+            types: [providerKey, dependencyKey], fix: fix))
     }
 
     private mutating func reportCaptive(_ entry: Int, dependency: Int, dependencyLifetime: Lifetime) {
@@ -456,7 +456,7 @@ struct GraphCompiler {
             kind: .captiveDependency,
             message: "\(describe(entry, withModule: false)) in module \(moduleName) depends on \(dependencyLifetime) \(dependencyKey); "
                 + "the singleton would capture one instance for the whole app.",
-            modules: [moduleName], subject: providerKey.name,
+            modules: [moduleName], types: [providerKey, dependencyKey],
             fix: "Make \(providerKey) scoped, make \(dependencyKey) a singleton, or resolve \(dependencyKey) per request instead of injecting it."))
     }
 
@@ -526,7 +526,7 @@ struct GraphCompiler {
                 kind: .dependencyCycle,
                 message: "Dependency cycle: \(cycle.map { typeKey($0).name }.joined(separator: " -> "))"
                     + (involved.isEmpty ? "." : " (in \(involved.count == 1 ? "module" : "modules") \(involved.joined(separator: ", ")))."),
-                modules: involved, subject: cycle.first.map { typeKey($0).name },
+                modules: involved, types: cycle.map { typeKey($0) },
                 fix: "Break the cycle: extract the shared part into a new type both depend on, or inject a factory instead of the instance."))
         }
     }

@@ -52,6 +52,10 @@ public struct StartupIssue: Sendable, Hashable, CustomStringConvertible {
     public let subject: String?
     /// How to fix it.
     public let fix: String
+    /// The types involved, for an issue about types: the subject's first, then the others the
+    /// message names (a missing, hidden or captive dependency; the rest of a cycle). Empty when
+    /// the subject is not a type (a module, an endpoint), so tests can match issues by type.
+    public private(set) var types: [TypeKey] = []
 
     /// Creates an issue; extensions report theirs through ``ModuleRegistry/report(_:)``.
     public init(kind: Kind, message: String, modules: [String], subject: String? = nil, fix: String) {
@@ -60,6 +64,12 @@ public struct StartupIssue: Sendable, Hashable, CustomStringConvertible {
         self.modules = modules
         self.subject = subject
         self.fix = fix
+    }
+
+    /// An issue about `types`; ``subject`` is the first one's name unless given.
+    public init(kind: Kind, message: String, modules: [String], subject: String? = nil, types: [TypeKey], fix: String) {
+        self.init(kind: kind, message: message, modules: modules, subject: subject ?? types.first?.name, fix: fix)
+        self.types = types
     }
 
     /// `[<kind>] <message>`, with the fix on the next line.

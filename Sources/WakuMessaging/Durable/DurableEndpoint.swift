@@ -38,6 +38,8 @@ public final class DurableEndpoint: Endpoint {
     private let started = ManagedAtomic(false)
     private let running = ManagedAtomic(0)
     private let loop = MessagingLock<Task<Void, Never>?>(nil)
+    /// Set at start: where outbox deliveries that roll back are reported.
+    private let runtime = MessagingLock<MessagingRuntime?>(nil)
     private let heartbeat = MessagingLock<Task<Void, Never>?>(nil)
     /// Claims taken and not yet finalized: the heartbeat extends their leases.
     private let held = MessagingLock<Set<ClaimToken>>([])
@@ -85,6 +87,10 @@ public final class DurableEndpoint: Endpoint {
            transaction.storeIdentity == ObjectIdentifier(store as AnyObject) {
             // Outbox: written with the business data; visible to workers once it commits.
             try await transaction.insert([row])
+            if let ledger = OutboxLedger.current, let runtime = runtime.withLock({ $0 }), runtime.isObserved {
+                // Rolled back, the row never existed: observers waiting for it hear it ended.
+                ledger.onRollback { runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: nil) } }
+            }
         } else {
             try await store.insert([row])
             arrived.wrappingIncrement(ordering: .relaxed)
@@ -114,6 +120,7 @@ public final class DurableEndpoint: Endpoint {
 
     public func start(processor: DeliveryProcessor) async throws {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        runtime.withLock { $0 = processor.runtime }
         DurableWakeups.register(store as AnyObject, endpoint: name) { [weak self] in self?.signal() }
         let task = Task { await run(processor) }
         loop.withLock { $0 = task }
@@ -322,7 +329,9 @@ public final class DurableEndpoint: Endpoint {
                                 options: DeliveryOptions(groupId: row.groupId))
         delivery.storedID = row.id
         if stopping.load(ordering: .acquiring), Task.isCancelled {
+            // Never started: released by `stop()` for another run; it ends here for observers.
             interrupted.wrappingIncrement(ordering: .relaxed)
+            runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: nil) }
             return .interrupted
         }
         running.wrappingIncrement(ordering: .relaxed)

@@ -116,12 +116,21 @@ public func withUnitOfWork<R>(
     _ unitOfWork: any IUnitOfWork, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R
 ) async throws -> R {
     let result: R
+    let ledger = OutboxLedger()
     do {
-        result = try await ActiveUnitOfWork.$current.withValue(unitOfWork) { try await body() }
+        result = try await ActiveUnitOfWork.$current.withValue(unitOfWork) {
+            try await OutboxLedger.$current.withValue(ledger) { try await body() }
+        }
     } catch {
         try? await unitOfWork.rollback()
+        ledger.rolledBack()
         throw error
     }
-    try await unitOfWork.commit()
+    do {
+        try await unitOfWork.commit()
+    } catch {
+        ledger.rolledBack()
+        throw error
+    }
     return result
 }

@@ -8,6 +8,10 @@ public import Waku
 /// - On a handler error it rolls back and rethrows that original error.
 /// - If the commit fails it rolls back, then rethrows the commit error.
 /// - If the rollback fails, that failure is logged and the primary error still propagates.
+/// - Cancellation is a failure like any other: a handler that ends with `CancellationError` is
+///   rolled back. (Python waku rolls back only for `Exception`s, so a cancelled handler skips
+///   both commit and rollback there; an unfinished handler's writes must never commit, and
+///   rolling back at once returns the transaction's connection and locks.)
 ///
 /// A dispatch nested inside a transactional one joins the outer transaction: only the outermost
 /// behavior commits or rolls back.
@@ -36,17 +40,22 @@ public struct TransactionalBehavior: IPipelineBehavior, Injectable {
         if Self.isActive { return try await next() }
         return try await Self.$isActive.withValue(true) {
             let result: R
+            let ledger = OutboxLedger()
             do {
                 // Durable endpoints of the same store write published messages through it (outbox).
-                result = try await ActiveUnitOfWork.$current.withValue(unitOfWork) { try await next() }
+                result = try await ActiveUnitOfWork.$current.withValue(unitOfWork) {
+                    try await OutboxLedger.$current.withValue(ledger) { try await next() }
+                }
             } catch {
                 await rollback(after: error, context: context)
+                ledger.rolledBack()
                 throw error
             }
             do {
                 try await unitOfWork.commit()
             } catch {
                 await rollback(after: error, context: context)
+                ledger.rolledBack()
                 throw error
             }
             return result

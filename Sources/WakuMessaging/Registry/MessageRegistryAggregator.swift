@@ -65,7 +65,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                         message: "Request \(binding.message) is bound twice: "
                             + (first == module.name ? "both in \(first)." : "in \(first) and in \(module.name).")
                             + " A request has exactly one handler.",
-                        modules: [first, module.name], subject: binding.message.name,
+                        modules: [first, module.name], types: [binding.message],
                         fix: "Remove one of the bindRequest(\(binding.message).self, …) calls; use an event for fan-out."))
                     continue
                 }
@@ -86,7 +86,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                     registry.report(StartupIssue(
                         kind: .messaging,
                         message: "Module \(module.name) calls bindEvent(\(binding.message).self, []) with an empty handler list.",
-                        modules: [module.name], subject: binding.message.name,
+                        modules: [module.name], types: [binding.message],
                         fix: "List at least one handler type, or remove the binding."))
                 }
                 if events[binding.message] == nil {
@@ -99,7 +99,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                             kind: .messaging,
                             message: "Handler \(handler.handler) is bound twice to event \(binding.message) "
                                 + "(\(existing.module.name == module.name ? "both in \(module.name)" : "in \(existing.module.name) and \(module.name)")).",
-                            modules: unique([existing.module.name, module.name]), subject: handler.handler.name,
+                            modules: unique([existing.module.name, module.name]), types: [handler.handler, binding.message],
                             fix: "Bind \(handler.handler) to \(binding.message) once."))
                         continue
                     }
@@ -183,6 +183,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                 kind: .routing,
                 message: "\(target.messageType) is routed to durable endpoint '\(endpoint)' but is not Codable, so it cannot be stored.",
                 modules: [target.module, owner], subject: target.messageType,
+                types: [TypeKey(id: target.messageID, name: target.messageType), target.handler],
                 fix: "Make \(target.messageType) conform to Codable, or route it to a local queue."))
         }
         var names: [String: ObjectIdentifier] = [:]
@@ -192,6 +193,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                     kind: .routing,
                     message: "Two message types share the stable name '\(target.messageType)'.",
                     modules: [owner], subject: target.messageType,
+                    types: [TypeKey(id: existing, name: target.messageType), TypeKey(id: target.messageID, name: target.messageType)],
                     fix: "Give one of them another name with NamedMessage or MessagingConfig.messageNames."))
             }
             names[target.messageType] = target.messageID
@@ -216,6 +218,17 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                         + "and maxRetries \(endpoint.errorPolicy.maxRetries); concurrency and capacity must be at least 1, maxRetries at least 0.",
                     modules: [owner], subject: endpoint.name,
                     fix: "Use positive numbers in `.localQueue(\"\(endpoint.name)\", concurrency:capacity:)`."))
+            }
+            if endpoint.ordered, endpoint.isDurable || endpoint.concurrency != 1 {
+                issues.append(StartupIssue(
+                    kind: .routing,
+                    message: endpoint.isDurable
+                        ? "Durable endpoint '\(endpoint.name)' is marked ordered; durable endpoints keep order per group key instead."
+                        : "Endpoint '\(endpoint.name)' is ordered with concurrency \(endpoint.concurrency); strict order needs a single worker.",
+                    modules: [owner], subject: endpoint.name,
+                    fix: endpoint.isDurable
+                        ? "Order durable deliveries with `partitionBy:` or `DeliveryOptions(groupId:)`, and leave `ordered` false."
+                        : "Use `.localQueue(\"\(endpoint.name)\", ordered: true)`, which has one worker."))
             }
         }
         return issues
@@ -277,7 +290,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
             kind: .messaging,
             message: "The \(role) \(key) for \(message) in module \(module.name) cannot be resolved: no module provides it "
                 + "and it does not conform to Injectable.",
-            modules: [module.name], subject: key.name,
+            modules: [module.name], types: [key],
             fix: "Add `\(key.providerExpression)` to \(module.name)'s providers, or conform \(key.swiftName) to Injectable\(autowired)."))
         provided.insert(key)  // report once
     }
@@ -286,7 +299,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
         StartupIssue(
             kind: .messaging,
             message: "Pipeline behavior \(key) is bound twice to \(message) (in \(modules.joined(separator: " and "))).",
-            modules: modules, subject: key.name,
+            modules: modules, types: [key],
             fix: "List \(key) once for \(message).")
     }
 

@@ -28,11 +28,22 @@ public final class DeliveryProcessor: Sendable {
         case abandoned
     }
 
-    /// Processes `delivery` to its end under `policy`.
+    /// Where a call to ``process(_:policy:retryInPlace:)`` left the delivery.
+    enum Step: Sendable, Equatable {
+        /// It reached its end, reported to observers.
+        case finished(Outcome)
+        /// An attempt failed and the policy retries it after this backoff: the caller holds it
+        /// and runs it again once the backoff has passed. Not reported as finished.
+        case retry(after: Duration)
+    }
+
+    /// Processes `delivery` under `policy`: one attempt, and, when it fails and the policy
+    /// retries, either the retries too (`retryInPlace`, sleeping through each backoff on the
+    /// calling task) or `.retry(after:)` for the caller to schedule.
     // Inlined into the worker loops: each async layer costs a delivery two executor checks.
-    @discardableResult @inline(__always)
+    @inline(__always)
     // `inout`: the worker's delivery itself, not a copy of it (a copy retains its references).
-    func process(_ delivery: inout Delivery, policy: ErrorPolicy) async -> Outcome {
+    func process(_ delivery: inout Delivery, policy: ErrorPolicy, retryInPlace: Bool) async -> Step {
         delivery.settle()
         while true {
             delivery.attempts += 1
@@ -42,45 +53,58 @@ public final class DeliveryProcessor: Sendable {
                     $0.handlerSucceeded(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint)
                     $0.deliveryFinished(delivery, outcome: .handled, error: nil)
                 }
-                return .handled
+                return .finished(.handled)
             } catch {
                 if Task.isCancelled {
                     runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
-                    return .abandoned
+                    return .finished(.abandoned)
                 }
                 let retrying = delivery.attempts <= policy.maxRetries
                 log(delivery, error: error, retrying: retrying)
                 runtime.observe { $0.handlerFailed(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint,
                                                    error: error, attempt: delivery.attempts, willRetry: retrying) }
                 if retrying {
+                    let backoff = policy.backoff(beforeRetry: delivery.attempts)
+                    guard retryInPlace else { return .retry(after: backoff) }
                     do {
-                        try await Task.sleep(for: policy.backoff(beforeRetry: delivery.attempts))
+                        try await Task.sleep(for: backoff)
                     } catch {
                         runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
-                        return .abandoned
+                        return .finished(.abandoned)
                     }
                     continue
                 }
-                switch policy.whenExhausted {
-                case .discard:
-                    logger.warning("Discarded after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
-                    runtime.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: error) }
-                    return .discarded
-                case .deadLetter:
-                    let record = DeadLetterRecord(delivery: delivery, error: String(describing: error), attempts: delivery.attempts)
-                    do {
-                        try await runtime.deadLetters.add(record)
-                    } catch let storeError {
-                        logger.critical(
-                            "Dead-letter store failed; the delivery is only in this log line",
-                            metadata: metadata(delivery, error).merging(["store_error": "\(storeError)"]) { $1 })
-                    }
-                    logger.error("Dead-lettered after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
-                    runtime.observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: error) }
-                    return .deadLettered
-                }
+                return .finished(await exhausted(delivery, policy: policy, error: error))
             }
         }
+    }
+
+    /// The policy's retries are spent: dead-letter or discard, and report it.
+    private func exhausted(_ delivery: Delivery, policy: ErrorPolicy, error: any Error) async -> Outcome {
+        switch policy.whenExhausted {
+        case .discard:
+            logger.warning("Discarded after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
+            runtime.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: error) }
+            return .discarded
+        case .deadLetter:
+            let record = DeadLetterRecord(delivery: delivery, error: String(describing: error), attempts: delivery.attempts)
+            do {
+                try await runtime.deadLetters.add(record)
+            } catch let storeError {
+                logger.critical(
+                    "Dead-letter store failed; the delivery is only in this log line",
+                    metadata: metadata(delivery, error).merging(["store_error": "\(storeError)"]) { $1 })
+            }
+            logger.error("Dead-lettered after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
+            runtime.observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: error) }
+            return .deadLettered
+        }
+    }
+
+    /// Reports to observers that `delivery` was abandoned by a stop without another attempt:
+    /// it was queued, waiting for a retry, or next in a worker's batch.
+    func abandoned(_ delivery: Delivery) {
+        runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: nil) }
     }
 
     /// One attempt: in the handler's span (parented by the envelope's trace headers), timed for

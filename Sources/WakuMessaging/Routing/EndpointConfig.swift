@@ -12,9 +12,11 @@ public struct EndpointConfig: Sendable {
 
     /// The endpoint's name, as routing rules name it.
     public let name: String
-    /// Parallel workers. 1 processes FIFO; more process in parallel with no ordering guarantee.
+    /// Parallel workers. 1 starts deliveries in the order they were enqueued (a retry goes back
+    /// in the queue, behind what came meanwhile, unless the endpoint is `ordered`); more process
+    /// in parallel with no ordering guarantee.
     public var concurrency: Int
-    /// Queued deliveries at most.
+    /// Deliveries held at most: queued, or (local queues) waiting for a retry.
     public var capacity: Int
     /// How long `stop` waits for queued and in-flight deliveries to drain. Durable endpoints then
     /// cancel what still runs and return within ``DurableEndpoint/stopGrace`` more.
@@ -27,6 +29,10 @@ public struct EndpointConfig: Sendable {
     public var messagePolicies: [MessagePolicy]
     /// Whether deliveries are persisted in ``MessagingConfig/durableStore`` (at-least-once).
     public var isDurable = false
+    /// Local queues only: strict FIFO, retries included. A failing delivery holds the endpoint's
+    /// single worker through its backoff, so nothing behind it starts before it ends. Requires
+    /// `concurrency` 1. Otherwise a retry waits off the worker and re-enters the queue when due.
+    public var ordered = false
     /// Durable only: derives a group key from the message when the dispatch gave none.
     public var partitionBy: (@Sendable (any IMessage) -> String?)?
     /// Durable only: deliveries claimed per round trip.
@@ -39,6 +45,10 @@ public struct EndpointConfig: Sendable {
     public var pollInterval: Duration = .milliseconds(100)
 
     /// An in-memory queue drained by background workers: at-most-once across a crash.
+    ///
+    /// A failed delivery waits for its retry off the workers, which go on with the deliveries
+    /// behind it; `ordered: true` (with `concurrency` 1) keeps strict FIFO instead, retries
+    /// included, at the price of the queue waiting through every backoff.
     public static func localQueue(
         _ name: String, concurrency: Int = 1, capacity: Int = 10_000, stopTimeout: Duration = .seconds(5),
         whenFull: WhenFull = .wait, errorPolicy: ErrorPolicy = .default, messagePolicies: [MessagePolicy] = []
@@ -46,6 +56,20 @@ public struct EndpointConfig: Sendable {
         EndpointConfig(
             name: name, concurrency: concurrency, capacity: capacity, stopTimeout: stopTimeout, whenFull: whenFull,
             errorPolicy: errorPolicy, messagePolicies: messagePolicies)
+    }
+
+    /// A local queue that keeps strict FIFO, retries included: ``localQueue(_:concurrency:capacity:stopTimeout:whenFull:errorPolicy:messagePolicies:)``
+    /// with one worker that sleeps through each retry's backoff, so no delivery starts before
+    /// the one ahead of it was handled, dead-lettered or discarded.
+    public static func localQueue(
+        _ name: String, ordered: Bool, capacity: Int = 10_000, stopTimeout: Duration = .seconds(5),
+        whenFull: WhenFull = .wait, errorPolicy: ErrorPolicy = .default, messagePolicies: [MessagePolicy] = []
+    ) -> EndpointConfig {
+        var config = localQueue(
+            name, concurrency: 1, capacity: capacity, stopTimeout: stopTimeout, whenFull: whenFull,
+            errorPolicy: errorPolicy, messagePolicies: messagePolicies)
+        config.ordered = ordered
+        return config
     }
 
     /// A durable endpoint: deliveries are persisted before anything runs, claimed with a lease,

@@ -7,6 +7,11 @@ import Waku
 ///
 /// Guarantee: at-most-once across a crash. Queued deliveries live only in this process's memory;
 /// a crash or a stop that exceeds `stopTimeout` loses them (the stop reports how many).
+///
+/// A failed delivery that its policy retries waits for its backoff off the workers, then goes
+/// back at the end of the queue: a failing handler never holds up the deliveries behind it. An
+/// ``EndpointConfig/ordered`` endpoint instead sleeps through each backoff on its single worker,
+/// keeping strict FIFO at that price.
 public final class LocalQueueEndpoint: Endpoint {
     /// The endpoint's configuration: concurrency, capacity, stop timeout and error policies.
     public let config: EndpointConfig
@@ -14,14 +19,16 @@ public final class LocalQueueEndpoint: Endpoint {
     public var name: String { config.name }
     let queue: DeliveryQueue
     private let workers = MessagingLock<[Task<Int, Never>]>([])
+    /// Set at start: reports deliveries a stop abandons to the runtime's observers.
+    private let processor = MessagingLock<DeliveryProcessor?>(nil)
     private let started = ManagedAtomic(false)
     /// Set by a stop that timed out, before it cancels the workers: they then drop what is left
     /// in their batches, counting it in `cutOff`. A flag, not `Task.isCancelled`, which costs a
     /// reference count per delivery.
     private let abandoning = ManagedAtomic(false)
-    /// Deliveries a timed-out stop cut off: dropped from a worker's batch, or ended by its
-    /// cancellation. Raised before the worker reports them finished, so a stop that reads the
-    /// in-flight count first never misses one.
+    /// Deliveries a timed-out stop cut off: dropped from a worker's batch, ended by its
+    /// cancellation, or failed after it with a retry left. Raised before the worker reports them
+    /// finished, so a stop that reads the in-flight count first never misses one.
     private let cutOff = ManagedAtomic(0)
     private let logger: Logger
     /// The most deliveries a worker takes from the queue at once (it takes fewer when the other
@@ -36,13 +43,17 @@ public final class LocalQueueEndpoint: Endpoint {
         self.logger = logger
     }
 
+    /// Deliveries waiting: queued, waiting for a retry, or with a dispatch waiting for room.
     public var depth: Int { queue.count }
     /// Deliveries the workers have taken from the queue and not finished: running, or next in a
     /// worker's batch.
     public var inFlight: Int { queue.claimed }
+    /// Deliveries waiting for a retry's backoff to pass (counted in ``depth`` too).
+    public var retrying: Int { queue.retrying }
 
     public func start(processor: DeliveryProcessor) async throws {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        self.processor.withLock { $0 = processor }
         let tasks = (0 ..< max(1, config.concurrency)).map { _ in
             Task { [queue, config, abandoning, cutOff] in
                 var processed = 0
@@ -52,12 +63,24 @@ public final class LocalQueueEndpoint: Endpoint {
                     while var delivery = batch.popFirst() {
                         if abandoning.load(ordering: .relaxed) {
                             cutOff.wrappingIncrement(by: batch.count + 1, ordering: .relaxed)
+                            processor.abandoned(delivery)
+                            for dropped in batch { processor.abandoned(dropped) }
                             queue.finished(batch.count + 1)
                             batch.removeAll()
                             break
                         }
-                        let outcome = await processor.process(&delivery, policy: config.policy(for: delivery.target.messageID))
-                        if outcome == .abandoned { cutOff.wrappingIncrement(ordering: .relaxed) }
+                        let step = await processor.process(
+                            &delivery, policy: config.policy(for: delivery.target.messageID), retryInPlace: config.ordered)
+                        switch step {
+                        case .finished(let outcome):
+                            if outcome == .abandoned { cutOff.wrappingIncrement(ordering: .relaxed) }
+                        case .retry(let backoff):
+                            // Held by the queue until due; refused once a timed-out stop gave up.
+                            if !queue.retry(delivery, after: backoff) {
+                                cutOff.wrappingIncrement(ordering: .relaxed)
+                                processor.abandoned(delivery)
+                            }
+                        }
                         queue.finished(1)
                         processed += 1
                     }
@@ -87,19 +110,25 @@ public final class LocalQueueEndpoint: Endpoint {
 
     public func stop() async -> EndpointStopReport {
         // Producers still waiting for room are refused (they get `EndpointStopped`), so only what
-        // the queue held and what was running count as pending.
+        // the queue held, what was running and what waits for a retry count as pending.
         let closed = queue.close(producerError: EndpointStopped(endpoint: name, messageType: "(any)"))
-        let pending = closed.buffered + closed.claimed
+        let pending = closed.buffered + closed.claimed + closed.retrying
         let tasks = workers.withLock { $0 }
+        // Workers end once the queue is empty and no retry can come back: retries due within the
+        // stop timeout are drained like any other delivery.
         let drainedInTime = await firstOf(
             { for task in tasks { _ = await task.value } },
             orTimeout: config.stopTimeout)
         var abandoned = 0
         if !drainedInTime {
-            // Workers stop starting deliveries from their batches; the queue is emptied before
-            // they are cancelled, so none can take more work.
+            // Workers stop starting deliveries from their batches; the queue is emptied, retries
+            // waiting for their backoff included, before they are cancelled, so none can take
+            // more work.
             abandoning.store(true, ordering: .relaxed)
-            let queued = queue.removeAll().count
+            let removed = queue.abandon()
+            if let processor = processor.withLock({ $0 }) {
+                for delivery in removed { processor.abandoned(delivery) }
+            }
             for task in tasks { task.cancel() }
             // Cancellation is cooperative: give in-flight handlers one more stop timeout to unwind,
             // but never wait for one that ignores it, or stop (and app close) would never return.
@@ -108,7 +137,7 @@ public final class LocalQueueEndpoint: Endpoint {
             // worker started just before the flag was set, was drained, not abandoned. Still
             // running (its handler ignores cancellation) counts as abandoned.
             let stillRunning = inFlight
-            abandoned = min(pending, queued + cutOff.load(ordering: .relaxed) + stillRunning)
+            abandoned = min(pending, removed.count + cutOff.load(ordering: .relaxed) + stillRunning)
         }
         let report = EndpointStopReport(endpoint: name, drained: max(0, pending - abandoned), abandoned: abandoned)
         if abandoned > 0 {

@@ -24,7 +24,7 @@ struct RouteTable {
             switch rule.target {
             case .type(let key):
                 if let existing = byType[key], existing != rule.endpoint {
-                    issues.append(conflict("message type \(key)", existing, rule.endpoint, owner: owner))
+                    issues.append(conflict("message type \(key)", existing, rule.endpoint, owner: owner, types: [key]))
                     continue
                 }
                 if byType[key] == nil { typeOrder.append(key) }
@@ -51,11 +51,11 @@ struct RouteTable {
         }
     }
 
-    private func conflict(_ what: String, _ first: String, _ second: String, owner: String) -> StartupIssue {
+    private func conflict(_ what: String, _ first: String, _ second: String, owner: String, types: [TypeKey] = []) -> StartupIssue {
         StartupIssue(
             kind: .routing,
             message: "\(what) is routed to two endpoints, '\(first)' and '\(second)'. Each handler runs on one endpoint.",
-            modules: [owner], subject: what,
+            modules: [owner], subject: what, types: types,
             fix: "Keep one route for \(what); to process a message in two places, bind two handlers and route them separately.")
     }
 
@@ -75,7 +75,7 @@ struct RouteTable {
             issues.append(StartupIssue(
                 kind: .routing,
                 message: "route(\(key).self) names a message type that has no handlers in any module.",
-                modules: [owner], subject: key.name,
+                modules: [owner], types: [key],
                 fix: "Bind a handler for \(key) with MessagingExtension, or remove the route."))
         }
         for id in moduleOrder {
