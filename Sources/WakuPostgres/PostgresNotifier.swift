@@ -180,28 +180,6 @@ final class PostgresNotifier: Sendable {
 
     /// Waits for `task` to end, at most `timeout`; returns whether it ended.
     static func wait(for task: Task<Void, Never>, atMost timeout: Duration) async -> Bool {
-        let waiter = Locked<CheckedContinuation<Bool, Never>?>(nil)
-        let take = { @Sendable () -> CheckedContinuation<Bool, Never>? in
-            waiter.withLock { value in
-                defer { value = nil }
-                return value
-            }
-        }
-        let timers = Locked<Task<Void, Never>?>(nil)
-        let ended = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            waiter.withLock { $0 = continuation }
-            timers.withLock {
-                $0 = Task {
-                    try? await Task.sleep(for: timeout)
-                    take()?.resume(returning: false)
-                }
-            }
-            Task {
-                await task.value
-                take()?.resume(returning: true)
-            }
-        }
-        timers.withLock { $0 }?.cancel()
-        return ended
+        await firstOf({ await task.value }, orTimeout: timeout)
     }
 }

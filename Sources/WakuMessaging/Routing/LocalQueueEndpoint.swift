@@ -153,7 +153,7 @@ public final class LocalQueueEndpoint: Endpoint {
 
 /// Waits for `work` or `timeout`, whichever comes first; `true` when `work` finished. `work` keeps
 /// running after a timeout (awaiting an unstructured task cannot be cancelled).
-func firstOf(_ work: @escaping @Sendable () async -> Void, orTimeout timeout: Duration) async -> Bool {
+package func firstOf(_ work: @escaping @Sendable () async -> Void, orTimeout timeout: Duration) async -> Bool {
     let sleeper = MessagingLock<Task<Void, Never>?>(nil)
     let result = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
         let pending = MessagingLock<CheckedContinuation<Bool, Never>?>(continuation)
