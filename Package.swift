@@ -8,6 +8,22 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Traits keep the integrations opt-in: an app resolves sqlite-nio, postgres-nio or Hummingbird only
+// when it enables the trait that needs them, because SwiftPM leaves a dependency out when every
+// use of it is guarded by a disabled trait.
+//
+// An app that depends on swift-waku gets no trait unless it asks for one. This repository's own
+// checkout (a developer, CI) enables SQLite by default, so `swift run waku-demo` works as is;
+// `scripts/test` and `scripts/docs` enable every trait. A dependency lives in a `checkouts` folder
+// (SwiftPM, Xcode) or a registry download; everything else is this repository's own checkout.
+let directory = Context.packageDirectory.split(separator: "/")
+let isDependency = directory.dropLast().last == "checkouts" || directory.contains("downloads")
+let defaultTraits: Set<String> = isDependency ? [] : ["SQLite"]
+
+let sqlite = TargetDependencyCondition.when(traits: ["SQLite"])
+let postgres = TargetDependencyCondition.when(traits: ["Postgres"])
+let hummingbird = TargetDependencyCondition.when(traits: ["Hummingbird"])
+
 let package = Package(
     name: "swift-waku",
     platforms: [.macOS(.v14)],
@@ -19,11 +35,16 @@ let package = Package(
         .library(name: "WakuPostgres", targets: ["WakuPostgres"]),
         .library(name: "WakuHummingbird", targets: ["WakuHummingbird"]),
         .executable(name: "waku-demo", targets: ["WakuDemo"]),
-        .executable(name: "waku-bench", targets: ["WakuBench"]),
         .executable(name: "waku-worker", targets: ["WakuWorker"]),
         .executable(name: "waku-admin", targets: ["WakuAdmin"]),
         .executable(name: "waku-http-example", targets: ["WakuHTTPExample"]),
         .executable(name: "waku-getting-started", targets: ["WakuGettingStarted"]),
+    ],
+    traits: [
+        .trait(name: "SQLite", description: "WakuSQLite: durable delivery on embedded SQLite (sqlite-nio)."),
+        .trait(name: "Postgres", description: "WakuPostgres: durable delivery on PostgreSQL (postgres-nio)."),
+        .trait(name: "Hummingbird", description: "WakuHummingbird: one request scope per Hummingbird 2 request."),
+        .default(enabledTraits: defaultTraits),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -32,16 +53,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
-        // Durable stores, each in its own target so the core never builds a database driver.
+        // Durable stores and HTTP integrations, each behind its trait (see above).
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.10.0"),
         // Already required by sqlite-nio; WakuSQLite names it for its own blocking thread pool.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
-        // HTTP integration: WakuHummingbird, its example and its tests.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
-        // Benchmark-only peers and tools; the libraries never build them.
-        .package(url: "https://github.com/Swinject/Swinject.git", exact: "2.10.0"),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Core: modules, dependency injection, validation and application lifecycle.
@@ -72,8 +89,8 @@ let package = Package(
             name: "WakuSQLite",
             dependencies: [
                 "Waku", "WakuMessaging",
-                .product(name: "SQLiteNIO", package: "sqlite-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio", condition: sqlite),
+                .product(name: "NIOPosix", package: "swift-nio", condition: sqlite),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -83,7 +100,7 @@ let package = Package(
             name: "WakuPostgres",
             dependencies: [
                 "Waku", "WakuMessaging",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -93,7 +110,7 @@ let package = Package(
             name: "WakuHummingbird",
             dependencies: [
                 "Waku", "WakuMessaging",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -108,10 +125,11 @@ let package = Package(
         .executableTarget(
             name: "WakuDemo",
             dependencies: [
-                "Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres",
+                "Waku", "WakuMessaging",
+                .target(name: "WakuSQLite", condition: sqlite), .target(name: "WakuPostgres", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "SQLiteNIO", package: "sqlite-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio", condition: sqlite),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             path: "Examples/WakuDemo",
             swiftSettings: strict
@@ -119,12 +137,13 @@ let package = Package(
         .executableTarget(
             name: "WakuWorker",
             dependencies: [
-                "Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres",
+                "Waku", "WakuMessaging",
+                .target(name: "WakuSQLite", condition: sqlite), .target(name: "WakuPostgres", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+                .product(name: "SQLiteNIO", package: "sqlite-nio", condition: sqlite),
             ],
             path: "Examples/WakuWorker",
             swiftSettings: strict
@@ -133,7 +152,8 @@ let package = Package(
         .executableTarget(
             name: "WakuAdmin",
             dependencies: [
-                "Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres",
+                "Waku", "WakuMessaging",
+                .target(name: "WakuSQLite", condition: sqlite), .target(name: "WakuPostgres", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tools/WakuAdmin",
@@ -142,8 +162,8 @@ let package = Package(
         .executableTarget(
             name: "WakuHTTPExample",
             dependencies: [
-                "Waku", "WakuMessaging", "WakuHummingbird",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "Waku", "WakuMessaging", .target(name: "WakuHummingbird", condition: hummingbird),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -156,19 +176,6 @@ let package = Package(
             name: "WakuGettingStarted",
             dependencies: ["Waku"],
             path: "Examples/WakuGettingStarted",
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "WakuBench",
-            dependencies: [
-                "Waku", "WakuMessaging", "WakuSQLite", "WakuPostgres",
-                .product(name: "Swinject", package: "Swinject"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-                // Bulk pre-fill of the durable stores for the claim-depth scenarios.
-                .product(name: "SQLiteNIO", package: "sqlite-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            path: "Benchmarks/WakuBench",
             swiftSettings: strict
         ),
         .testTarget(
@@ -189,9 +196,10 @@ let package = Package(
         .testTarget(
             name: "WakuDurableTests",
             dependencies: [
-                "Waku", "WakuMessaging", "WakuTesting", "WakuSQLite", "WakuPostgres",
-                .product(name: "SQLiteNIO", package: "sqlite-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "Waku", "WakuMessaging", "WakuTesting",
+                .target(name: "WakuSQLite", condition: sqlite), .target(name: "WakuPostgres", condition: postgres),
+                .product(name: "SQLiteNIO", package: "sqlite-nio", condition: sqlite),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -208,9 +216,9 @@ let package = Package(
         .testTarget(
             name: "WakuHummingbirdTests",
             dependencies: [
-                "Waku", "WakuMessaging", "WakuHummingbird", "WakuTesting",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Waku", "WakuMessaging", "WakuTesting", .target(name: "WakuHummingbird", condition: hummingbird),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Logging
 import Waku
 import WakuHummingbird
@@ -71,3 +72,4 @@ final class UpdateSalesStats: EventHandler {
         logger.info("Sales stats updated", metadata: ["order": "\(event.orderId)"])
     }
 }
+#endif

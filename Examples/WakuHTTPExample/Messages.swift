@@ -1,3 +1,4 @@
+#if Hummingbird
 import WakuMessaging
 
 // The orders scenario's messages. They know nothing about HTTP.
@@ -41,3 +42,4 @@ struct OrderView: Codable, Sendable, Equatable {
     /// message handler through the Waku request scope.
     let placedByRequest: String
 }
+#endif

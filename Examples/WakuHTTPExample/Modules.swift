@@ -1,3 +1,4 @@
+#if Hummingbird
 import Logging
 import Waku
 import WakuHummingbird
@@ -56,3 +57,4 @@ struct AppModule: Module {
     }
     var extensions: [any ModuleExtension] { [ShutdownLog(logger: logger)] }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Hummingbird
 import Waku
 import WakuHummingbird
@@ -53,3 +54,4 @@ func makeRouter(waku: WakuApplication) -> Router<BasicWakuRequestContext> {
     }
     return router
 }
+#endif

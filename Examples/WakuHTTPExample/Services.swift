@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Waku
 
@@ -45,3 +46,4 @@ final class SalesStats: Sendable {
     func record(items: Int) { figures.withLock { $0 = ($0.orders + 1, $0.items + items) } }
     var snapshot: (orders: Int, items: Int) { figures.withLock { $0 } }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Hummingbird
 import Logging
@@ -53,3 +54,10 @@ do {
 }
 try await waku.close()  // already closed by the group; closing again does nothing
 logger.info("waku-http-example stopped")
+#else
+import Foundation
+
+// Built without the trait this program needs: say how to build it instead of failing to compile.
+FileHandle.standardError.write(Data("waku-http-example needs the Hummingbird trait: swift run --traits Hummingbird waku-http-example\n".utf8))
+exit(2)
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Waku
 import WakuMessaging
@@ -58,3 +59,4 @@ final class HandleJob: EventHandler {
     }
 }
 
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 
 /// The table `waku_worker_log`: one row per handled job, written by the handler as business
@@ -59,3 +60,4 @@ struct JobStats: Sendable, CustomStringConvertible {
         return violations
     }
 }
+#endif

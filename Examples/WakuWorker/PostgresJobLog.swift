@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import PostgresNIO
 import WakuMessaging
 import WakuPostgres
@@ -71,3 +72,4 @@ struct PostgresJobRecorder: JobRecorder {
             unsafeSQL: "INSERT INTO \(table) (job_id, worker_pid, grp, seq) VALUES ($1::int4, $2::int4, $3, $4::int4)", binds: binds))
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import WakuMessaging
 
@@ -27,3 +28,4 @@ final class ProduceOnlyStore: DurableStore {
     func beginTransaction() async throws -> any DurableTransaction { try await store.beginTransaction() }
     func shutdown() async {}
 }
+#endif

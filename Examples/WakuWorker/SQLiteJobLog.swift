@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import SQLiteNIO
 import WakuMessaging
 import WakuSQLite
@@ -77,3 +78,4 @@ struct SQLiteJobRecorder: JobRecorder {
             [.integer(job.id), .integer(Int(worker)), job.group.map { .text($0) } ?? .null, .integer(job.seq)])
     }
 }
+#endif

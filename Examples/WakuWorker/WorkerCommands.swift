@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -127,3 +128,4 @@ struct UntilHandled: Service {
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Waku
 import WakuMessaging
 
@@ -35,3 +36,4 @@ struct WorkerModule: Module {
         [MessagingExtension().bindEvent(Job.self, HandleJob.init)]
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 
 /// The command line of `waku-worker`.
@@ -124,3 +125,4 @@ struct WorkerOptions: Sendable {
         return options
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Logging
 import Waku
@@ -80,3 +81,4 @@ enum WorkerStore {
         await durable.shutdown()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Logging
 
@@ -50,3 +51,10 @@ do {
 }
 await store.shutdown()
 exit(status)
+#else
+import Foundation
+
+// Built without the trait this program needs: say how to build it instead of failing to compile.
+FileHandle.standardError.write(Data("waku-worker needs the SQLite and Postgres traits: swift run --traits SQLite,Postgres waku-worker\n".utf8))
+exit(2)
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Hummingbird
 
 /// The request context to use when you need nothing but Waku: Hummingbird's basic context plus the
@@ -18,3 +19,4 @@ public struct BasicWakuRequestContext: WakuRequestContext {
         waku = WakuContextStorage()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Waku
 import Hummingbird
 
@@ -31,3 +32,4 @@ public struct HTTPRequestContextModule: Module {
         ]
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 /// The id of one HTTP request, supplied to its Waku request scope as a context value.
 ///
 /// It is the id Hummingbird attaches to the request's logger (`hb.request.id`), so log lines and
@@ -21,3 +22,4 @@ public struct HTTPRequestID: Sendable, Hashable, CustomStringConvertible {
     /// The id itself.
     public var description: String { value }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Atomics
 import Logging
 import Waku
@@ -37,3 +38,4 @@ final class RequestScopeLease: Sendable {
         Task { await app.closeRequestScope(scope) }
     }
 }
+#endif

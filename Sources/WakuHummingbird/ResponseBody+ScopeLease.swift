@@ -1,3 +1,4 @@
+#if Hummingbird
 import Hummingbird
 
 extension ResponseBody {
@@ -18,3 +19,4 @@ extension ResponseBody {
         }
     }
 }
+#endif

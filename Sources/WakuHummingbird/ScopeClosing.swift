@@ -1,3 +1,4 @@
+#if Hummingbird
 /// When ``WakuScopeMiddleware`` closes a request scope that the route handler returned from.
 ///
 /// A handler that throws always closes its scope at once, before the error response is written.
@@ -15,3 +16,4 @@ public enum ScopeClosing: Sendable, Hashable {
     /// every response body is built in full by the handler.
     case whenHandlerReturns
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Waku
 
 /// The Waku part of a ``WakuRequestContext``: empty until ``WakuScopeMiddleware`` opens the request
@@ -16,3 +17,4 @@ public struct WakuContextStorage: Sendable {
         self.requestID = requestID
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Hummingbird
 public import Waku
 public import WakuMessaging
@@ -57,3 +58,4 @@ extension WakuRequestContext {
     /// `nil` when no ``WakuScopeMiddleware`` ran for this request.
     public var requestID: HTTPRequestID? { waku.requestID }
 }
+#endif

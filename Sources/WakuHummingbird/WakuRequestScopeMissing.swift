@@ -1,3 +1,4 @@
+#if Hummingbird
 /// A route handler asked its context for the Waku request scope, but no ``WakuScopeMiddleware``
 /// ran for the request. Add the middleware to the router (or to the route's group).
 public struct WakuRequestScopeMissing: Error, Sendable, CustomStringConvertible {
@@ -15,3 +16,4 @@ public struct WakuRequestScopeMissing: Error, Sendable, CustomStringConvertible 
             + "before the routes that use context.container, context.get(_:) or context.bus."
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 public import Hummingbird
 public import Waku
 import Logging
@@ -104,3 +105,4 @@ public struct WakuScopeMiddleware<Context: WakuRequestContext>: RouterMiddleware
         return HTTPRequestID(RequestID().description)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import Waku
@@ -66,3 +67,4 @@ struct ConnectFailureRecorder: LogHandler {
         return value.isEmpty ? nil : String(value)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 import Waku
 
@@ -122,3 +123,4 @@ extension PostgresConnection {
         try await ConnectionGuard.shared.run(on: self) { self.query(query, logger: logger) }.metadata.command
     }
 }
+#endif

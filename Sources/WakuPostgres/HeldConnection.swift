@@ -1,3 +1,4 @@
+#if Postgres
 import Logging
 import PostgresNIO
 import Waku
@@ -100,3 +101,4 @@ final class HeldConnection: Sendable {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import Waku
 import PostgresNIO
 
@@ -88,3 +89,4 @@ final class IdleConnections: Sendable {
         return state.parked.prefix(count).map(\.held)
     }
 }
+#endif

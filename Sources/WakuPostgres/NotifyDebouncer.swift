@@ -1,3 +1,4 @@
+#if Postgres
 import Waku
 
 /// Sends at most one announcement at a time: endpoints announced while one is in flight are
@@ -66,3 +67,4 @@ final class NotifyDebouncer: Sendable {
         }
     }
 }
+#endif

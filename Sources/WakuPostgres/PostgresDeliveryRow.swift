@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import PostgresNIO
 import WakuMessaging
@@ -47,3 +48,4 @@ enum PostgresDeliveryRow {
         return String(decoding: data, as: UTF8.self)
     }
 }
+#endif

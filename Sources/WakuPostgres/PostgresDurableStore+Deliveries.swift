@@ -1,3 +1,4 @@
+#if Postgres
 public import Foundation
 import Logging
 public import PostgresNIO
@@ -459,3 +460,4 @@ extension PostgresDurableStore {
         PostgresUnitOfWork(store: self)
     }
 }
+#endif

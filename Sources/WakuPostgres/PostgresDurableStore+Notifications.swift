@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import PostgresNIO
@@ -210,3 +211,4 @@ extension PostgresDurableStore {
         _ = await PostgresNotifier.wait(for: listener, atMost: .seconds(2))
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 extension PostgresDurableStore {
     /// Tuning and placement of a ``PostgresDurableStore``.
     public struct Options: Sendable {
@@ -29,3 +30,4 @@ extension PostgresDurableStore {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 public import Logging
 public import PostgresNIO
@@ -406,3 +407,4 @@ public final class PostgresDurableStore: DurableStore {
         try await withConnection("schema version") { connection in try await currentVersion(on: connection) ?? 0 }
     }
 }
+#endif

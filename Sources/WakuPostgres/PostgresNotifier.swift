@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import PostgresNIO
@@ -183,3 +184,4 @@ final class PostgresNotifier: Sendable {
         await firstOf({ await task.value }, orTimeout: timeout)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 /// The store's tables and their migrations. Versions are recorded in `waku_schema_version`;
 /// ``PostgresDurableStore/prepare()`` applies the missing ones under an advisory lock, so several
 /// processes starting at once migrate exactly once.
@@ -110,3 +111,4 @@ enum DeliveryStatus: Int16 {
     case handled = 1
     case dead = 2
 }
+#endif

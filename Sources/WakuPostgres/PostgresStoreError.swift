@@ -1,3 +1,4 @@
+#if Postgres
 import PostgresNIO
 import WakuMessaging
 
@@ -131,3 +132,4 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
         return text.count > 400 ? String(text.prefix(400)) + "…" : text
     }
 }
+#endif

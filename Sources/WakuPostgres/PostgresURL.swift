@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 
 /// A parsed `postgres://user:password@host:port/database?…` connection URL.
@@ -120,3 +121,4 @@ public struct PostgresURLError: Error, Sendable, Equatable, CustomStringConverti
         "Invalid PostgreSQL URL: \(problem). Expected \(PostgresURL.expectedForm), e.g. postgres://app:secret@127.0.0.1:5432/app"
     }
 }
+#endif

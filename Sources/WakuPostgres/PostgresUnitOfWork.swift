@@ -1,3 +1,4 @@
+#if Postgres
 import Logging
 public import PostgresNIO
 public import Waku
@@ -230,3 +231,4 @@ extension PostgresDurableStore {
         ]
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite
 import Foundation
 import SQLiteNIO
 import Waku
@@ -208,3 +209,4 @@ extension SQLiteDurableStore {
         }
     }
 }
+#endif

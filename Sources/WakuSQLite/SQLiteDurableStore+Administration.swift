@@ -1,3 +1,4 @@
+#if SQLite
 import Foundation
 import SQLiteNIO
 public import WakuMessaging
@@ -174,3 +175,4 @@ extension SQLiteDurableStore: DurableStoreAdministration {
             deadLetteredAt: optionalDate(row, "finished_at"), payload: payload, headers: headers)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite
 public import Foundation
 public import Logging
 import NIOPosix
@@ -591,3 +592,4 @@ public final class SQLiteDurableStore: DurableStore {
 
 /// The store's mutex type under this module's name.
 typealias SQLiteLock<Value> = Waku.Locked<Value>
+#endif

@@ -1,3 +1,4 @@
+#if SQLite
 /// The durable schema and its migrations. Each migration runs once; the applied version is
 /// recorded in `waku_schema_version`.
 enum SQLiteSchema {
@@ -48,3 +49,4 @@ enum SQLiteSchema {
 
     static var version: Int { migrations.count }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite
 import Waku
 import Foundation
 public import SQLiteNIO
@@ -80,3 +81,4 @@ public final class SQLiteUnitOfWork: DurableTransaction {
     /// Whether a transaction is open (begun and not yet committed or rolled back).
     public var isOpen: Bool { state.withLock { $0 != nil } }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Testing
 import WakuMessaging
@@ -420,3 +421,4 @@ extension PostgresDurableTests {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Testing
 import Waku
@@ -405,3 +406,4 @@ extension PostgresDurableTests {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Logging
 import PostgresNIO
@@ -264,3 +265,4 @@ extension PostgresDurableTests {
         await store.dropSchemaAndShutdown()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Logging
 import Waku
@@ -266,3 +267,4 @@ extension PostgresDurableTests {
         await store.dropSchemaAndShutdown()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite
 import Foundation
 import Testing
 import Waku
@@ -155,3 +156,4 @@ struct DurableTrackingTests {
         await store.shutdown()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite
 import Foundation
 import Testing
 import Waku
@@ -298,3 +299,4 @@ func sqlRow(endpoint: String, group: String?) -> StoredDelivery {
         messageId: id, correlationId: id, causationId: id, messageType: "t", handler: "h", endpoint: endpoint,
         payload: Data("{}".utf8), headers: [:], timestamp: Date(), groupId: group, availableAt: Date())
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import SQLiteNIO
 import Foundation
 import PostgresNIO
@@ -199,3 +200,4 @@ extension PostgresDurableTests {
         #expect(secret.output.contains("mysql://u:***@127.0.0.1/x"), "\(secret.output)")
     }
 }
+#endif

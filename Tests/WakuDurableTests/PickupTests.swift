@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Logging
 import PostgresNIO
@@ -384,3 +385,4 @@ extension PostgresDurableTests {
         #expect(!consuming.notifier.isListening)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import PostgresNIO
 import Testing
@@ -84,3 +85,4 @@ extension PostgresDurableStore {
         }
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import PostgresNIO
 import Testing
@@ -239,3 +240,4 @@ extension PostgresDurableTests {
         await store.dropSchemaAndShutdown()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import PostgresNIO
 import Testing
@@ -299,3 +300,4 @@ struct PostgresDurableTests {
         await store.dropSchemaAndShutdown()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import Logging
 import PostgresNIO
@@ -172,3 +173,4 @@ func publish(_ app: WakuApplication, _ event: some IEvent, options: DeliveryOpti
         try await container.get((any IPublisher).self).publish(event, options: options)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import PostgresNIO
 import Testing
@@ -315,3 +316,4 @@ extension PostgresDurableTests {
         await store.dropSchemaAndShutdown()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite
 import Foundation
 import Testing
 import Waku
@@ -319,3 +320,4 @@ struct SQLiteDurableTests {
         await store.shutdown()
     }
 }
+#endif

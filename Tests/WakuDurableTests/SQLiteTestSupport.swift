@@ -1,3 +1,4 @@
+#if SQLite
 import Foundation
 import Testing
 import Waku
@@ -100,3 +101,4 @@ func sqlPublish<E: IEvent>(_ app: WakuApplication, _ event: E, options: Delivery
         try await container.get((any IPublisher).self).publish(event, options: options)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite
 import Foundation
 import SQLiteNIO
 import Testing
@@ -130,3 +131,4 @@ struct SQLiteWorkerProcessTests {
         try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Postgres
 import Foundation
 import PostgresNIO
 import Testing
@@ -68,3 +69,4 @@ extension PostgresDurableTests {
         await store.dropSchemaAndShutdown()
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Testing
 
@@ -140,3 +141,4 @@ struct ExampleBinaryMissing: Error, CustomStringConvertible {
             + "as the tests) first. Looked in:\n  " + searched.joined(separator: "\n  ")
     }
 }
+#endif

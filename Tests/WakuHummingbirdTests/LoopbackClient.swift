@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -58,3 +59,4 @@ final class LoopbackClient: Sendable {
     /// Ends the session, so no kept-alive connection outlives the test.
     func close() { session.invalidateAndCancel() }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Hummingbird
 import Logging
@@ -176,3 +177,4 @@ func withShop<R>(
 ) async throws -> R {
     try await withTestApp(base: ShopModule(recorder: recorder), extensions: extensions, isolation: isolation, body)
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -126,3 +127,4 @@ struct OrdersRouteTests {
         }
     }
 }
+#endif

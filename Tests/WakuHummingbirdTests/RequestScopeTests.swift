@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -160,3 +161,4 @@ struct RequestScopeTests {
         #expect(recorder.createdIDs.isEmpty)
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -178,3 +179,4 @@ struct ScopeClosingTests {
         }
     }
 }
+#endif

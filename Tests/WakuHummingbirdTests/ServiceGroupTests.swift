@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Hummingbird
 import Logging
@@ -72,3 +73,4 @@ struct ServiceGroupTests {
         #expect(Set(recorder.finalizedIDs) == Set(recorder.createdIDs))
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if Hummingbird
 import Foundation
 import Hummingbird
 import Logging
@@ -89,3 +90,4 @@ func decode<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T {
 }
 
 func json(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+#endif

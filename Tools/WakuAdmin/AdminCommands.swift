@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import WakuMessaging
 
@@ -283,3 +284,4 @@ struct AdminCommands {
         ]))
     }
 }
+#endif

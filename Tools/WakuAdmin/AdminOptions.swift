@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import WakuMessaging
 
@@ -227,3 +228,4 @@ struct AdminOptions: Sendable {
         return .milliseconds(Int64((number * factor * 1_000).rounded()))
     }
 }
+#endif

@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import WakuMessaging
 
@@ -144,3 +145,4 @@ enum Text {
         "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
 }
+#endif

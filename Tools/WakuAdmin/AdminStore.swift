@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Logging
 import WakuMessaging
@@ -96,3 +97,4 @@ enum AdminStore {
         return result
     }
 }
+#endif

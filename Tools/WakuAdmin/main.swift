@@ -1,3 +1,4 @@
+#if SQLite && Postgres
 import Foundation
 import Logging
 
@@ -56,3 +57,10 @@ do {
 let code = await AdminCommands(store: store, console: console).run(options.command)
 await store.shutdown()
 exit(code.rawValue)
+#else
+import Foundation
+
+// Built without the trait this program needs: say how to build it instead of failing to compile.
+FileHandle.standardError.write(Data("waku-admin needs the SQLite and Postgres traits: swift run --traits SQLite,Postgres waku-admin\n".utf8))
+exit(2)
+#endif
