@@ -23,6 +23,7 @@ let defaultTraits: Set<String> = isDependency ? [] : ["SQLite"]
 let sqlite = TargetDependencyCondition.when(traits: ["SQLite"])
 let postgres = TargetDependencyCondition.when(traits: ["Postgres"])
 let hummingbird = TargetDependencyCondition.when(traits: ["Hummingbird"])
+let openTelemetry = TargetDependencyCondition.when(traits: ["OpenTelemetry"])
 
 let package = Package(
     name: "swift-waku",
@@ -45,7 +46,11 @@ let package = Package(
     traits: [
         .trait(name: "SQLite", description: "WakuSQLite: durable delivery on embedded SQLite (sqlite-nio)."),
         .trait(name: "Postgres", description: "WakuPostgres: durable delivery on PostgreSQL (postgres-nio)."),
-        .trait(name: "Hummingbird", description: "WakuHummingbird: one request scope per Hummingbird 2 request."),
+        .trait(name: "Hummingbird", description: "WakuHummingbird and WakuDashboard: request scopes and the operator page on Hummingbird 2."),
+        .trait(
+            name: "OpenTelemetry",
+            description: "waku-http-example exports traces and metrics over OTLP (swift-otel) and serves Prometheus /metrics (swift-prometheus).",
+            enabledTraits: ["Hummingbird"]),
         .default(enabledTraits: defaultTraits),
     ],
     dependencies: [
@@ -61,6 +66,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        // The HTTP example's observability, behind the OpenTelemetry trait; OTLP over HTTP only.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         // Already required by Hummingbird; WakuDashboard names header fields with it.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
@@ -178,7 +186,12 @@ let package = Package(
             dependencies: [
                 "Waku", "WakuMessaging", .target(name: "WakuHummingbird", condition: hummingbird),
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "OTel", package: "swift-otel", condition: openTelemetry),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: openTelemetry),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -273,10 +286,10 @@ let package = Package(
     ]
 )
 
-// Documentation: `scripts/docs` sets WAKU_DOCS=1 so SwiftPM resolves swift-docc-plugin and
-// `swift package generate-documentation` exists. Apps that depend on swift-waku never set it,
-// so they never resolve or build the plugin.
-if Context.environment["WAKU_DOCS"] != nil {
+// Documentation: in this repository's own checkout, `swift package --enable-all-traits
+// generate-documentation` works as usual (scripts/docs runs it for every product). Apps that
+// depend on swift-waku never resolve swift-docc-plugin; WAKU_DOCS=1 adds it anywhere.
+if !isDependency || Context.environment["WAKU_DOCS"] != nil {
     package.dependencies.append(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0")
     )

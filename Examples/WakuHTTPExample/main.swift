@@ -25,9 +25,17 @@ guard let port = Int(portText), (0...65_535).contains(port) else {
     exit(64)
 }
 
+let observability: Observability
+do {
+    observability = try Observability.bootstrap(serviceName: "waku-http-example", logger: logger)
+} catch {
+    logger.critical("Tracing and metrics could not start: \(error)")
+    exit(1)
+}
+
 let waku: WakuApplication
 do {
-    waku = try await WakuFactory(AppModule(logger: logger)).create()
+    waku = try await WakuFactory(AppModule(logger: logger, observability: observability)).create()
     // Initialize before the server accepts its first request; the ServiceGroup's `waku.run()` then
     // finds it initialized and only waits for shutdown.
     try await waku.initialize()
@@ -37,14 +45,15 @@ do {
 }
 
 let http = Application(
-    router: makeRouter(waku: waku),
+    router: makeRouter(waku: waku, observability: observability),
     configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "waku-http-example"),
     logger: logger)
 
-// Services shut down in reverse order: the HTTP server first, then the Waku application.
+// Services shut down in reverse order: the HTTP server first, then the Waku application, then
+// the exporters, which flush what is left.
 let services = ServiceGroup(
     configuration: ServiceGroupConfiguration(
-        services: [waku, http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        services: observability.services + [waku, http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
 do {
     try await services.run()
 } catch {

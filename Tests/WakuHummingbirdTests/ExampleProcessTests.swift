@@ -57,7 +57,9 @@ final class ExampleProcess: @unchecked Sendable {
     let process = Process()
     let outputURL: URL
 
-    init() throws {
+    /// Runs the example with `environment` added to this process's. OpenTelemetry is off unless
+    /// the caller sets `OTEL_SDK_DISABLED` itself, so no test exports to a collector by accident.
+    init(environment extra: [String: String] = [:]) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waku-hummingbird-tests", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         outputURL = directory.appendingPathComponent("example-\(UUID().uuidString.prefix(8)).log")
@@ -67,6 +69,8 @@ final class ExampleProcess: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["PORT"] = "0"
         environment["LOG_LEVEL"] = "info"
+        environment["OTEL_SDK_DISABLED"] = "true"
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = output
         process.standardError = output
