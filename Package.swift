@@ -34,11 +34,13 @@ let package = Package(
         .library(name: "WakuSQLite", targets: ["WakuSQLite"]),
         .library(name: "WakuPostgres", targets: ["WakuPostgres"]),
         .library(name: "WakuHummingbird", targets: ["WakuHummingbird"]),
+        .library(name: "WakuDashboard", targets: ["WakuDashboard"]),
         .executable(name: "waku-demo", targets: ["WakuDemo"]),
         .executable(name: "waku-worker", targets: ["WakuWorker"]),
         .executable(name: "waku-admin", targets: ["WakuAdmin"]),
         .executable(name: "waku-http-example", targets: ["WakuHTTPExample"]),
         .executable(name: "waku-getting-started", targets: ["WakuGettingStarted"]),
+        .executable(name: "waku-dashboard-example", targets: ["WakuDashboardExample"]),
     ],
     traits: [
         .trait(name: "SQLite", description: "WakuSQLite: durable delivery on embedded SQLite (sqlite-nio)."),
@@ -60,6 +62,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        // Already required by Hummingbird; WakuDashboard names header fields with it.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // Core: modules, dependency injection, validation and application lifecycle.
@@ -121,6 +125,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A web page for operators (endpoints, dead letters, the application), served by Hummingbird.
+        .target(
+            name: "WakuDashboard",
+            dependencies: [
+                "Waku", "WakuMessaging",
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: hummingbird),
+            ],
+            swiftSettings: strict
+        ),
         // Test helpers shipped as their own product so apps do not link them in production.
         .target(
             name: "WakuTesting",
@@ -174,6 +188,22 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Examples/WakuHTTPExample",
+            swiftSettings: strict
+        ),
+        // The operator dashboard on a small shop whose handlers fail during an outage.
+        .executableTarget(
+            name: "WakuDashboardExample",
+            dependencies: [
+                "Waku", "WakuMessaging",
+                .target(name: "WakuSQLite", condition: sqlite), .target(name: "WakuDashboard", condition: hummingbird),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: hummingbird),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/WakuDashboardExample",
             swiftSettings: strict
         ),
         // The Getting Started article's program; the core tests run it as a child process.
