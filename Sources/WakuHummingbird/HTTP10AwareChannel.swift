@@ -25,6 +25,7 @@ struct HTTP10AwareChannel: ServerChildChannel {
     }
 }
 
+/// A Hummingbird HTTP/1 server that honours HTTP/1.0's connection semantics.
 extension HTTPServerBuilder {
     /// HTTP/1 as `.http1(configuration:)` serves it, and with each request's HTTP/1.0 connection
     /// semantics: the connection of an HTTP/1.0 request without `Connection: keep-alive` closes

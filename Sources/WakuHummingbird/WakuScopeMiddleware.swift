@@ -12,7 +12,7 @@ import Logging
 ///    read them with `contextual(HTTPRequest.self)` and so on (see ``HTTPRequestContextModule``);
 /// 2. stores the scope in the request context, where handlers find it as `context.container`,
 ///    `context.get(_:)` or `context.bus`;
-/// 3. binds ``WakuLogMetadata/requestID`` to the request's id while the rest of the chain runs,
+/// 3. binds `WakuLogMetadata.requestID` to the request's id while the rest of the chain runs,
 ///    so that, with `Logger.MetadataProvider.waku` installed, every log line written for the
 ///    request (by routes, handlers and messages they dispatch) carries `http.request.id`;
 /// 4. closes the scope, running its `Finalized` cleanups in reverse creation order: after the

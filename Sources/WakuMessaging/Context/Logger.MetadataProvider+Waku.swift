@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import Waku
 
+/// The metadata provider that correlates log lines with Waku's requests and messages.
 extension Logger.MetadataProvider {
     /// Adds the current HTTP request's id and the current message's ids to every log line, so
     /// handlers need not add them by hand.

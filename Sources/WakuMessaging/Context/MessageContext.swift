@@ -30,7 +30,9 @@ public struct MessageContext: Sendable {
 
     /// A context for `envelope`; the bus makes one per dispatch, tests may make their own.
     ///
-    /// - Parameter endpoint: The endpoint whose worker runs the handler; `nil` for inline handlers.
+    /// - Parameters:
+    ///   - envelope: The envelope of the dispatch.
+    ///   - endpoint: The endpoint whose worker runs the handler; `nil` for inline handlers.
     public init(envelope: MessageEnvelope, endpoint: String? = nil) {
         self.envelope = envelope
         self.endpoint = endpoint
