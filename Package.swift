@@ -233,8 +233,10 @@ let package = Package(
             dependencies: [
                 "Waku", "WakuMessaging", "WakuTesting",
                 .target(name: "WakuSQLite", condition: sqlite), .target(name: "WakuPostgres", condition: postgres),
+                .target(name: "WakuDashboard", condition: hummingbird),
                 .product(name: "SQLiteNIO", package: "sqlite-nio", condition: sqlite),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -245,6 +247,19 @@ let package = Package(
                 "Waku", "WakuMessaging", "WakuTesting",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WakuDashboardTests",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuTesting",
+                .target(name: "WakuDashboard", condition: hummingbird), .target(name: "WakuSQLite", condition: sqlite),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: hummingbird),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -25,7 +25,7 @@ import WakuMessaging
 ///     .addWakuDashboard(dashboard)
 /// ```
 ///
-/// Create it once, after `WakuFactory.create()`: it registers a ``MessageObserver`` that counts
+/// Create it once, after `WakuFactory.create()`: it registers a `MessageObserver` that counts
 /// what routed handlers do in this process, for the history bars. That costs each routed
 /// delivery a few counter updates under a lock.
 public struct WakuDashboard: Sendable {
@@ -40,7 +40,7 @@ public struct WakuDashboard: Sendable {
     /// - Parameters:
     ///   - application: The application to show; its messaging runtime (if it imports
     ///     `MessagingModule`) gets the dashboard's observer now.
-    ///   - path: Where ``RouterMethods/addWakuDashboard(_:)`` mounts the pages. A trailing slash
+    ///   - path: Where `addWakuDashboard(_:)` mounts the pages. A trailing slash
     ///     is dropped; an empty path or `/` serves them from the root.
     public init(application: WakuApplication, path: String = "/waku") {
         var trimmed = path.trimmingCharacters(in: .whitespaces)
@@ -53,6 +53,7 @@ public struct WakuDashboard: Sendable {
     }
 }
 
+/// Mounting the dashboard on a Hummingbird router or router group.
 extension RouterMethods {
     /// Serves `dashboard`'s pages under its ``WakuDashboard/path``.
     ///
