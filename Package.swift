@@ -54,7 +54,8 @@ let package = Package(
         .default(enabledTraits: defaultTraits),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        // 1.16: `LogHandler.log(event:)`, which WakuTesting's `LogCapture` implements.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
@@ -123,6 +124,10 @@ let package = Package(
             dependencies: [
                 "Waku", "WakuMessaging",
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                // Already required by Hummingbird; named for the HTTP/1.0 connection handler.
+                .product(name: "HummingbirdCore", package: "hummingbird", condition: hummingbird),
+                .product(name: "NIOCore", package: "swift-nio", condition: hummingbird),
+                .product(name: "NIOHTTP1", package: "swift-nio", condition: hummingbird),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -141,7 +146,7 @@ let package = Package(
         // Test helpers shipped as their own product so apps do not link them in production.
         .target(
             name: "WakuTesting",
-            dependencies: ["Waku", "WakuMessaging"],
+            dependencies: ["Waku", "WakuMessaging", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -277,6 +282,7 @@ let package = Package(
                 "Waku", "WakuMessaging", "WakuTesting", .target(name: "WakuHummingbird", condition: hummingbird),
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
+                .product(name: "HummingbirdCore", package: "hummingbird", condition: hummingbird),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -21,6 +21,9 @@ import WakuSQLite
 // WAKU_DASHBOARD_DATA (the SQLite file's folder; default: a temporary one, removed at exit),
 // WAKU_DASHBOARD_PASSWORD.
 
+// `.waku`: a line logged while a message is handled carries its ids (`waku.message.id`, …).
+LoggingSystem.bootstrap(StreamLogHandler.standardError, metadataProvider: .waku)
+
 var logger = Logger(label: "waku-dashboard-example")
 logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
 let environment = ProcessInfo.processInfo.environment

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import Waku
+import WakuHummingbird
 import WakuMessaging
 
 // waku-http-example: the orders scenario over HTTP.
@@ -15,6 +16,11 @@ import WakuMessaging
 //
 // The WakuApplication and the Hummingbird server run in one ServiceGroup. SIGTERM or SIGINT shuts
 // down gracefully: the server stops first (finishing requests in flight), then the Waku app closes.
+
+// Every line logged while a request or a message is handled carries its ids (`http.request.id`,
+// `waku.message.id`, `waku.message.correlation_id`, …) through the `.waku` metadata provider:
+// handlers log plainly and never add them by hand.
+LoggingSystem.bootstrap(StreamLogHandler.standardError, metadataProvider: .waku)
 
 var logger = Logger(label: "waku-http-example")
 logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
@@ -44,8 +50,12 @@ do {
     exit(1)
 }
 
+// `.http1WithHTTP10KeepAlive()` rather than Hummingbird's `.http1()`: an HTTP/1.0 request (`ab`
+// without `-k`, many health checks) gets `Connection: close` and its connection closes after the
+// response, where `.http1()` would keep it open until the client gives up.
 let http = Application(
     router: makeRouter(waku: waku, observability: observability),
+    server: .http1WithHTTP10KeepAlive(),
     configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "waku-http-example"),
     logger: logger)
 
