@@ -23,6 +23,7 @@ let defaultTraits: Set<String> = isDependency ? [] : ["SQLite"]
 let sqlite = TargetDependencyCondition.when(traits: ["SQLite"])
 let postgres = TargetDependencyCondition.when(traits: ["Postgres"])
 let hummingbird = TargetDependencyCondition.when(traits: ["Hummingbird"])
+let vapor = TargetDependencyCondition.when(traits: ["Vapor"])
 
 let package = Package(
     name: "swift-waku",
@@ -34,16 +35,19 @@ let package = Package(
         .library(name: "WakuSQLite", targets: ["WakuSQLite"]),
         .library(name: "WakuPostgres", targets: ["WakuPostgres"]),
         .library(name: "WakuHummingbird", targets: ["WakuHummingbird"]),
+        .library(name: "WakuVapor", targets: ["WakuVapor"]),
         .executable(name: "waku-demo", targets: ["WakuDemo"]),
         .executable(name: "waku-worker", targets: ["WakuWorker"]),
         .executable(name: "waku-admin", targets: ["WakuAdmin"]),
         .executable(name: "waku-http-example", targets: ["WakuHTTPExample"]),
+        .executable(name: "waku-vapor-example", targets: ["WakuVaporExample"]),
         .executable(name: "waku-getting-started", targets: ["WakuGettingStarted"]),
     ],
     traits: [
         .trait(name: "SQLite", description: "WakuSQLite: durable delivery on embedded SQLite (sqlite-nio)."),
         .trait(name: "Postgres", description: "WakuPostgres: durable delivery on PostgreSQL (postgres-nio)."),
         .trait(name: "Hummingbird", description: "WakuHummingbird: one request scope per Hummingbird 2 request."),
+        .trait(name: "Vapor", description: "WakuVapor: one request scope per Vapor 4 request."),
         .default(enabledTraits: defaultTraits),
     ],
     dependencies: [
@@ -59,6 +63,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.115.0"),
     ],
     targets: [
         // Core: modules, dependency injection, validation and application lifecycle.
@@ -105,13 +110,33 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What the HTTP integrations share: the request id and the lease that closes a request scope once.
+        .target(
+            name: "WakuHTTP",
+            dependencies: [
+                "Waku",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Hummingbird 2 integration: one request scope per HTTP request.
         .target(
             name: "WakuHummingbird",
             dependencies: [
-                "Waku", "WakuMessaging",
+                "Waku", "WakuMessaging", "WakuHTTP",
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Vapor 4 integration: one request scope per HTTP request, the Waku app in Vapor's lifecycle.
+        .target(
+            name: "WakuVapor",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuHTTP",
+                .product(name: "Vapor", package: "vapor", condition: vapor),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -162,13 +187,30 @@ let package = Package(
         .executableTarget(
             name: "WakuHTTPExample",
             dependencies: [
-                "Waku", "WakuMessaging", .target(name: "WakuHummingbird", condition: hummingbird),
+                "Waku", "WakuMessaging", "WakuOrdersExample", .target(name: "WakuHummingbird", condition: hummingbird),
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Examples/WakuHTTPExample",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WakuVaporExample",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuOrdersExample", .target(name: "WakuVapor", condition: vapor),
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/WakuVaporExample",
+            swiftSettings: strict
+        ),
+        // The orders scenario (messages, handlers, modules) that both HTTP examples serve.
+        .target(
+            name: "WakuOrdersExample",
+            dependencies: ["Waku", "WakuMessaging", "WakuHTTP", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/WakuOrdersExample",
             swiftSettings: strict
         ),
         // The Getting Started article's program; the core tests run it as a child process.
@@ -213,15 +255,31 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Runs an example server as a child process and talks plain HTTP to it, for both HTTP test targets.
+        .target(
+            name: "WakuHTTPTestSupport",
+            path: "Tests/WakuHTTPTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "WakuHummingbirdTests",
             dependencies: [
-                "Waku", "WakuMessaging", "WakuTesting", .target(name: "WakuHummingbird", condition: hummingbird),
+                "Waku", "WakuMessaging", "WakuTesting", "WakuHTTPTestSupport", .target(name: "WakuHummingbird", condition: hummingbird),
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WakuVaporTests",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuTesting", "WakuHTTPTestSupport", .target(name: "WakuVapor", condition: vapor),
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+                .product(name: "VaporTesting", package: "vapor", condition: vapor),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -5,9 +5,11 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import Waku
+import WakuHummingbird
 import WakuMessaging
+import WakuOrdersExample
 
-// waku-http-example: the orders scenario over HTTP.
+// waku-http-example: the orders scenario (WakuOrdersExample) over HTTP, served by Hummingbird.
 //
 //   POST /orders        {"customerId": "c-7", "items": [{"sku": "tea", "quantity": 2}]}
 //   GET  /orders/{id}   the order, or 404
@@ -16,18 +18,12 @@ import WakuMessaging
 // The WakuApplication and the Hummingbird server run in one ServiceGroup. SIGTERM or SIGINT shuts
 // down gracefully: the server stops first (finishing requests in flight), then the Waku app closes.
 
-var logger = Logger(label: "waku-http-example")
-logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-
-let portText = ProcessInfo.processInfo.environment["PORT"] ?? "8080"
-guard let port = Int(portText), (0...65_535).contains(port) else {
-    logger.critical("PORT must be a number from 0 to 65535, not '\(portText)'")
-    exit(64)
-}
+let logger = ExampleEnvironment.logger(label: "waku-http-example")
+let port = ExampleEnvironment.port(logger: logger)
 
 let waku: WakuApplication
 do {
-    waku = try await WakuFactory(AppModule(logger: logger)).create()
+    waku = try await WakuFactory(AppModule(logger: logger, requestContext: HTTPRequestContextModule())).create()
     // Initialize before the server accepts its first request; the ServiceGroup's `waku.run()` then
     // finds it initialized and only waits for shutdown.
     try await waku.initialize()

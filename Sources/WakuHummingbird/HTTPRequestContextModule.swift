@@ -1,6 +1,7 @@
 #if Hummingbird
 public import Waku
 import Hummingbird
+import WakuHTTP
 
 /// Declares the HTTP request values that ``WakuScopeMiddleware`` supplies to each request scope, so
 /// that providers can depend on them:

@@ -2,6 +2,7 @@
 public import Hummingbird
 public import Waku
 import Logging
+import WakuHTTP
 
 /// Opens one Waku request scope per HTTP request and closes it when the response is done.
 ///

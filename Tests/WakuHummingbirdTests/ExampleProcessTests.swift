@@ -1,14 +1,6 @@
 #if Hummingbird
-import Foundation
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import WakuHTTPTestSupport
 
 /// The example is run as a real client would: the `waku-http-example` binary on port 0, plain HTTP on
 /// 127.0.0.1, then SIGTERM.
@@ -16,129 +8,7 @@ import Darwin
 struct ExampleProcessTests {
     @Test("places an order, reads it back, sees the fan-out, and shuts down gracefully on SIGTERM")
     func example() async throws {
-        let example = try ExampleProcess()
-        defer { example.forceStop() }
-        let port = try #require(await example.waitForPort(timeout: .seconds(60)), "no port in:\n\(example.output)")
-        let client = LoopbackClient(port: port)
-        defer { client.close() }
-
-        #expect(try await client.get("/health").text == "ok")
-        let placed = try await client.post(
-            "/orders", json: #"{"customerId": "customer-7", "items": [{"sku": "tea", "quantity": 2}, {"sku": "cups", "quantity": 1}]}"#)
-        #expect(placed.status == 201, "\(placed.text)")
-        let orderId = try #require(placed.location?.split(separator: "/").last.map(String.init))
-
-        let order = try await client.get("/orders/\(orderId)")
-        #expect(order.status == 200)
-        let view = try #require(try JSONSerialization.jsonObject(with: order.body) as? [String: Any])
-        #expect(view["id"] as? String == orderId)
-        #expect(view["customerId"] as? String == "customer-7")
-        #expect((view["items"] as? [Any])?.count == 2)
-        #expect((view["placedByRequest"] as? String)?.isEmpty == false)
-
-        #expect(try await client.get("/orders/order-0").status == 404)
-        #expect(try await client.post("/orders", json: #"{"customerId": "c", "items": []}"#).status == 400)
-
-        let stats = try #require(try JSONSerialization.jsonObject(with: try await client.get("/stats").body) as? [String: Int])
-        #expect(stats == ["ordersPlaced": 1, "itemsOrdered": 3, "confirmationsSent": 1])
-        client.close()
-
-        example.terminate()
-        let status = await example.waitForExit(timeout: .seconds(30))
-        #expect(status == 0, "\(example.output)")
-        #expect(example.output.contains("Waku application closed"), "\(example.output)")
-        #expect(example.output.contains("waku-http-example stopped"), "\(example.output)")
-    }
-}
-
-/// The `waku-http-example` child process, its output captured in a file.
-final class ExampleProcess: @unchecked Sendable {
-    // @unchecked: `process` is started in init, then only read through Foundation's synchronized API.
-    let process = Process()
-    let outputURL: URL
-
-    init() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waku-hummingbird-tests", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        outputURL = directory.appendingPathComponent("example-\(UUID().uuidString.prefix(8)).log")
-        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL)
-        process.executableURL = try Self.binary()
-        var environment = ProcessInfo.processInfo.environment
-        environment["PORT"] = "0"
-        environment["LOG_LEVEL"] = "info"
-        process.environment = environment
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? output.close()
-    }
-
-    var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
-
-    /// The port from Hummingbird's "Server started and listening on 127.0.0.1:PORT" line.
-    func waitForPort(timeout: Duration) async -> Int? {
-        let marker = "listening on 127.0.0.1:"
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let text = output
-            if let range = text.range(of: marker) {
-                let digits = text[range.upperBound...].prefix { $0.isNumber }
-                if let port = Int(digits), port > 0 { return port }
-            }
-            if !process.isRunning { return nil }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return nil
-    }
-
-    /// SIGTERM: a graceful shutdown.
-    func terminate() { kill(process.processIdentifier, SIGTERM) }
-
-    /// SIGKILL, if it is still running.
-    func forceStop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-
-    func waitForExit(timeout: Duration) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        if process.isRunning {
-            forceStop()
-            process.waitUntilExit()
-            return nil
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    /// `waku-http-example`, built next to this test bundle by `swift build` / `swift test`.
-    static func binary() throws -> URL {
-        let name = "waku-http-example"
-        var candidates: [URL] = []
-        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent(name))
-            directory = directory.deletingLastPathComponent()
-        }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
-        }
-        if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) {
-            return found
-        }
-        throw ExampleBinaryMissing(searched: candidates.map(\.path))
-    }
-}
-
-struct ExampleBinaryMissing: Error, CustomStringConvertible {
-    let searched: [String]
-    var description: String {
-        "waku-http-example is not built. Run `swift build --product waku-http-example` (with the same --scratch-path "
-            + "as the tests) first. Looked in:\n  " + searched.joined(separator: "\n  ")
+        try await OrdersExampleScenario.run(binary: "waku-http-example", portMarker: "listening on 127.0.0.1:")
     }
 }
 #endif

@@ -1,7 +1,6 @@
-#if Hummingbird
 import Logging
 import Waku
-import WakuHummingbird
+import WakuHTTP
 import WakuMessaging
 
 /// Orders module: saves the order, then publishes `OrderPlaced`.
@@ -26,7 +25,7 @@ final class PlaceOrderHandler: RequestHandler {
             id: repository.newId(), customerId: request.customerId, items: request.items,
             placedByRequest: requestID.value)
         repository.save(order)
-        logger.info("Order placed", metadata: ["order": "\(order.id)", "hb.request.id": "\(requestID)"])
+        logger.info("Order placed", metadata: ["order": "\(order.id)", "request.id": "\(requestID)"])
         try await publisher.publish(
             OrderPlaced(orderId: order.id, customerId: order.customerId, itemCount: order.items.reduce(0) { $0 + $1.quantity }))
         return OrderConfirmation(orderId: order.id)
@@ -72,4 +71,3 @@ final class UpdateSalesStats: EventHandler {
         logger.info("Sales stats updated", metadata: ["order": "\(event.orderId)"])
     }
 }
-#endif

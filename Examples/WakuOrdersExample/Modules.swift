@@ -1,7 +1,5 @@
-#if Hummingbird
-import Logging
-import Waku
-import WakuHummingbird
+package import Logging
+package import Waku
 import WakuMessaging
 
 /// The logger every module may inject.
@@ -43,18 +41,26 @@ struct ShutdownLog: OnApplicationShutdown {
     }
 }
 
-struct AppModule: Module {
+/// The orders application. `requestContext` is the HTTP integration's `HTTPRequestContextModule`,
+/// which supplies the `HTTPRequestID` that `PlaceOrderHandler` injects.
+package struct AppModule: Module {
     let logger: Logger
-    var imports: [any Module] {
+    let requestContext: any Module
+
+    package init(logger: Logger, requestContext: any Module) {
+        self.logger = logger
+        self.requestContext = requestContext
+    }
+
+    package var imports: [any Module] {
         [
             LoggingModule(logger: logger),
-            HTTPRequestContextModule(),
+            requestContext,
             MessagingModule.register(MessagingConfig(logger: logger)),
             OrdersModule(),
             NotificationsModule(),
             AnalyticsModule(),
         ]
     }
-    var extensions: [any ModuleExtension] { [ShutdownLog(logger: logger)] }
+    package var extensions: [any ModuleExtension] { [ShutdownLog(logger: logger)] }
 }
-#endif
