@@ -38,6 +38,7 @@ public struct ApplicationWaku: Sendable {
     }
 }
 
+/// Adds the Waku part, `app.waku`, to Vapor's application.
 extension Application {
     /// The Waku part of this application: `app.waku.use(wakuApp)`.
     public var waku: ApplicationWaku {

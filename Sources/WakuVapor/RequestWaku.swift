@@ -51,6 +51,7 @@ public struct RequestWaku: Sendable {
     }
 }
 
+/// Adds the Waku request scope, `req.waku`, to Vapor's request.
 extension Request {
     /// The Waku request scope of this request: `req.waku.get(T.self)`, `req.waku.bus`.
     public var waku: RequestWaku {
