@@ -36,12 +36,14 @@ let package = Package(
         .library(name: "WakuPostgres", targets: ["WakuPostgres"]),
         .library(name: "WakuHummingbird", targets: ["WakuHummingbird"]),
         .library(name: "WakuVapor", targets: ["WakuVapor"]),
+        .library(name: "WakuDashboard", targets: ["WakuDashboard"]),
         .executable(name: "waku-demo", targets: ["WakuDemo"]),
         .executable(name: "waku-worker", targets: ["WakuWorker"]),
         .executable(name: "waku-admin", targets: ["WakuAdmin"]),
         .executable(name: "waku-http-example", targets: ["WakuHTTPExample"]),
         .executable(name: "waku-vapor-example", targets: ["WakuVaporExample"]),
         .executable(name: "waku-getting-started", targets: ["WakuGettingStarted"]),
+        .executable(name: "waku-dashboard-example", targets: ["WakuDashboardExample"]),
     ],
     traits: [
         .trait(name: "SQLite", description: "WakuSQLite: durable delivery on embedded SQLite (sqlite-nio)."),
@@ -64,6 +66,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         .package(url: "https://github.com/vapor/vapor.git", from: "4.115.0"),
+        // Already required by Hummingbird; WakuDashboard names header fields with it.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // Core: modules, dependency injection, validation and application lifecycle.
@@ -141,6 +145,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // A web page for operators (endpoints, dead letters, the application), served by Hummingbird.
+        .target(
+            name: "WakuDashboard",
+            dependencies: [
+                "Waku", "WakuMessaging",
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: hummingbird),
+            ],
+            swiftSettings: strict
+        ),
         // Test helpers shipped as their own product so apps do not link them in production.
         .target(
             name: "WakuTesting",
@@ -213,6 +227,22 @@ let package = Package(
             path: "Examples/WakuOrdersExample",
             swiftSettings: strict
         ),
+        // The operator dashboard on a small shop whose handlers fail during an outage.
+        .executableTarget(
+            name: "WakuDashboardExample",
+            dependencies: [
+                "Waku", "WakuMessaging",
+                .target(name: "WakuSQLite", condition: sqlite), .target(name: "WakuDashboard", condition: hummingbird),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: hummingbird),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/WakuDashboardExample",
+            swiftSettings: strict
+        ),
         // The Getting Started article's program; the core tests run it as a child process.
         .executableTarget(
             name: "WakuGettingStarted",
@@ -240,8 +270,10 @@ let package = Package(
             dependencies: [
                 "Waku", "WakuMessaging", "WakuTesting",
                 .target(name: "WakuSQLite", condition: sqlite), .target(name: "WakuPostgres", condition: postgres),
+                .target(name: "WakuDashboard", condition: hummingbird),
                 .product(name: "SQLiteNIO", package: "sqlite-nio", condition: sqlite),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -259,6 +291,19 @@ let package = Package(
         .target(
             name: "WakuHTTPTestSupport",
             path: "Tests/WakuHTTPTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WakuDashboardTests",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuTesting",
+                .target(name: "WakuDashboard", condition: hummingbird), .target(name: "WakuSQLite", condition: sqlite),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: hummingbird),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
