@@ -24,6 +24,7 @@ let sqlite = TargetDependencyCondition.when(traits: ["SQLite"])
 let postgres = TargetDependencyCondition.when(traits: ["Postgres"])
 let hummingbird = TargetDependencyCondition.when(traits: ["Hummingbird"])
 let openTelemetry = TargetDependencyCondition.when(traits: ["OpenTelemetry"])
+let vapor = TargetDependencyCondition.when(traits: ["Vapor"])
 
 let package = Package(
     name: "swift-waku",
@@ -35,11 +36,13 @@ let package = Package(
         .library(name: "WakuSQLite", targets: ["WakuSQLite"]),
         .library(name: "WakuPostgres", targets: ["WakuPostgres"]),
         .library(name: "WakuHummingbird", targets: ["WakuHummingbird"]),
+        .library(name: "WakuVapor", targets: ["WakuVapor"]),
         .library(name: "WakuDashboard", targets: ["WakuDashboard"]),
         .executable(name: "waku-demo", targets: ["WakuDemo"]),
         .executable(name: "waku-worker", targets: ["WakuWorker"]),
         .executable(name: "waku-admin", targets: ["WakuAdmin"]),
         .executable(name: "waku-http-example", targets: ["WakuHTTPExample"]),
+        .executable(name: "waku-vapor-example", targets: ["WakuVaporExample"]),
         .executable(name: "waku-getting-started", targets: ["WakuGettingStarted"]),
         .executable(name: "waku-dashboard-example", targets: ["WakuDashboardExample"]),
     ],
@@ -47,6 +50,7 @@ let package = Package(
         .trait(name: "SQLite", description: "WakuSQLite: durable delivery on embedded SQLite (sqlite-nio)."),
         .trait(name: "Postgres", description: "WakuPostgres: durable delivery on PostgreSQL (postgres-nio)."),
         .trait(name: "Hummingbird", description: "WakuHummingbird and WakuDashboard: request scopes and the operator page on Hummingbird 2."),
+        .trait(name: "Vapor", description: "WakuVapor: one request scope per Vapor 4 request."),
         .trait(
             name: "OpenTelemetry",
             description: "waku-http-example exports traces and metrics over OTLP (swift-otel) and serves Prometheus /metrics (swift-prometheus).",
@@ -67,6 +71,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.115.0"),
         // The HTTP example's observability, behind the OpenTelemetry trait; OTLP over HTTP only.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
@@ -118,17 +123,37 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What the HTTP integrations share: the request id and the lease that closes a request scope once.
+        .target(
+            name: "WakuHTTP",
+            dependencies: [
+                "Waku",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Hummingbird 2 integration: one request scope per HTTP request.
         .target(
             name: "WakuHummingbird",
             dependencies: [
-                "Waku", "WakuMessaging",
+                "Waku", "WakuMessaging", "WakuHTTP",
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 // Already required by Hummingbird; named for the HTTP/1.0 connection handler.
                 .product(name: "HummingbirdCore", package: "hummingbird", condition: hummingbird),
                 .product(name: "NIOCore", package: "swift-nio", condition: hummingbird),
                 .product(name: "NIOHTTP1", package: "swift-nio", condition: hummingbird),
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Vapor 4 integration: one request scope per HTTP request, the Waku app in Vapor's lifecycle.
+        .target(
+            name: "WakuVapor",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuHTTP",
+                .product(name: "Vapor", package: "vapor", condition: vapor),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -189,7 +214,7 @@ let package = Package(
         .executableTarget(
             name: "WakuHTTPExample",
             dependencies: [
-                "Waku", "WakuMessaging", .target(name: "WakuHummingbird", condition: hummingbird),
+                "Waku", "WakuMessaging", "WakuOrdersExample", .target(name: "WakuHummingbird", condition: hummingbird),
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "OTel", package: "swift-otel", condition: openTelemetry),
                 .product(name: "Atomics", package: "swift-atomics"),
@@ -201,6 +226,29 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Examples/WakuHTTPExample",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "WakuVaporExample",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuOrdersExample", .target(name: "WakuVapor", condition: vapor),
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/WakuVaporExample",
+            swiftSettings: strict
+        ),
+        // The orders scenario (messages, handlers, modules) that both HTTP examples serve.
+        .target(
+            name: "WakuOrdersExample",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuHTTP",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "Examples/WakuOrdersExample",
             swiftSettings: strict
         ),
         // The operator dashboard on a small shop whose handlers fail during an outage.
@@ -263,6 +311,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Runs an example server as a child process and talks plain HTTP to it, for both HTTP test targets.
+        .target(
+            name: "WakuHTTPTestSupport",
+            path: "Tests/WakuHTTPTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "WakuDashboardTests",
             dependencies: [
@@ -279,13 +333,23 @@ let package = Package(
         .testTarget(
             name: "WakuHummingbirdTests",
             dependencies: [
-                "Waku", "WakuMessaging", "WakuTesting", .target(name: "WakuHummingbird", condition: hummingbird),
+                "Waku", "WakuMessaging", "WakuTesting", "WakuHTTPTestSupport", .target(name: "WakuHummingbird", condition: hummingbird),
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
                 .product(name: "HummingbirdCore", package: "hummingbird", condition: hummingbird),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WakuVaporTests",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuTesting", "WakuHTTPTestSupport", .target(name: "WakuVapor", condition: vapor),
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+                .product(name: "VaporTesting", package: "vapor", condition: vapor),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

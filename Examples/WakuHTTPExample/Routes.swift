@@ -3,22 +3,11 @@ import Hummingbird
 import Waku
 import WakuHummingbird
 import WakuMessaging
+import WakuOrdersExample
 
 extension OrderView: ResponseEncodable {}
 extension OrderConfirmation: ResponseEncodable {}
-
-/// The JSON body of `POST /orders`.
-struct PlaceOrderBody: Decodable {
-    let customerId: String
-    let items: [OrderLine]
-}
-
-/// Sales figures and emails sent, so a client can see the event's fan-out.
-struct StatsView: ResponseEncodable {
-    let ordersPlaced: Int
-    let itemsOrdered: Int
-    let confirmationsSent: Int
-}
+extension StatsView: ResponseEncodable {}
 
 /// The HTTP API. Every route runs inside the request's Waku scope, opened by `WakuScopeMiddleware`.
 func makeRouter(waku: WakuApplication, observability: Observability? = nil) -> Router<BasicWakuRequestContext> {
@@ -35,12 +24,8 @@ func makeRouter(waku: WakuApplication, observability: Observability? = nil) -> R
 
     router.post("/orders") { request, context -> EditedResponse<OrderConfirmation> in
         let body = try await request.decode(as: PlaceOrderBody.self, context: context)
-        guard !body.customerId.isEmpty else { throw HTTPError(.badRequest, message: "customerId is empty.") }
-        guard !body.items.isEmpty else { throw HTTPError(.badRequest, message: "An order needs at least one item.") }
-        guard body.items.allSatisfy({ !$0.sku.isEmpty && $0.quantity > 0 }) else {
-            throw HTTPError(.badRequest, message: "Every item needs a sku and a positive quantity.")
-        }
-        let confirmation = try await context.bus.invoke(PlaceOrder(customerId: body.customerId, items: body.items))
+        if let problem = body.problem { throw HTTPError(.badRequest, message: problem) }
+        let confirmation = try await context.bus.invoke(body.command)
         return EditedResponse(
             status: .created, headers: [.location: "/orders/\(confirmation.orderId)"], response: confirmation)
     }
@@ -54,9 +39,7 @@ func makeRouter(waku: WakuApplication, observability: Observability? = nil) -> R
     }
 
     router.get("/stats") { _, context -> StatsView in
-        let stats = try await context.get(SalesStats.self).snapshot
-        let outbox = try await context.get(EmailOutbox.self)
-        return StatsView(ordersPlaced: stats.orders, itemsOrdered: stats.items, confirmationsSent: outbox.count)
+        try await StatsView(stats: context.get(SalesStats.self), outbox: context.get(EmailOutbox.self))
     }
     return router
 }

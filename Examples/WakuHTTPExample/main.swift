@@ -7,8 +7,9 @@ import UnixSignals
 import Waku
 import WakuHummingbird
 import WakuMessaging
+import WakuOrdersExample
 
-// waku-http-example: the orders scenario over HTTP.
+// waku-http-example: the orders scenario (WakuOrdersExample) over HTTP, served by Hummingbird.
 //
 //   POST /orders        {"customerId": "c-7", "items": [{"sku": "tea", "quantity": 2}]}
 //   GET  /orders/{id}   the order, or 404
@@ -22,14 +23,8 @@ import WakuMessaging
 // handlers log plainly and never add them by hand.
 LoggingSystem.bootstrap(StreamLogHandler.standardError, metadataProvider: .waku)
 
-var logger = Logger(label: "waku-http-example")
-logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-
-let portText = ProcessInfo.processInfo.environment["PORT"] ?? "8080"
-guard let port = Int(portText), (0...65_535).contains(port) else {
-    logger.critical("PORT must be a number from 0 to 65535, not '\(portText)'")
-    exit(64)
-}
+let logger = ExampleEnvironment.logger(label: "waku-http-example")
+let port = ExampleEnvironment.port(logger: logger)
 
 let observability: Observability
 do {
@@ -41,7 +36,11 @@ do {
 
 let waku: WakuApplication
 do {
-    waku = try await WakuFactory(AppModule(logger: logger, observability: observability)).create()
+    waku = try await WakuFactory(
+        AppModule(
+            logger: logger, requestContext: HTTPRequestContextModule(), metricsFactory: observability.metrics,
+            tracer: observability.tracer)
+    ).create()
     // Initialize before the server accepts its first request; the ServiceGroup's `waku.run()` then
     // finds it initialized and only waits for shutdown.
     try await waku.initialize()

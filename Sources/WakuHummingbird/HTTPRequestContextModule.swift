@@ -1,6 +1,7 @@
 #if Hummingbird
 public import Waku
 import Hummingbird
+import WakuHTTP
 
 /// Declares the HTTP request values that ``WakuScopeMiddleware`` supplies to each request scope, so
 /// that providers can depend on them:
@@ -8,7 +9,7 @@ import Hummingbird
 /// - `Request`: Hummingbird's request (head and body stream; the body is read by the route handler,
 ///   so providers should read only the head);
 /// - `HTTPRequest`: the request head from swift-http-types (method, path, headers);
-/// - ``HTTPRequestID``: the request id.
+/// - `HTTPRequestID`: the request id.
 ///
 /// Import it once, usually in the root module. Context values are visible to every module, so no
 /// other module needs to import it. Declaring the same `contextual` types yourself instead is fine,
@@ -23,7 +24,7 @@ public struct HTTPRequestContextModule: Module {
     /// The module; it takes no configuration.
     public init() {}
 
-    /// Request-scoped `contextual` providers of `Request`, `HTTPRequest` and ``HTTPRequestID``.
+    /// Request-scoped `contextual` providers of `Request`, `HTTPRequest` and `HTTPRequestID`.
     public var providers: [Provider] {
         [
             contextual(Request.self),

@@ -1,5 +1,6 @@
 #if Hummingbird
 import Hummingbird
+import WakuHTTP
 
 extension ResponseBody {
     /// The same body, closing `lease` once the body has been written (or writing it failed).

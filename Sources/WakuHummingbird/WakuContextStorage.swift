@@ -1,5 +1,6 @@
 #if Hummingbird
 public import Waku
+public import WakuHTTP
 
 /// The Waku part of a ``WakuRequestContext``: empty until ``WakuScopeMiddleware`` opens the request
 /// scope, then the scope's container and the request id.

@@ -1,6 +1,7 @@
 #if Hummingbird
 public import Hummingbird
 public import Waku
+public import WakuHTTP
 public import WakuMessaging
 
 /// A Hummingbird request context that carries the Waku request scope of its request.

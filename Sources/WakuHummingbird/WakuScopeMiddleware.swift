@@ -2,13 +2,14 @@
 public import Hummingbird
 public import Waku
 import Logging
+import WakuHTTP
 
 /// Opens one Waku request scope per HTTP request and closes it when the response is done.
 ///
 /// For every request the middleware:
 ///
 /// 1. opens a request scope of `app` whose context values are the request's `Request`, its head
-///    (`HTTPRequest`) and its ``HTTPRequestID``, plus whatever `contextValues` adds. Providers
+///    (`HTTPRequest`) and its `HTTPRequestID`, plus whatever `contextValues` adds. Providers
 ///    read them with `contextual(HTTPRequest.self)` and so on (see ``HTTPRequestContextModule``);
 /// 2. stores the scope in the request context, where handlers find it as `context.container`,
 ///    `context.get(_:)` or `context.bus`;

@@ -1,6 +1,7 @@
 #if Hummingbird
 import Foundation
 import Testing
+import WakuHTTPTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -16,7 +17,7 @@ import Darwin
 struct ExampleProcessTests {
     @Test("places an order, reads it back, sees the fan-out, and shuts down gracefully on SIGTERM")
     func example() async throws {
-        let example = try ExampleProcess()
+        let example = try HTTPExampleProcess()
         defer { example.forceStop() }
         let port = try #require(await example.waitForPort(timeout: .seconds(60)), "no port in:\n\(example.output)")
         let client = LoopbackClient(port: port)
@@ -66,8 +67,9 @@ struct ExampleProcessTests {
     }
 }
 
-/// The `waku-http-example` child process, its output captured in a file.
-final class ExampleProcess: @unchecked Sendable {
+/// The `waku-http-example` child process (with the log-line and OpenTelemetry controls its
+/// tests need), its output captured in a file.
+final class HTTPExampleProcess: @unchecked Sendable {
     // @unchecked: `process` is started in init, then only read through Foundation's synchronized API.
     let process = Process()
     let outputURL: URL
@@ -161,11 +163,11 @@ final class ExampleProcess: @unchecked Sendable {
         if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) {
             return found
         }
-        throw ExampleBinaryMissing(searched: candidates.map(\.path))
+        throw HTTPExampleBinaryMissing(searched: candidates.map(\.path))
     }
 }
 
-struct ExampleBinaryMissing: Error, CustomStringConvertible {
+struct HTTPExampleBinaryMissing: Error, CustomStringConvertible {
     let searched: [String]
     var description: String {
         "waku-http-example is not built. Run `swift build --product waku-http-example` (with the same --scratch-path "

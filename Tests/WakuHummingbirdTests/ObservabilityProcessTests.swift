@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+import WakuHTTPTestSupport
 import WakuTesting
 
 /// waku-http-example with swift-otel and swift-prometheus: one request's trace and the messaging
@@ -18,7 +19,7 @@ struct ObservabilityProcessTests {
         let app = Application(router: receiver.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         try await app.test(.live) { receiverClient in
             let receiverPort = try #require(receiverClient.port)
-            let example = try ExampleProcess(environment: [
+            let example = try HTTPExampleProcess(environment: [
                 "OTEL_SDK_DISABLED": "false",
                 "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(receiverPort)",
                 "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",

@@ -7,6 +7,7 @@ import Testing
 import Waku
 import WakuHummingbird
 import WakuMessaging
+import WakuHTTPTestSupport
 import WakuTesting
 
 @Suite("WakuApplication and the HTTP server in one ServiceGroup")

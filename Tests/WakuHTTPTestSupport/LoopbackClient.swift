@@ -1,26 +1,25 @@
-#if Hummingbird
-import Foundation
+package import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
 /// A plain HTTP client for 127.0.0.1, on Foundation's URLSession: what any other client would do.
-final class LoopbackClient: Sendable {
-    struct Reply: Sendable {
-        let status: Int
-        let body: Data
-        let location: String?
-        var text: String { String(decoding: body, as: UTF8.self) }
+package final class LoopbackClient: Sendable {
+    package struct Reply: Sendable {
+        package let status: Int
+        package let body: Data
+        package let location: String?
+        package var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
     }
 
-    let port: Int
+    package let port: Int
     private let session: URLSession
 
-    init(port: Int) {
+    package init(port: Int) {
         self.port = port
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 10
@@ -28,11 +27,11 @@ final class LoopbackClient: Sendable {
         session = URLSession(configuration: configuration)
     }
 
-    func get(_ path: String) async throws -> Reply { try await send("GET", path) }
+    package func get(_ path: String) async throws -> Reply { try await send("GET", path) }
 
-    func post(_ path: String, json: String) async throws -> Reply { try await send("POST", path, json: json) }
+    package func post(_ path: String, json: String) async throws -> Reply { try await send("POST", path, json: json) }
 
-    func send(_ method: String, _ path: String, json: String? = nil) async throws -> Reply {
+    package func send(_ method: String, _ path: String, json: String? = nil) async throws -> Reply {
         guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { throw Failure(description: "bad path \(path)") }
         var request = URLRequest(url: url)
         request.httpMethod = method
@@ -57,6 +56,5 @@ final class LoopbackClient: Sendable {
     }
 
     /// Ends the session, so no kept-alive connection outlives the test.
-    func close() { session.invalidateAndCancel() }
+    package func close() { session.invalidateAndCancel() }
 }
-#endif

@@ -1,4 +1,3 @@
-#if Hummingbird
 import Atomics
 import Waku
 import WakuMessaging
@@ -15,10 +14,11 @@ final class ArchiveOrder: EventHandler {
 }
 
 /// How many orders were archived.
-final class OrderArchive: Sendable {
+package final class OrderArchive: Sendable {
     private let archived = ManagedAtomic(0)
     func add(_ id: String) { archived.wrappingIncrement(ordering: .relaxed) }
-    var count: Int { archived.load(ordering: .relaxed) }
+    /// Orders archived so far.
+    package var count: Int { archived.load(ordering: .relaxed) }
 }
 
 struct ArchiveModule: Module {
@@ -26,4 +26,3 @@ struct ArchiveModule: Module {
     var exports: [Export] { [.type(OrderArchive.self)] }
     var extensions: [any ModuleExtension] { [MessagingExtension().bindEvent(OrderPlaced.self, ArchiveOrder.init)] }
 }
-#endif

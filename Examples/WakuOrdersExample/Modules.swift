@@ -1,7 +1,7 @@
-#if Hummingbird
-import Logging
-import Waku
-import WakuHummingbird
+package import Logging
+package import Metrics
+package import Tracing
+package import Waku
 import WakuMessaging
 
 /// The logger every module may inject.
@@ -43,23 +43,36 @@ struct ShutdownLog: OnApplicationShutdown {
     }
 }
 
-struct AppModule: Module {
+/// The orders application. `requestContext` is the HTTP integration's `HTTPRequestContextModule`,
+/// which supplies the `HTTPRequestID` that `PlaceOrderHandler` injects.
+package struct AppModule: Module {
     let logger: Logger
-    var observability: Observability? = nil
-    var imports: [any Module] {
+    let requestContext: any Module
+    let metricsFactory: (any MetricsFactory)?
+    let tracer: (any Tracer)?
+
+    /// `metricsFactory` and `tracer` go to the message bus; `nil` leaves it to the global
+    /// bootstrap, if any.
+    package init(logger: Logger, requestContext: any Module, metricsFactory: (any MetricsFactory)? = nil, tracer: (any Tracer)? = nil) {
+        self.logger = logger
+        self.requestContext = requestContext
+        self.metricsFactory = metricsFactory
+        self.tracer = tracer
+    }
+
+    package var imports: [any Module] {
         [
             LoggingModule(logger: logger),
-            HTTPRequestContextModule(),
+            requestContext,
             MessagingModule.register(MessagingConfig(
                 endpoints: [.localQueue("archive")],
                 routing: [routeModule(ArchiveModule.self).eventsTo("archive")],
-                logger: logger, metricsFactory: observability?.metrics, tracer: observability?.tracer)),
+                logger: logger, metricsFactory: metricsFactory, tracer: tracer)),
             OrdersModule(),
             NotificationsModule(),
             AnalyticsModule(),
             ArchiveModule(),
         ]
     }
-    var extensions: [any ModuleExtension] { [ShutdownLog(logger: logger)] }
+    package var extensions: [any ModuleExtension] { [ShutdownLog(logger: logger)] }
 }
-#endif

@@ -1,4 +1,3 @@
-#if Hummingbird
 import Foundation
 import Waku
 
@@ -18,7 +17,7 @@ final class Protected<Value: Sendable>: @unchecked Sendable {
 }
 
 /// The orders, in memory (the SQLite/PostgreSQL stores are shown by `waku-demo`).
-final class OrderRepository: Sendable {
+package final class OrderRepository: Sendable {
     private let orders = Protected([String: OrderView]())
     private let nextNumber = Protected(1000)
 
@@ -34,16 +33,15 @@ final class OrderRepository: Sendable {
 }
 
 /// Confirmation emails "sent" so far (Notifications module).
-final class EmailOutbox: Sendable {
+package final class EmailOutbox: Sendable {
     private let sent = Protected([String]())
     func send(_ text: String) { sent.withLock { $0.append(text) } }
-    var count: Int { sent.withLock { $0.count } }
+    package var count: Int { sent.withLock { $0.count } }
 }
 
 /// Sales figures (Analytics module).
-final class SalesStats: Sendable {
+package final class SalesStats: Sendable {
     private let figures = Protected((orders: 0, items: 0))
     func record(items: Int) { figures.withLock { $0 = ($0.orders + 1, $0.items + items) } }
-    var snapshot: (orders: Int, items: Int) { figures.withLock { $0 } }
+    package var snapshot: (orders: Int, items: Int) { figures.withLock { $0 } }
 }
-#endif

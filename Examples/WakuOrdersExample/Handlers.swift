@@ -1,7 +1,6 @@
-#if Hummingbird
 import Logging
 import Waku
-import WakuHummingbird
+import WakuHTTP
 import WakuMessaging
 
 /// Orders module: saves the order, then publishes `OrderPlaced`.
@@ -74,4 +73,3 @@ final class UpdateSalesStats: EventHandler {
         logger.info("Sales stats updated", metadata: ["order.id": "\(event.orderId)"])
     }
 }
-#endif

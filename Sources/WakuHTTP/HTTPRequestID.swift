@@ -1,9 +1,9 @@
-#if Hummingbird
 /// The id of one HTTP request, supplied to its Waku request scope as a context value.
 ///
-/// It is the id Hummingbird attaches to the request's logger (`hb.request.id`), so log lines and
-/// services agree. Declare `contextual(HTTPRequestID.self)` (or import ``HTTPRequestContextModule``)
-/// to inject it:
+/// It is the id the HTTP framework attaches to the request's logger (`hb.request.id` in
+/// Hummingbird, `request-id` in Vapor), so log lines and services agree. Declare
+/// `contextual(HTTPRequestID.self)` (or import the integration's `HTTPRequestContextModule`) to
+/// inject it:
 ///
 /// ```swift
 /// final class AuditLog: Sendable {
@@ -11,10 +11,10 @@
 /// }
 /// ```
 public struct HTTPRequestID: Sendable, Hashable, CustomStringConvertible {
-    /// The id as Hummingbird logs it.
+    /// The id as the HTTP framework logs it.
     public let value: String
 
-    /// Wraps an id; the middleware makes one from Hummingbird's request id.
+    /// Wraps an id; the integration's middleware makes one from the framework's request id.
     public init(_ value: String) {
         self.value = value
     }
@@ -22,4 +22,3 @@ public struct HTTPRequestID: Sendable, Hashable, CustomStringConvertible {
     /// The id itself.
     public var description: String { value }
 }
-#endif
