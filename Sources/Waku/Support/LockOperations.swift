@@ -25,17 +25,21 @@ enum LockOperations {
     /// plain mutex. In debug builds a plain mutex checks errors, so a task taking a lock it
     /// already holds stops with a message instead of deadlocking.
     static func initialize(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, spinning: Bool = false) {
+        #if canImport(Glibc)
+        if spinning { return initialize(mutex, kind: Int32(PTHREAD_MUTEX_ADAPTIVE_NP)) }
+        #endif
+        var errorChecking = false
+        assert({ errorChecking = true; return true }())
+        if errorChecking { return initialize(mutex, kind: Int32(PTHREAD_MUTEX_ERRORCHECK)) }
+        // The default kind needs no attributes: a request scope creates a mutex per request.
+        check(pthread_mutex_init(mutex, nil), "pthread_mutex_init")
+    }
+
+    private static func initialize(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, kind: Int32) {
         var attributes = pthread_mutexattr_t()
         check(pthread_mutexattr_init(&attributes), "pthread_mutexattr_init")
         defer { check(pthread_mutexattr_destroy(&attributes), "pthread_mutexattr_destroy") }
-        #if canImport(Glibc)
-        if spinning {
-            check(pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP)), "pthread_mutexattr_settype")
-        }
-        #endif
-        if !spinning {
-            assert(setErrorChecking(&attributes))
-        }
+        check(pthread_mutexattr_settype(&attributes, kind), "pthread_mutexattr_settype")
         check(pthread_mutex_init(mutex, &attributes), "pthread_mutex_init")
     }
 
@@ -63,15 +67,16 @@ enum LockOperations {
         return try body()
     }
 
-    /// Called inside `assert`, so only debug builds pay for error checking.
-    private static func setErrorChecking(_ attributes: UnsafeMutablePointer<pthread_mutexattr_t>) -> Bool {
-        check(pthread_mutexattr_settype(attributes, Int32(PTHREAD_MUTEX_ERRORCHECK)), "pthread_mutexattr_settype")
-        return true
-    }
-
     /// pthread functions return their error number rather than setting `errno`.
     @inline(__always)
     private static func check(_ result: Int32, _ call: StaticString) {
-        precondition(result == 0, "\(call) failed with error \(result) (\(String(cString: strerror(result))))")
+        if _slowPath(result != 0) { failed(call, result) }
+    }
+
+    /// Out of line, so the message costs the callers nothing; `fatalError` rather than
+    /// `preconditionFailure` so release builds print which call failed too.
+    @inline(never)
+    private static func failed(_ call: StaticString, _ result: Int32) -> Never {
+        fatalError("\(call) failed with error \(result) (\(String(cString: strerror(result))))")
     }
 }
