@@ -115,10 +115,11 @@ final class DeliveryTarget: Sendable {
     /// Key of this target in the runtime's lookup table: stable message type and handler names.
     var key: String { messageType + "\u{1F}" + handlerName }
 
-    /// Runs the handler through its pipeline with the delivery's context restored.
+    /// Runs the handler through its pipeline with the delivery's context restored, naming the
+    /// endpoint it runs on (for log metadata, see `Logger.MetadataProvider.waku`).
     @inline(__always)
-    func execute(_ envelope: MessageEnvelope, in container: Container) async throws {
-        let context = MessageContext(envelope: envelope)
+    func execute(_ envelope: MessageEnvelope, endpoint: String, in container: Container) async throws {
+        let context = MessageContext(envelope: envelope, endpoint: endpoint)
         try await MessageContext.with(context) {
             // No behaviors: call the handler without the pipeline's frames.
             if behaviors.isEmpty { return try await run(envelope.payload, container) }
