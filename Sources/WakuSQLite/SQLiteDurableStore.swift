@@ -27,7 +27,7 @@ public final class SQLiteDurableStore: DurableStore {
     public let path: String
     let logger: Logger
     private let mutex = AsyncMutex()
-    private let connection = SQLiteLock<SQLiteConnection?>(nil)
+    private let connection = Locked<SQLiteConnection?>(nil)
     private let threadPool: NIOThreadPool
     /// Coalesces concurrent ``insert(_:)`` calls into one statement and commit.
     private let groupCommit: GroupCommit<StoredDelivery>
@@ -592,7 +592,4 @@ public final class SQLiteDurableStore: DurableStore {
             lastError: row.column("last_error")?.string)
     }
 }
-
-/// The store's mutex type under this module's name.
-typealias SQLiteLock<Value> = Waku.Locked<Value>
 #endif

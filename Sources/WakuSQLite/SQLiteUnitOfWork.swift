@@ -12,7 +12,7 @@ public import WakuMessaging
 /// `TransactionalBehavior`, or use `withUnitOfWork(_:isolation:_:)`.
 public final class SQLiteUnitOfWork: DurableTransaction {
     private let store: SQLiteDurableStore
-    private let state = SQLiteLock<SQLiteConnection?>(nil)
+    private let state = Locked<SQLiteConnection?>(nil)
     private let mutex = AsyncMutex()
 
     init(store: SQLiteDurableStore) {

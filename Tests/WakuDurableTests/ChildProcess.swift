@@ -1,4 +1,5 @@
 import Foundation
+import Waku
 
 #if canImport(Glibc)
 import Glibc
@@ -15,12 +16,10 @@ import Darwin
 /// running, and the server inherits whatever is open) makes `waitUntilExit()` hang forever.
 /// Here the child gets only stdin (/dev/null) and stdout/stderr (a file); every other
 /// descriptor is marked close-on-exec first.
-final class ChildProcess: @unchecked Sendable {
-    // @unchecked: `status` is only read and written under `lock`; `pid` and the paths are immutable.
+final class ChildProcess: Sendable {
     let pid: pid_t
     let outputPath: String
-    private let lock = NSLock()
-    private var status: Int32?
+    private let status = Locked<Int32?>(nil)
 
     /// Starts `path` with `arguments`, its output going to `outputPath`, and its standard error
     /// there too unless `errorPath` names a file of its own. `environment` replaces the test
@@ -74,15 +73,15 @@ final class ChildProcess: @unchecked Sendable {
 
     /// The exit status once the child exited (128 + signal number if a signal ended it).
     var exitStatus: Int32? {
-        lock.lock()
-        defer { lock.unlock() }
-        if let status { return status }
-        var raw: Int32 = 0
-        guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
-        // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out: the C macros are not imported.
-        let decoded: Int32 = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
-        status = decoded
-        return decoded
+        status.withLock { status in
+            if let status { return status }
+            var raw: Int32 = 0
+            guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+            // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out: the C macros are not imported.
+            let decoded: Int32 = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+            status = decoded
+            return decoded
+        }
     }
 
     var isRunning: Bool { exitStatus == nil }

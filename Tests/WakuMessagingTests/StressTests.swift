@@ -7,21 +7,15 @@ import WakuTesting
 // Concurrency: many tasks, each in its own request scope, dispatching at once.
 
 /// Thread-safe tallies of which message ids each handler saw.
-final class IdLedger: @unchecked Sendable {
-    // @unchecked: `seen` is only read or written while holding `lock` (an NSLock).
-    private let lock = NSLock()
-    private var seen: [String: [UUID]] = [:]
+final class IdLedger: Sendable {
+    private let seen = Locked([String: [UUID]]())
 
     func note(_ handler: String, _ id: UUID) {
-        lock.lock()
-        defer { lock.unlock() }
-        seen[handler, default: []].append(id)
+        seen.withLock { $0[handler, default: []].append(id) }
     }
 
     func ids(_ handler: String) -> [UUID] {
-        lock.lock()
-        defer { lock.unlock() }
-        return seen[handler] ?? []
+        seen.withLock { $0[handler] ?? [] }
     }
 }
 

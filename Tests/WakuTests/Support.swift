@@ -6,46 +6,32 @@ import Waku
 
 /// An ordered, thread-safe log of events, written from hooks, factories and cleanups (some of
 /// which are synchronous, so this is a lock-protected class rather than an actor).
-final class EventLog: @unchecked Sendable {
-    // @unchecked: `storage` is only read or written while holding `lock` (an NSLock).
-    private let lock = NSLock()
-    private var storage: [String] = []
+final class EventLog: Sendable {
+    private let storage = Locked([String]())
 
     func record(_ event: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        storage.append(event)
+        storage.withLock { $0.append(event) }
     }
 
-    var events: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return storage
-    }
+    var events: [String] { storage.withLock { $0 } }
 
     func count(of event: String) -> Int { events.filter { $0 == event }.count }
 }
 
 /// A counter safe to bump from many tasks at once. `next()` returns the new value, which tests
 /// use as a serial number for created instances.
-final class Counter: @unchecked Sendable {
-    // @unchecked: `count` is only read or written while holding `lock` (an NSLock).
-    private let lock = NSLock()
-    private var count = 0
+final class Counter: Sendable {
+    private let count = Locked(0)
 
     @discardableResult
     func next() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        count += 1
-        return count
+        count.withLock { count in
+            count += 1
+            return count
+        }
     }
 
-    var value: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return count
-    }
+    var value: Int { count.withLock { $0 } }
 }
 
 /// An error thrown on purpose by test factories and bodies.

@@ -6,15 +6,14 @@ import WakuTesting
 
 /// Keeps every log record, so tests can read what the factory warned about.
 final class RecordingLogHandler: LogHandler, @unchecked Sendable {
-    // @unchecked: `storage` is only read or written while holding `lock` (an NSLock); the other
-    // properties are set before the handler is shared.
+    // @unchecked: `storage` is a Locked box; the other properties are set before the handler is
+    // shared.
     struct Record: Sendable {
         let level: Logger.Level
         let message: String
     }
 
-    private let lock = NSLock()
-    private var storage: [Record] = []
+    private let storage = Locked([Record]())
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
 
@@ -24,16 +23,10 @@ final class RecordingLogHandler: LogHandler, @unchecked Sendable {
     }
 
     func log(event: LogEvent) {
-        lock.lock()
-        defer { lock.unlock() }
-        storage.append(Record(level: event.level, message: event.message.description))
+        storage.withLock { $0.append(Record(level: event.level, message: event.message.description)) }
     }
 
-    var records: [Record] {
-        lock.lock()
-        defer { lock.unlock() }
-        return storage
-    }
+    var records: [Record] { storage.withLock { $0 } }
 
     var logger: Logger { Logger(label: "validation-test") { _ in self } }
 }

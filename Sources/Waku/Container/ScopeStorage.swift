@@ -25,7 +25,9 @@ import Darwin
 /// only once no resolution is in progress: the last one to leave a closed scope drops them.
 ///
 /// `ManagedBuffer` cannot be `Sendable`, so holders store it `nonisolated(unsafe)`: the header is
-/// only touched inside `withLock`, the tail only through atomic operations.
+/// only touched inside `withLock`, the tail only through atomic operations. The mutex is driven
+/// by ``LockOperations``, like every lock of the package; it stays in the header because the tail
+/// is atomic words, and the header is only ever reached through its address (never `header`).
 final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.Storage> {
     typealias Waiter = CheckedContinuation<CellValue?, any Error>
 
@@ -47,7 +49,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
         // `create` returns the dynamic type it was called on, which is always `Self` here.
         let storage = unsafeDowncast(buffer, to: ScopeStorage.self)
         storage.withUnsafeMutablePointers { header, cells in
-            pthread_mutex_init(&header.pointee.mutex, nil)
+            LockOperations.initialize(&header.pointee.mutex)
             cells.initialize(repeating: UnsafeAtomic<UInt>.Storage(0), count: words)
         }
         return storage
@@ -60,7 +62,7 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     deinit {
         releaseCells()
         withUnsafeMutablePointerToHeader { header in
-            _ = pthread_mutex_destroy(&header.pointee.mutex)
+            LockOperations.destroy(&header.pointee.mutex)
         }
     }
 
@@ -68,8 +70,8 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     @inline(__always)
     func withLock<R>(_ body: (inout Container.ScopeState) throws -> R) rethrows -> R {
         try withUnsafeMutablePointerToHeader { header in
-            pthread_mutex_lock(&header.pointee.mutex)
-            defer { pthread_mutex_unlock(&header.pointee.mutex) }
+            LockOperations.lock(&header.pointee.mutex)
+            defer { LockOperations.unlock(&header.pointee.mutex) }
             return try body(&header.pointee.state)
         }
     }
@@ -214,8 +216,8 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
     func park(_ waiter: Waiter, on index: Int) -> CellValue?? {
         let word = cell(index)
         return withUnsafeMutablePointerToHeader { header in
-            pthread_mutex_lock(&header.pointee.mutex)
-            defer { pthread_mutex_unlock(&header.pointee.mutex) }
+            LockOperations.lock(&header.pointee.mutex)
+            defer { LockOperations.unlock(&header.pointee.mutex) }
             while true {
                 let current = word.load(ordering: .acquiring)
                 switch current {
@@ -242,8 +244,8 @@ final class ScopeStorage: ManagedBuffer<ScopeStorage.Header, UnsafeAtomic<UInt>.
 
     private func takeWaiters(_ index: Int) -> [Waiter] {
         withUnsafeMutablePointerToHeader { header in
-            pthread_mutex_lock(&header.pointee.mutex)
-            defer { pthread_mutex_unlock(&header.pointee.mutex) }
+            LockOperations.lock(&header.pointee.mutex)
+            defer { LockOperations.unlock(&header.pointee.mutex) }
             return header.pointee.waiters.removeValue(forKey: index) ?? []
         }
     }

@@ -32,17 +32,17 @@ public final class DurableEndpoint: Endpoint {
     /// The endpoint's name, from ``config``; also the `endpoint` column of its rows.
     public var name: String { config.name }
     private let logger: Logger
-    private let wake = MessagingLock<CheckedContinuation<Void, Never>?>(nil)
+    private let wake = Locked<CheckedContinuation<Void, Never>?>(nil)
     private let woken = ManagedAtomic(false)
     private let stopping = ManagedAtomic(false)
     private let started = ManagedAtomic(false)
     private let running = ManagedAtomic(0)
-    private let loop = MessagingLock<Task<Void, Never>?>(nil)
+    private let loop = Locked<Task<Void, Never>?>(nil)
     /// Set at start: where outbox deliveries that roll back are reported.
-    private let runtime = MessagingLock<MessagingRuntime?>(nil)
-    private let heartbeat = MessagingLock<Task<Void, Never>?>(nil)
+    private let runtime = Locked<MessagingRuntime?>(nil)
+    private let heartbeat = Locked<Task<Void, Never>?>(nil)
     /// Claims taken and not yet finalized: the heartbeat extends their leases.
-    private let held = MessagingLock<Set<ClaimToken>>([])
+    private let held = Locked<Set<ClaimToken>>([])
     /// Deliveries interrupted by a stop (cancelled, or never started), released for redelivery.
     private let interrupted = ManagedAtomic(0)
     private let processed = ManagedAtomic(0)

@@ -9,7 +9,7 @@ import Waku
 final class OutboxLedger: Sendable {
     @TaskLocal static var current: OutboxLedger?
 
-    private let reports = MessagingLock<[@Sendable () -> Void]>([])
+    private let reports = Locked<[@Sendable () -> Void]>([])
 
     /// Runs `report` if the unit of work rolls back.
     func onRollback(_ report: @escaping @Sendable () -> Void) {

@@ -47,7 +47,7 @@ public protocol DeadLetterStore: Sendable {
 
 /// The default dead-letter store: in memory, lost with the process.
 public final class InMemoryDeadLetterStore: DeadLetterStore {
-    private let records = MessagingLock<[DeadLetterRecord]>([])
+    private let records = Locked<[DeadLetterRecord]>([])
 
     /// An empty store.
     public init() {}

@@ -46,7 +46,7 @@ final class DeliveryQueue: Sendable {
     let capacity: Int
     /// How far below capacity the buffer drains before waiting producers are let in.
     private let resumeSlack: Int
-    private let state = MessagingLock(State(), spinning: true)
+    private let state = Locked(State(), spinning: true)
     /// Deliveries consumers took and have not reported ``finished(_:)``; raised under the lock as
     /// they are taken, so ``close(producerError:)`` sees every delivery either here or buffered.
     private let claimedCount = ManagedAtomic(0)

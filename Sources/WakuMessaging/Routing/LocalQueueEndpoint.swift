@@ -18,9 +18,9 @@ public final class LocalQueueEndpoint: Endpoint {
     /// The endpoint's name, from ``config``.
     public var name: String { config.name }
     let queue: DeliveryQueue
-    private let workers = MessagingLock<[Task<Int, Never>]>([])
+    private let workers = Locked<[Task<Int, Never>]>([])
     /// Set at start: reports deliveries a stop abandons to the runtime's observers.
-    private let processor = MessagingLock<DeliveryProcessor?>(nil)
+    private let processor = Locked<DeliveryProcessor?>(nil)
     private let started = ManagedAtomic(false)
     /// Set by a stop that timed out, before it cancels the workers: they then drop what is left
     /// in their batches, counting it in `cutOff`. A flag, not `Task.isCancelled`, which costs a
@@ -161,9 +161,9 @@ public final class LocalQueueEndpoint: Endpoint {
 /// Waits for `work` or `timeout`, whichever comes first; `true` when `work` finished. `work` keeps
 /// running after a timeout (awaiting an unstructured task cannot be cancelled).
 package func firstOf(_ work: @escaping @Sendable () async -> Void, orTimeout timeout: Duration) async -> Bool {
-    let sleeper = MessagingLock<Task<Void, Never>?>(nil)
+    let sleeper = Locked<Task<Void, Never>?>(nil)
     let result = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-        let pending = MessagingLock<CheckedContinuation<Bool, Never>?>(continuation)
+        let pending = Locked<CheckedContinuation<Bool, Never>?>(continuation)
         let take: @Sendable () -> CheckedContinuation<Bool, Never>? = { pending.withLock { value -> CheckedContinuation<Bool, Never>? in defer { value = nil }; return value } }
         Task {
             await work()

@@ -15,7 +15,7 @@ public final class MessagingRuntime: Sendable {
     /// Every handler by its stable (message type, handler) key, for durable rows and replays.
     let targets: [String: DeliveryTarget]
     let logger: Logger
-    private let processor = MessagingLock<DeliveryProcessor?>(nil)
+    private let processor = Locked<DeliveryProcessor?>(nil)
     /// Swapped whole on change. Loading a strong atomic reference takes compare-and-swaps on a
     /// word every worker shares, so the dispatch path reads `observerCount` first.
     private let observers = ManagedAtomic(ObserverList([]))
@@ -23,7 +23,7 @@ public final class MessagingRuntime: Sendable {
     /// can read at once without contending.
     private let observerCount = ManagedAtomic<Int>(0)
     let telemetry: MessagingTelemetry
-    private let sampler = MessagingLock<Task<Void, Never>?>(nil)
+    private let sampler = Locked<Task<Void, Never>?>(nil)
 
     init(endpoints: [any Endpoint], deadLetters: any DeadLetterStore, targets: [DeliveryTarget],
          durableStore: (any DurableStore)?, logger: Logger, telemetry: MessagingTelemetry) {
@@ -77,7 +77,7 @@ public final class MessagingRuntime: Sendable {
         return reports
     }
 
-    private let stopReports = MessagingLock<[EndpointStopReport]>([])
+    private let stopReports = Locked<[EndpointStopReport]>([])
 
     /// What each endpoint drained and abandoned when the app last closed; empty before that.
     public var lastStopReports: [EndpointStopReport] { stopReports.withLock { $0 } }
@@ -130,7 +130,7 @@ public final class MessagingRuntime: Sendable {
         updateObservers { $0.removeAll { ($0 as AnyObject) === observer } }
     }
 
-    private let observerUpdates = MessagingLock(())
+    private let observerUpdates = Locked(())
 
     private func updateObservers(_ change: (inout [any MessageObserver]) -> Void) {
         observerUpdates.withLock { _ in
