@@ -14,8 +14,10 @@ package final class ExampleProcess: @unchecked Sendable {
     let process = Process()
     let outputURL: URL
 
-    /// Starts `binary`, found next to the test bundle.
-    package init(binary name: String) throws {
+    /// Starts `binary`, found next to the test bundle, with `environment` added to this process's.
+    /// OpenTelemetry is off unless `environment` sets `OTEL_SDK_DISABLED`, so no test exports to a
+    /// collector by accident.
+    package init(binary name: String, environment extra: [String: String] = [:]) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waku-example-tests", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         outputURL = directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).log")
@@ -25,6 +27,8 @@ package final class ExampleProcess: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["PORT"] = "0"
         environment["LOG_LEVEL"] = "info"
+        environment["OTEL_SDK_DISABLED"] = "true"
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = output
         process.standardError = output
@@ -35,6 +39,18 @@ package final class ExampleProcess: @unchecked Sendable {
 
     /// Everything the process printed so far.
     package var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+
+    /// The metadata of the first log line containing `message`, as swift-log's stream handler
+    /// prints it (`… key=value key=value [module] message`); `nil` if no line contains it.
+    package func logLine(containing message: String) -> [String: String]? {
+        guard let line = output.split(separator: "\n").first(where: { $0.contains(message) }) else { return nil }
+        var metadata: [String: String] = [:]
+        for word in line.split(separator: " ") {
+            guard let equals = word.firstIndex(of: "=") else { continue }
+            metadata[String(word[..<equals])] = String(word[word.index(after: equals)...])
+        }
+        return metadata
+    }
 
     /// The port from the server's log line, the digits after `marker`
     /// (Hummingbird: "listening on 127.0.0.1:", Vapor: "Server started on http://127.0.0.1:").

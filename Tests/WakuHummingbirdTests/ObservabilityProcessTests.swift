@@ -19,7 +19,7 @@ struct ObservabilityProcessTests {
         let app = Application(router: receiver.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         try await app.test(.live) { receiverClient in
             let receiverPort = try #require(receiverClient.port)
-            let example = try HTTPExampleProcess(environment: [
+            let example = try ExampleProcess(binary: "waku-http-example", environment: [
                 "OTEL_SDK_DISABLED": "false",
                 "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(receiverPort)",
                 "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",
@@ -28,7 +28,7 @@ struct ObservabilityProcessTests {
                 "OTEL_METRIC_EXPORT_INTERVAL": "500",
             ])
             defer { example.forceStop() }
-            let port = try #require(await example.waitForPort(timeout: .seconds(60)), "no port in:\n\(example.output)")
+            let port = try #require(await example.waitForPort(after: "listening on 127.0.0.1:", timeout: .seconds(60)), "no port in:\n\(example.output)")
             let client = LoopbackClient(port: port)
             defer { client.close() }
 
