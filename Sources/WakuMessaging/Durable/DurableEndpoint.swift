@@ -393,10 +393,11 @@ public final class DurableEndpoint: Endpoint {
     }
 
     private func fail(_ row: StoredDelivery, delivery: Delivery?, error: String, token: ClaimToken, runtime: MessagingRuntime) async {
-        let messageID = delivery?.target.messageID ?? ObjectIdentifier(StoredDelivery.self)
-        let policy = delivery == nil ? ErrorPolicy.deadLetter : config.policy(for: messageID)
         // Claims count attempts, so `row.attempts` includes this one.
-        let retrying = delivery != nil && row.attempts <= policy.maxRetries
+        // Without a delivery the row could not even be decoded or matched to a handler.
+        let decision = RetryDecision.after(
+            attempt: row.attempts, failure: delivery == nil ? .undeliverable : .handler,
+            policy: delivery.map { config.policy(for: $0.target.messageID) } ?? .deadLetter, now: Date(), jitter: RetryDecision.randomJitter())
         let metadata: Logger.Metadata = [
             "waku.message_id": "\(row.messageId)", "waku.message_type": "\(row.messageType)", "waku.handler": "\(row.handler)",
             "waku.endpoint": "\(name)", "waku.attempt": "\(row.attempts)", "waku.error": "\(error)",
@@ -404,25 +405,22 @@ public final class DurableEndpoint: Endpoint {
         if let delivery {
             runtime.observe {
                 $0.handlerFailed(delivery.envelope, handler: delivery.handler, endpoint: name, error: DurableFailure(description: error),
-                                 attempt: row.attempts, willRetry: retrying)
+                                 attempt: row.attempts, willRetry: decision.retries)
             }
         }
-        if retrying {
+        switch decision {
+        case .retry(_, let availableAt):
             logger.warning("Durable handler failed; retry persisted", metadata: metadata)
-            let wait = policy.backoff(beforeRetry: row.attempts)
             let changed = await withStoreRetry("retry") {
-                try await self.store.retry(row.id, token: token, availableAt: Date().addingTimeInterval(wait.seconds), error: error)
+                try await self.store.retry(row.id, token: token, availableAt: availableAt, error: error)
             }
             if changed == false { superseded(1, step: "retry") }
-            return
-        }
-        switch policy.whenExhausted {
-        case .discard where delivery != nil:
+        case .discard:
             logger.warning("Durable delivery discarded after \(row.attempts) attempt(s)", metadata: metadata)
             let changed = await withStoreRetry("complete") { try await self.store.complete([row.id], token: token) }
             if changed == 0 { superseded(1, step: "discard") }
             if let delivery { runtime.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: DurableFailure(description: error)) } }
-        default:
+        case .deadLetter:
             logger.error("Durable delivery dead-lettered after \(row.attempts) attempt(s)", metadata: metadata)
             let changed = await withStoreRetry("dead-letter") { try await self.store.deadLetter(row.id, token: token, error: error) }
             if changed == false { superseded(1, step: "dead-letter") }

@@ -59,12 +59,13 @@ public final class DeliveryProcessor: Sendable {
                     runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
                     return .finished(.abandoned)
                 }
-                let retrying = delivery.attempts <= policy.maxRetries
-                log(delivery, error: error, retrying: retrying)
+                let decision = RetryDecision.after(
+                    attempt: delivery.attempts, failure: .handler, policy: policy, now: Date(), jitter: RetryDecision.randomJitter())
+                log(delivery, error: error, retrying: decision.retries)
                 runtime.observe { $0.handlerFailed(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint,
-                                                   error: error, attempt: delivery.attempts, willRetry: retrying) }
-                if retrying {
-                    let backoff = policy.backoff(beforeRetry: delivery.attempts)
+                                                   error: error, attempt: delivery.attempts, willRetry: decision.retries) }
+                switch decision {
+                case .retry(let backoff, _):
                     guard retryInPlace else { return .retry(after: backoff) }
                     do {
                         try await Task.sleep(for: backoff)
@@ -73,32 +74,30 @@ public final class DeliveryProcessor: Sendable {
                         return .finished(.abandoned)
                     }
                     continue
+                case .discard:
+                    logger.warning("Discarded after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
+                    runtime.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: error) }
+                    return .finished(.discarded)
+                case .deadLetter:
+                    await deadLetter(delivery, error: error)
+                    return .finished(.deadLettered)
                 }
-                return .finished(await exhausted(delivery, policy: policy, error: error))
             }
         }
     }
 
-    /// The policy's retries are spent: dead-letter or discard, and report it.
-    private func exhausted(_ delivery: Delivery, policy: ErrorPolicy, error: any Error) async -> Outcome {
-        switch policy.whenExhausted {
-        case .discard:
-            logger.warning("Discarded after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
-            runtime.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: error) }
-            return .discarded
-        case .deadLetter:
-            let record = DeadLetterRecord(delivery: delivery, error: String(describing: error), attempts: delivery.attempts)
-            do {
-                try await runtime.deadLetters.add(record)
-            } catch let storeError {
-                logger.critical(
-                    "Dead-letter store failed; the delivery is only in this log line",
-                    metadata: metadata(delivery, error).merging(["store_error": "\(storeError)"]) { $1 })
-            }
-            logger.error("Dead-lettered after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
-            runtime.observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: error) }
-            return .deadLettered
+    /// Keeps `delivery` in the dead-letter store, or, if the store fails, in a log line.
+    private func deadLetter(_ delivery: Delivery, error: any Error) async {
+        let record = DeadLetterRecord(delivery: delivery, error: String(describing: error), attempts: delivery.attempts)
+        do {
+            try await runtime.deadLetters.add(record)
+        } catch let storeError {
+            logger.critical(
+                "Dead-letter store failed; the delivery is only in this log line",
+                metadata: metadata(delivery, error).merging(["store_error": "\(storeError)"]) { $1 })
         }
+        logger.error("Dead-lettered after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
+        runtime.observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: error) }
     }
 
     /// Reports to observers that `delivery` was abandoned by a stop without another attempt:

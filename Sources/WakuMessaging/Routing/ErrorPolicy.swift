@@ -61,12 +61,11 @@ public struct ErrorPolicy: Sendable, Equatable {
     /// Drop on the first failure.
     public static let discard = ErrorPolicy(maxRetries: 0, whenExhausted: .discard)
 
-    /// The wait before retry number `retry` (1-based).
-    func backoff(beforeRetry retry: Int) -> Duration {
-        let base = Double(initialBackoff.components.seconds) + Double(initialBackoff.components.attoseconds) / 1e18
-        let cap = Double(maxBackoff.components.seconds) + Double(maxBackoff.components.attoseconds) / 1e18
-        var seconds = min(cap, base * pow(multiplier, Double(retry - 1)))
-        if jitter > 0 { seconds *= 1 + Double.random(in: -jitter ... jitter) }
+    /// The wait before retry number `retry` (1-based); `sample`, in -1...1, picks where in the
+    /// jitter band (±`jitter` of the wait) it falls.
+    func backoff(beforeRetry retry: Int, jitter sample: Double) -> Duration {
+        var seconds = min(maxBackoff.seconds, initialBackoff.seconds * pow(multiplier, Double(retry - 1)))
+        if jitter > 0 { seconds *= 1 + jitter * min(1, max(-1, sample)) }
         return .nanoseconds(Int64(max(0, seconds) * 1e9))
     }
 }
