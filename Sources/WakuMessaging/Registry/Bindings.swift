@@ -20,8 +20,8 @@ struct EventHandlerBinding: Sendable {
     let handler: TypeKey
     let provider: Provider?
     let isAutowired: Bool
-    /// Builds the typed entry (an `EventHandlerEntry<E>`) once the event's behaviors are merged.
-    let makeEntry: @Sendable (PlanContext) -> AnyObject
+    /// Builds the handler's invoker once the event's behaviors are merged.
+    let makeInvoker: @Sendable (PlanContext) -> HandlerInvoker
 }
 
 /// One `bindEvent` call, before merging.
@@ -31,8 +31,6 @@ struct EventBinding: Sendable {
     let messageName: String
     let handlers: [EventHandlerBinding]
     let behaviors: [BehaviorReference]
-    /// Builds the `EventPlan<E>` from the merged entries of every module.
-    let makePlan: @Sendable (_ entries: [AnyObject], _ typeName: String) -> AnyEventPlan
 }
 
 /// What the aggregator decided for one binding once every module was merged.
@@ -77,7 +75,7 @@ extension EventHandlerBinding {
         EventHandlerBinding(
             message: TypeKey(E.self), handler: TypeKey(H.self),
             provider: provider ?? injectableProvider(for: H.self), isAutowired: provider != nil,
-            makeEntry: { context in EventHandlerEntry<E>(handler: TypeKey(H.self), context: context, run: run) })
+            makeInvoker: { context in HandlerInvoker(E.self, handler: TypeKey(H.self), context: context, handle: run) })
     }
 
     /// A handler bound by type: resolved through the container here, generically.
@@ -92,10 +90,7 @@ extension EventHandlerBinding {
 extension EventBinding {
     static func make<E: IEvent>(_ event: E.Type, handlers: [EventHandlerBinding], behaviors: [any IPipelineBehavior.Type]) -> EventBinding {
         EventBinding(
-            message: TypeKey(E.self), messageName: MessageTypeName.resolve(E.self, overrides: [:]), handlers: handlers, behaviors: behaviors.map(BehaviorReference.init),
-            makePlan: { entries, typeName in
-                // Every entry for key E was built by an `EventHandlerBinding` for E.
-                EventPlan<E>(entries: entries.compactMap { $0 as? EventHandlerEntry<E> }, typeName: typeName)
-            })
+            message: TypeKey(E.self), messageName: MessageTypeName.resolve(E.self, overrides: [:]), handlers: handlers,
+            behaviors: behaviors.map(BehaviorReference.init))
     }
 }
