@@ -8,6 +8,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "waku-bench", targets: ["WakuBench"]),
+        // Preloaded into `waku-bench --loop` by scripts/check-calls to count allocations, retains
+        // and releases per operation; nothing links it.
+        .library(name: "CallCounter", type: .dynamic, targets: ["CallCounter"]),
     ],
     dependencies: [
         .package(name: "swift-waku", path: "..", traits: ["SQLite", "Postgres"]),
@@ -18,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
     ],
     targets: [
+        .target(name: "CallCounter", path: "CallCounter"),
         .executableTarget(
             name: "WakuBench",
             dependencies: [
