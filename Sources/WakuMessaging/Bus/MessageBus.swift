@@ -36,7 +36,7 @@ public final class MessageBus: IMessageBus {
         // The plan for R's own type is a RequestPlan<R>.
         let typed = unsafeDowncast(plan, to: RequestPlan<R>.self)
         return try await runInline(plan.invoker, envelope, verb: "invoke") { context in
-            try await typed.respond(request, context, container)
+            try await typed.respond(request, context: context, container: container)
         }
     }
 

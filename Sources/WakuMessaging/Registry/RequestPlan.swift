@@ -19,20 +19,34 @@ class AnyRequestPlan: @unchecked Sendable {
     }
 }
 
-// @unchecked: immutable; `respond` is a Sendable closure.
+// @unchecked: immutable; its closures are Sendable.
 final class RequestPlan<R: IRequest>: AnyRequestPlan, @unchecked Sendable {
-    /// Behaviors (if any) around the handler, with its response: compiled once, as the invoker's.
-    let respond: @Sendable (R, MessageContext, Container) async throws -> R.Response
+    /// Resolves the handler and calls it.
+    private let handle: @Sendable (R, Container) async throws -> R.Response
+    /// The behaviors around `handle`, compiled once as the invoker's are; unused without any.
+    private let pipeline: @Sendable (R, MessageContext, Container) async throws -> R.Response
+    /// Whether the binding has behaviors. A flag rather than a closure that calls `handle`:
+    /// each async closure layer costs a dispatch an async frame.
+    private let hasBehaviors: Bool
 
     init(handler: TypeKey, context: PlanContext, handle: @escaping @Sendable (R, Container) async throws -> R.Response) {
-        respond = HandlerInvoker.compile(behaviors: context.behaviors, handle: handle)
+        self.handle = handle
+        pipeline = HandlerInvoker.compile(behaviors: context.behaviors, handle: handle)
+        hasBehaviors = !context.behaviors.isEmpty
         super.init(invoker: HandlerInvoker(R.self, handler: handler, context: context) { request, container in
             _ = try await handle(request, container)
         })
     }
 
+    /// The behaviors, if any, and the handler, with the handler's response.
+    @inline(__always)
+    func respond(_ request: R, context: MessageContext, container: Container) async throws -> R.Response {
+        guard hasBehaviors else { return try await handle(request, container) }
+        return try await pipeline(request, context, container)
+    }
+
     override func respondErased(_ request: any IMessage, context: MessageContext, container: Container) async throws -> any Sendable {
         guard let typed = request as? R else { throw RequestHandlerNotFound(messageType: typeName) }
-        return try await respond(typed, context, container)
+        return try await respond(typed, context: context, container: container)
     }
 }
