@@ -23,6 +23,7 @@ let defaultTraits: Set<String> = isDependency ? [] : ["SQLite"]
 let sqlite = TargetDependencyCondition.when(traits: ["SQLite"])
 let postgres = TargetDependencyCondition.when(traits: ["Postgres"])
 let hummingbird = TargetDependencyCondition.when(traits: ["Hummingbird"])
+let openTelemetry = TargetDependencyCondition.when(traits: ["OpenTelemetry"])
 
 let package = Package(
     name: "swift-waku",
@@ -34,20 +35,27 @@ let package = Package(
         .library(name: "WakuSQLite", targets: ["WakuSQLite"]),
         .library(name: "WakuPostgres", targets: ["WakuPostgres"]),
         .library(name: "WakuHummingbird", targets: ["WakuHummingbird"]),
+        .library(name: "WakuDashboard", targets: ["WakuDashboard"]),
         .executable(name: "waku-demo", targets: ["WakuDemo"]),
         .executable(name: "waku-worker", targets: ["WakuWorker"]),
         .executable(name: "waku-admin", targets: ["WakuAdmin"]),
         .executable(name: "waku-http-example", targets: ["WakuHTTPExample"]),
         .executable(name: "waku-getting-started", targets: ["WakuGettingStarted"]),
+        .executable(name: "waku-dashboard-example", targets: ["WakuDashboardExample"]),
     ],
     traits: [
         .trait(name: "SQLite", description: "WakuSQLite: durable delivery on embedded SQLite (sqlite-nio)."),
         .trait(name: "Postgres", description: "WakuPostgres: durable delivery on PostgreSQL (postgres-nio)."),
-        .trait(name: "Hummingbird", description: "WakuHummingbird: one request scope per Hummingbird 2 request."),
+        .trait(name: "Hummingbird", description: "WakuHummingbird and WakuDashboard: request scopes and the operator page on Hummingbird 2."),
+        .trait(
+            name: "OpenTelemetry",
+            description: "waku-http-example exports traces and metrics over OTLP (swift-otel) and serves Prometheus /metrics (swift-prometheus).",
+            enabledTraits: ["Hummingbird"]),
         .default(enabledTraits: defaultTraits),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        // 1.16: `LogHandler.log(event:)`, which WakuTesting's `LogCapture` implements.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
@@ -59,6 +67,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        // The HTTP example's observability, behind the OpenTelemetry trait; OTLP over HTTP only.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        // Already required by Hummingbird; WakuDashboard names header fields with it.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // Core: modules, dependency injection, validation and application lifecycle.
@@ -111,15 +124,29 @@ let package = Package(
             dependencies: [
                 "Waku", "WakuMessaging",
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                // Already required by Hummingbird; named for the HTTP/1.0 connection handler.
+                .product(name: "HummingbirdCore", package: "hummingbird", condition: hummingbird),
+                .product(name: "NIOCore", package: "swift-nio", condition: hummingbird),
+                .product(name: "NIOHTTP1", package: "swift-nio", condition: hummingbird),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // A web page for operators (endpoints, dead letters, the application), served by Hummingbird.
+        .target(
+            name: "WakuDashboard",
+            dependencies: [
+                "Waku", "WakuMessaging",
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: hummingbird),
             ],
             swiftSettings: strict
         ),
         // Test helpers shipped as their own product so apps do not link them in production.
         .target(
             name: "WakuTesting",
-            dependencies: ["Waku", "WakuMessaging"],
+            dependencies: ["Waku", "WakuMessaging", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -164,11 +191,32 @@ let package = Package(
             dependencies: [
                 "Waku", "WakuMessaging", .target(name: "WakuHummingbird", condition: hummingbird),
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "OTel", package: "swift-otel", condition: openTelemetry),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Prometheus", package: "swift-prometheus", condition: openTelemetry),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Examples/WakuHTTPExample",
+            swiftSettings: strict
+        ),
+        // The operator dashboard on a small shop whose handlers fail during an outage.
+        .executableTarget(
+            name: "WakuDashboardExample",
+            dependencies: [
+                "Waku", "WakuMessaging",
+                .target(name: "WakuSQLite", condition: sqlite), .target(name: "WakuDashboard", condition: hummingbird),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: hummingbird),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/WakuDashboardExample",
             swiftSettings: strict
         ),
         // The Getting Started article's program; the core tests run it as a child process.
@@ -198,8 +246,10 @@ let package = Package(
             dependencies: [
                 "Waku", "WakuMessaging", "WakuTesting",
                 .target(name: "WakuSQLite", condition: sqlite), .target(name: "WakuPostgres", condition: postgres),
+                .target(name: "WakuDashboard", condition: hummingbird),
                 .product(name: "SQLiteNIO", package: "sqlite-nio", condition: sqlite),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -214,11 +264,25 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "WakuDashboardTests",
+            dependencies: [
+                "Waku", "WakuMessaging", "WakuTesting",
+                .target(name: "WakuDashboard", condition: hummingbird), .target(name: "WakuSQLite", condition: sqlite),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: hummingbird),
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "WakuHummingbirdTests",
             dependencies: [
                 "Waku", "WakuMessaging", "WakuTesting", .target(name: "WakuHummingbird", condition: hummingbird),
                 .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
+                .product(name: "HummingbirdCore", package: "hummingbird", condition: hummingbird),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -228,10 +292,10 @@ let package = Package(
     ]
 )
 
-// Documentation: `scripts/docs` sets WAKU_DOCS=1 so SwiftPM resolves swift-docc-plugin and
-// `swift package generate-documentation` exists. Apps that depend on swift-waku never set it,
-// so they never resolve or build the plugin.
-if Context.environment["WAKU_DOCS"] != nil {
+// Documentation: in this repository's own checkout, `swift package --enable-all-traits
+// generate-documentation` works as usual (scripts/docs runs it for every product). Apps that
+// depend on swift-waku never resolve swift-docc-plugin; WAKU_DOCS=1 adds it anywhere.
+if !isDependency || Context.environment["WAKU_DOCS"] != nil {
     package.dependencies.append(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0")
     )

@@ -10,7 +10,7 @@ do {
     storage = try DemoStorage.fromEnvironment()
     app = try await WakuFactory(AppModule(storage: storage)).create()
 } catch {
-    print(error)
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
     exit(1)
 }
 // `waku-demo --describe [mermaid|dot]`: print the application's picture and exit, without running.

@@ -7,7 +7,9 @@ import WakuMessaging
 /// Orders module: saves the order, then publishes `OrderPlaced`.
 ///
 /// `HTTPRequestID` is a context value of the HTTP request's Waku scope: the handler is resolved from
-/// that scope, so it gets the id of the request that is placing the order.
+/// that scope, so it gets the id of the request that is placing the order, and keeps it in the
+/// order. Its log line needs no ids: the `.waku` metadata provider adds `http.request.id` and the
+/// message's ids to it.
 final class PlaceOrderHandler: RequestHandler {
     private let repository: OrderRepository
     private let publisher: any IPublisher
@@ -26,7 +28,7 @@ final class PlaceOrderHandler: RequestHandler {
             id: repository.newId(), customerId: request.customerId, items: request.items,
             placedByRequest: requestID.value)
         repository.save(order)
-        logger.info("Order placed", metadata: ["order": "\(order.id)", "hb.request.id": "\(requestID)"])
+        logger.info("Order placed", metadata: ["order.id": "\(order.id)"])
         try await publisher.publish(
             OrderPlaced(orderId: order.id, customerId: order.customerId, itemCount: order.items.reduce(0) { $0 + $1.quantity }))
         return OrderConfirmation(orderId: order.id)
@@ -54,7 +56,7 @@ final class SendOrderConfirmation: EventHandler {
 
     func handle(_ event: OrderPlaced) async throws {
         outbox.send("Order \(event.orderId) confirmed for \(event.customerId)")
-        logger.info("Confirmation email sent", metadata: ["order": "\(event.orderId)"])
+        logger.info("Confirmation email sent", metadata: ["order.id": "\(event.orderId)"])
     }
 }
 
@@ -69,7 +71,7 @@ final class UpdateSalesStats: EventHandler {
 
     func handle(_ event: OrderPlaced) async throws {
         stats.record(items: event.itemCount)
-        logger.info("Sales stats updated", metadata: ["order": "\(event.orderId)"])
+        logger.info("Sales stats updated", metadata: ["order.id": "\(event.orderId)"])
     }
 }
 #endif

@@ -45,14 +45,19 @@ struct ShutdownLog: OnApplicationShutdown {
 
 struct AppModule: Module {
     let logger: Logger
+    var observability: Observability? = nil
     var imports: [any Module] {
         [
             LoggingModule(logger: logger),
             HTTPRequestContextModule(),
-            MessagingModule.register(MessagingConfig(logger: logger)),
+            MessagingModule.register(MessagingConfig(
+                endpoints: [.localQueue("archive")],
+                routing: [routeModule(ArchiveModule.self).eventsTo("archive")],
+                logger: logger, metricsFactory: observability?.metrics, tracer: observability?.tracer)),
             OrdersModule(),
             NotificationsModule(),
             AnalyticsModule(),
+            ArchiveModule(),
         ]
     }
     var extensions: [any ModuleExtension] { [ShutdownLog(logger: logger)] }

@@ -21,8 +21,14 @@ struct StatsView: ResponseEncodable {
 }
 
 /// The HTTP API. Every route runs inside the request's Waku scope, opened by `WakuScopeMiddleware`.
-func makeRouter(waku: WakuApplication) -> Router<BasicWakuRequestContext> {
+func makeRouter(waku: WakuApplication, observability: Observability? = nil) -> Router<BasicWakuRequestContext> {
     let router = Router(context: BasicWakuRequestContext.self)
+    if let observability, observability.tracer != nil {
+        // Outermost, so the request's span is the parent of everything the bus does for it.
+        router.add(middleware: TracingMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        observability.addMetricsRoute(router)
+    }
     router.add(middleware: WakuScopeMiddleware(app: waku))
 
     router.get("/health") { _, _ in "ok" }

@@ -117,7 +117,7 @@ struct UntilHandled: Service {
             do {
                 if try await progress() >= target { return }
             } catch {
-                logger.warning("Could not read how many jobs were handled; retrying", metadata: ["error": "\(error)"])
+                logger.warning("Could not read how many jobs were handled; retrying", metadata: [WakuLogMetadata.Key.error: "\(error)"])
             }
             try? await Task.sleep(for: .milliseconds(200))
         }

@@ -1,6 +1,7 @@
 #if SQLite && Postgres
 import Foundation
 import Logging
+import WakuMessaging
 
 // waku-worker: several processes sharing one durable queue.
 //
@@ -23,11 +24,12 @@ do {
 }
 
 let logLevel: Logger.Level = options.verbose ? .info : .warning
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
+// `.waku`: a line logged while a job is handled carries the job's message and correlation ids.
+LoggingSystem.bootstrap({ label, metadataProvider in
+    var handler = StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
     handler.logLevel = logLevel
     return handler
-}
+}, metadataProvider: .waku)
 let logger = Logger(label: "waku-worker")
 
 let store: WorkerStore

@@ -12,7 +12,10 @@ import Logging
 ///    read them with `contextual(HTTPRequest.self)` and so on (see ``HTTPRequestContextModule``);
 /// 2. stores the scope in the request context, where handlers find it as `context.container`,
 ///    `context.get(_:)` or `context.bus`;
-/// 3. closes the scope, running its `Finalized` cleanups in reverse creation order: after the
+/// 3. binds `WakuLogMetadata.requestID` to the request's id while the rest of the chain runs,
+///    so that, with `Logger.MetadataProvider.waku` installed, every log line written for the
+///    request (by routes, handlers and messages they dispatch) carries `http.request.id`;
+/// 4. closes the scope, running its `Finalized` cleanups in reverse creation order: after the
 ///    response body has been written (``ScopeClosing/afterResponseBody``, the default), or when the
 ///    handler returns (``ScopeClosing/whenHandlerReturns``). When the handler throws, the scope is
 ///    closed before the error travels on to become an error response.
@@ -82,7 +85,11 @@ public struct WakuScopeMiddleware<Context: WakuRequestContext>: RouterMiddleware
 
         var response: Response
         do {
-            response = try await next(request, context)
+            // Every log line of the rest of the chain, handlers and messages included, carries
+            // the request id through `Logger.MetadataProvider.waku`.
+            response = try await WakuLogMetadata.$requestID.withValue(requestID.value) {
+                try await next(request, context)
+            }
         } catch {
             await lease.close()
             throw error

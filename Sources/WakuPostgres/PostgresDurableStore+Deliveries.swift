@@ -107,7 +107,10 @@ extension PostgresDurableStore {
         }
         for (id, reason) in unreadable {
             logger.error("Durable row cannot be read; dead-lettered", metadata: [
-                "waku.store": "\(displayName)", "waku.endpoint": "\(endpoint)", "waku.row_id": "\(id)", "waku.error": "\(reason)",
+                WakuLogMetadata.Key.store: "\(displayName)",
+                WakuLogMetadata.Key.endpoint: "\(endpoint)",
+                WakuLogMetadata.Key.rowID: "\(id)",
+                WakuLogMetadata.Key.error: "\(reason)",
             ])
             try await deadLetter(id, token: token, error: reason)
         }

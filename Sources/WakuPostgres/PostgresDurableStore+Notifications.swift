@@ -41,7 +41,7 @@ extension PostgresDurableStore {
             _ = notifier.sent(true)
             return true
         } catch {
-            let metadata: Logger.Metadata = ["waku.store": "\(displayName)", "waku.error": "\(error)"]
+            let metadata: Logger.Metadata = [WakuLogMetadata.Key.store: "\(displayName)", WakuLogMetadata.Key.error: "\(error)"]
             if notifier.sent(false) {
                 logger.warning("Could not notify other processes of new deliveries; they find them at their next poll", metadata: metadata)
             } else {
@@ -98,7 +98,7 @@ extension PostgresDurableStore {
                         failures = 0
                         notifier.setListening(true)
                         logger.debug("Listening for deliveries committed by other processes", metadata: [
-                            "waku.store": "\(displayName)", "waku.channel": "\(channel)",
+                            WakuLogMetadata.Key.store: "\(displayName)", WakuLogMetadata.Key.channel: "\(channel)",
                         ])
                         // Rows committed while nothing listened (before the first LISTEN, or
                         // during a reconnection) were never announced here: claim once now.
@@ -115,7 +115,9 @@ extension PostgresDurableStore {
                 if Task.isCancelled { break }
                 failures += 1
                 let metadata: Logger.Metadata = [
-                    "waku.store": "\(displayName)", "waku.error": "\(translate(error, "listen"))", "waku.backoff": "\(backoff)",
+                    WakuLogMetadata.Key.store: "\(displayName)",
+                    WakuLogMetadata.Key.error: "\(translate(error, "listen"))",
+                    WakuLogMetadata.Key.backoff: "\(backoff)",
                 ]
                 if failures == 1 {
                     logger.warning("Not listening for other processes' deliveries; polling until reconnected", metadata: metadata)

@@ -381,7 +381,10 @@ public final class PostgresDurableStore: DurableStore {
                 }
                 _ = try await connection.guardedRows(
                     PostgresQuery(unsafeSQL: "INSERT INTO \(schema.versions) (version) VALUES (\(version))"), logger: logger)
-                logger.info("Migrated the durable store schema", metadata: ["waku.store": "\(displayName)", "waku.schema_version": "\(version)"])
+                logger.info("Migrated the durable store schema", metadata: [
+                    WakuLogMetadata.Key.store: "\(displayName)",
+                    WakuLogMetadata.Key.schemaVersion: "\(version)",
+                ])
             }
             _ = try await connection.guardedRows("COMMIT", logger: logger)
         } catch {

@@ -243,7 +243,10 @@ public final class SQLiteDurableStore: DurableStore {
         // with the reason, once. Its group moves on to the next row.
         for (id, reason) in unreadable {
             logger.error("Durable row cannot be read; dead-lettered", metadata: [
-                "waku.store": "SQLite file \(path)", "waku.endpoint": "\(endpoint)", "waku.row_id": "\(id)", "waku.error": "\(reason)",
+                WakuLogMetadata.Key.store: "SQLite file \(path)",
+                WakuLogMetadata.Key.endpoint: "\(endpoint)",
+                WakuLogMetadata.Key.rowID: "\(id)",
+                WakuLogMetadata.Key.error: "\(reason)",
             ])
             try await deadLetter(id, token: token, error: reason)
         }

@@ -187,20 +187,6 @@ struct SQLiteBoundedStopTests {
     }
 }
 
-/// Runs `sql` on a connection of its own to the SQLite file at `path`.
-func rawSQLite(_ path: String, _ sql: String) async throws -> [SQLiteRow] {
-    let connection = try await SQLiteConnection.open(storage: .file(path: path))
-    do {
-        _ = try await connection.query("PRAGMA busy_timeout = 10000")
-        let rows = try await connection.query(sql)
-        try await connection.close()
-        return rows
-    } catch {
-        try? await connection.close()
-        throw error
-    }
-}
-
 extension PostgresDurableTests {
     @Test("PostgreSQL: close() returns within the bound while a handler ignores cancellation; the row goes to another worker")
     func boundedStop() async throws {

@@ -4,6 +4,7 @@ import Testing
 import Waku
 import WakuMessaging
 import WakuSQLite
+import SQLiteNIO
 import WakuTesting
 
 /// A fresh SQLite file per test.
@@ -99,6 +100,20 @@ func makeSQLDurableApp(
 func sqlPublish<E: IEvent>(_ app: WakuApplication, _ event: E, options: DeliveryOptions = .none) async throws {
     try await app.withContainer { container in
         try await container.get((any IPublisher).self).publish(event, options: options)
+    }
+}
+
+/// Runs `sql` on a connection of its own to the SQLite file at `path`.
+func rawSQLite(_ path: String, _ sql: String) async throws -> [SQLiteRow] {
+    let connection = try await SQLiteConnection.open(storage: .file(path: path))
+    do {
+        _ = try await connection.query("PRAGMA busy_timeout = 10000")
+        let rows = try await connection.query(sql)
+        try await connection.close()
+        return rows
+    } catch {
+        try? await connection.close()
+        throw error
     }
 }
 #endif

@@ -23,6 +23,7 @@ struct ExampleProcessTests {
         defer { client.close() }
 
         #expect(try await client.get("/health").text == "ok")
+        try await expectHTTP10HealthCloses(port: port)
         let placed = try await client.post(
             "/orders", json: #"{"customerId": "customer-7", "items": [{"sku": "tea", "quantity": 2}, {"sku": "cups", "quantity": 1}]}"#)
         #expect(placed.status == 201, "\(placed.text)")
@@ -34,7 +35,21 @@ struct ExampleProcessTests {
         #expect(view["id"] as? String == orderId)
         #expect(view["customerId"] as? String == "customer-7")
         #expect((view["items"] as? [Any])?.count == 2)
-        #expect((view["placedByRequest"] as? String)?.isEmpty == false)
+        let placedByRequest = try #require(view["placedByRequest"] as? String)
+        #expect(!placedByRequest.isEmpty)
+
+        // The handlers log plainly; the `.waku` metadata provider the example bootstraps adds the
+        // request id and the message ids to their lines.
+        let placedLine = try #require(example.logLine(containing: "Order placed"), "\(example.output)")
+        #expect(placedLine["http.request.id"] == placedByRequest, "\(placedLine)")
+        #expect(placedLine["order.id"] == orderId, "\(placedLine)")
+        let correlation = try #require(placedLine["waku.message.correlation_id"], "\(placedLine)")
+        #expect(placedLine["waku.message.id"] == correlation, "the request is the root message: \(placedLine)")
+        let emailLine = try #require(example.logLine(containing: "Confirmation email sent"), "\(example.output)")
+        #expect(emailLine["http.request.id"] == placedByRequest, "\(emailLine)")
+        #expect(emailLine["waku.message.correlation_id"] == correlation, "\(emailLine)")
+        #expect(emailLine["waku.message.causation_id"] == correlation, "\(emailLine)")
+        #expect(emailLine["waku.message.type"]?.hasSuffix("OrderPlaced") == true, "\(emailLine)")
 
         #expect(try await client.get("/orders/order-0").status == 404)
         #expect(try await client.post("/orders", json: #"{"customerId": "c", "items": []}"#).status == 400)
@@ -57,7 +72,9 @@ final class ExampleProcess: @unchecked Sendable {
     let process = Process()
     let outputURL: URL
 
-    init() throws {
+    /// Runs the example with `environment` added to this process's. OpenTelemetry is off unless
+    /// the caller sets `OTEL_SDK_DISABLED` itself, so no test exports to a collector by accident.
+    init(environment extra: [String: String] = [:]) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("waku-hummingbird-tests", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         outputURL = directory.appendingPathComponent("example-\(UUID().uuidString.prefix(8)).log")
@@ -67,6 +84,8 @@ final class ExampleProcess: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["PORT"] = "0"
         environment["LOG_LEVEL"] = "info"
+        environment["OTEL_SDK_DISABLED"] = "true"
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = output
         process.standardError = output
@@ -76,6 +95,18 @@ final class ExampleProcess: @unchecked Sendable {
     }
 
     var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+
+    /// The metadata of the first log line containing `message`, as swift-log's stream handler
+    /// prints it (`… key=value key=value [module] message`); `nil` if no line contains it.
+    func logLine(containing message: String) -> [String: String]? {
+        guard let line = output.split(separator: "\n").first(where: { $0.contains(message) }) else { return nil }
+        var metadata: [String: String] = [:]
+        for word in line.split(separator: " ") {
+            guard let equals = word.firstIndex(of: "=") else { continue }
+            metadata[String(word[..<equals])] = String(word[word.index(after: equals)...])
+        }
+        return metadata
+    }
 
     /// The port from Hummingbird's "Server started and listening on 127.0.0.1:PORT" line.
     func waitForPort(timeout: Duration) async -> Int? {

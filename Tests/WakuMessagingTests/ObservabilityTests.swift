@@ -83,32 +83,6 @@ func obsConfig(
 // Routing ObsQuery (a request) makes `send` go to "side" while `invoke` stays inline; but a
 // module route only routes events, so the per-type route is what routes it.
 
-/// Captures log records for assertions.
-final class CapturingLogHandler: LogHandler, @unchecked Sendable {
-    // @unchecked: `records` is guarded by its Locked box; the other properties are set once
-    // before the handler is shared.
-    struct Record: Sendable {
-        let level: Logger.Level
-        let message: String
-        let metadata: [String: String]
-    }
-
-    let records = Locked<[Record]>([])
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .debug
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        var flat: [String: String] = [:]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { flat[key] = "\(value)" }
-        records.withLock { $0.append(Record(level: event.level, message: "\(event.message)", metadata: flat)) }
-    }
-}
-
 @Suite("Observability", .timeLimit(.minutes(1)))
 struct ObservabilityTests {
     @Test("metrics: dispatched, handled, failed, retried and dead-lettered counters by type and endpoint, a duration timer, gauges")
@@ -177,36 +151,36 @@ struct ObservabilityTests {
 
     @Test("logs go through the injected Logger with message id, correlation id, type, handler, endpoint and attempt")
     func logging() async throws {
-        let handler = CapturingLogHandler()
-        let logger = Logger(label: "captured") { _ in handler }
+        let logs = LogCapture()
+        let logger = logs.logger(label: "captured")
         let app = try await WakuFactory(ObsRoot(config: obsConfig(logger: logger), failing: true)).create()
-        let (envelope, failures) = try await publishFailing(app, logs: handler)
+        let (envelope, failures) = try await publishFailing(app, logs: logs)
         #expect(failures.count == 3)  // retry warning, final failure warning, dead-letter error
         let deadLetter = try #require(failures.first { $0.level == .error })
-        #expect(deadLetter.metadata["waku.message_id"] == "\(envelope.messageId)")
-        #expect(deadLetter.metadata["waku.correlation_id"] == "\(envelope.correlationId)")
-        #expect(deadLetter.metadata["waku.message_type"] == envelope.messageType)
+        #expect(deadLetter.metadata["waku.message.id"] == "\(envelope.messageId)")
+        #expect(deadLetter.metadata["waku.message.correlation_id"] == "\(envelope.correlationId)")
+        #expect(deadLetter.metadata["waku.message.type"] == envelope.messageType)
         #expect(deadLetter.metadata["waku.endpoint"] == "side")
         #expect(deadLetter.metadata["waku.attempt"] == "2")
     }
 
     @Test("without a logger of its own, messaging logs through the logger given to WakuFactory")
     func appLoggerIsTheDefault() async throws {
-        let handler = CapturingLogHandler()
-        let logger = Logger(label: "app") { _ in handler }
+        let logs = LogCapture()
+        let logger = logs.logger(label: "app")
         var config = obsConfig()
         config.logger = nil
         let app = try await WakuFactory(ObsRoot(config: config, failing: true), logger: logger).create()
-        let (envelope, failures) = try await publishFailing(app, logs: handler)
+        let (envelope, failures) = try await publishFailing(app, logs: logs)
         #expect(failures.count == 3)  // retry warning, final failure warning, dead-letter error
-        #expect(failures.allSatisfy { $0.metadata["waku.message_id"] == "\(envelope.messageId)" })
+        #expect(failures.allSatisfy { $0.metadata["waku.message.id"] == "\(envelope.messageId)" })
     }
 
     /// Publishes one event whose routed handler always fails, runs the app to completion, and
     /// returns the envelope with the log records about that handler.
     private func publishFailing(
-        _ app: WakuApplication, logs handler: CapturingLogHandler
-    ) async throws -> (MessageEnvelope, [CapturingLogHandler.Record]) {
+        _ app: WakuApplication, logs: LogCapture
+    ) async throws -> (MessageEnvelope, [LogCapture.Line]) {
         try await app.initialize()
         let (_, session) = try await trackMessages(app) {
             try await app.withContainer { container in
@@ -215,7 +189,7 @@ struct ObservabilityTests {
         }
         try await app.close()
         let envelope = try #require(session.published.first)
-        return (envelope, handler.records.withLock { $0 }.filter { $0.metadata["waku.handler"] == "ObsRouted" })
+        return (envelope, logs.lines.filter { $0.metadata["waku.handler"] == "ObsRouted" })
     }
 
     @Test("observer hooks see dispatch start, handler end with duration, and failures without writing a behavior")

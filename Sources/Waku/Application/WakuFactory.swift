@@ -118,7 +118,10 @@ public struct WakuFactory: Sendable {
         for (offset, issue) in issues.enumerated() {
             logger.warning(
                 "\(offset + 1). \(issue)",
-                metadata: ["waku.issue": "\(issue.kind)", "waku.modules": "\(issue.modules.joined(separator: ", "))"])
+                metadata: [
+                    WakuLogMetadata.Key.issue: "\(issue.kind)",
+                    WakuLogMetadata.Key.modules: "\(issue.modules.joined(separator: ", "))",
+                ])
         }
     }
 

@@ -610,7 +610,7 @@ public final class Container: Sendable {
             do {
                 try await finalizer.run()
             } catch {
-                logger.error("Cleanup of \(finalizer.key.name) failed: \(error)", metadata: ["waku.scope": "\(scope)"])
+                logger.error("Cleanup of \(finalizer.key.name) failed: \(error)", metadata: [WakuLogMetadata.Key.scope: "\(scope)"])
                 errors.append(CleanupError(type: finalizer.key.name, underlying: error))
             }
         }

@@ -24,8 +24,19 @@ public struct MessageContext: Sendable {
     /// The stable name of the message type (see ``MessageTypeName``).
     public var messageType: String { envelope.messageType }
 
+    /// The endpoint whose worker runs the handler, or `nil` for an inline handler (one the bus
+    /// runs in the dispatching task).
+    public let endpoint: String?
+
     /// A context for `envelope`; the bus makes one per dispatch, tests may make their own.
-    public init(envelope: MessageEnvelope) { self.envelope = envelope }
+    ///
+    /// - Parameters:
+    ///   - envelope: The envelope of the dispatch.
+    ///   - endpoint: The endpoint whose worker runs the handler; `nil` for inline handlers.
+    public init(envelope: MessageEnvelope, endpoint: String? = nil) {
+        self.envelope = envelope
+        self.endpoint = endpoint
+    }
 
     @TaskLocal static var active: MessageContext?
 

@@ -141,7 +141,11 @@ public final class DurableEndpoint: Endpoint {
             try await store.extendLeases(tokens, lease: config.lease)
         } catch {
             logger.warning("Could not extend leases; the rows go to another worker if the store stays unreachable for the lease",
-                           metadata: ["waku.endpoint": "\(name)", "waku.error": "\(error)", "waku.lease": "\(config.lease)"])
+                           metadata: [
+                               WakuLogMetadata.Key.endpoint: "\(name)",
+                               WakuLogMetadata.Key.error: "\(error)",
+                               WakuLogMetadata.Key.lease: "\(config.lease)",
+                           ])
         }
     }
 
@@ -169,7 +173,11 @@ public final class DurableEndpoint: Endpoint {
                 await finalizing?.value
                 finalizing = nil
                 logger.warning("Durable store unavailable; backing off",
-                               metadata: ["waku.endpoint": "\(name)", "waku.error": "\(error)", "waku.backoff": "\(outageBackoff)"])
+                               metadata: [
+                                   WakuLogMetadata.Key.endpoint: "\(name)",
+                                   WakuLogMetadata.Key.error: "\(error)",
+                                   WakuLogMetadata.Key.backoff: "\(outageBackoff)",
+                               ])
                 try? await Task.sleep(for: outageBackoff)
                 outageBackoff = min(outageBackoff * 2, .seconds(5))
                 continue
@@ -387,7 +395,11 @@ public final class DurableEndpoint: Endpoint {
     /// them now. Its handler ran; the newer claim runs it again (at-least-once).
     private func superseded(_ count: Int, step: String) {
         logger.warning("Claim expired before its finalize; the deliveries belong to a newer claim and will run again",
-                       metadata: ["waku.endpoint": "\(name)", "waku.finalize": "\(step)", "waku.deliveries": "\(count)"])
+                       metadata: [
+                           WakuLogMetadata.Key.endpoint: "\(name)",
+                           WakuLogMetadata.Key.finalize: "\(step)",
+                           WakuLogMetadata.Key.deliveries: "\(count)",
+                       ])
     }
 
     private func fail(_ row: StoredDelivery, delivery: Delivery?, error: String, token: ClaimToken, processor: DeliveryProcessor) async {
@@ -397,8 +409,12 @@ public final class DurableEndpoint: Endpoint {
             attempt: row.attempts, failure: delivery == nil ? .undeliverable : .handler,
             policy: delivery.map { config.policy(for: $0.target.messageID) } ?? .deadLetter, now: Date(), jitter: RetryDecision.randomJitter())
         let metadata: Logger.Metadata = [
-            "waku.message_id": "\(row.messageId)", "waku.message_type": "\(row.messageType)", "waku.handler": "\(row.handler)",
-            "waku.endpoint": "\(name)", "waku.attempt": "\(row.attempts)", "waku.error": "\(error)",
+            WakuLogMetadata.Key.messageID: "\(row.messageId)",
+            WakuLogMetadata.Key.messageType: "\(row.messageType)",
+            WakuLogMetadata.Key.handler: "\(row.handler)",
+            WakuLogMetadata.Key.endpoint: "\(name)",
+            WakuLogMetadata.Key.attempt: "\(row.attempts)",
+            WakuLogMetadata.Key.error: "\(error)",
         ]
         if let delivery {
             processor.observe {
@@ -438,7 +454,7 @@ public final class DurableEndpoint: Endpoint {
             } catch {
                 if ContinuousClock.now + backoff > deadline {
                     logger.error("Giving up finalize (\(step)); the lease will expire and the delivery will be redelivered",
-                                 metadata: ["waku.endpoint": "\(name)", "waku.error": "\(error)"])
+                                 metadata: [WakuLogMetadata.Key.endpoint: "\(name)", WakuLogMetadata.Key.error: "\(error)"])
                     return nil
                 }
                 try? await Task.sleep(for: backoff)
@@ -473,17 +489,20 @@ public final class DurableEndpoint: Endpoint {
             do {
                 try await store.release(owner: owner)
             } catch {
-                logger.warning("Could not release leases at stop; they will expire", metadata: ["waku.endpoint": "\(name)", "waku.error": "\(error)"])
+                logger.warning("Could not release leases at stop; they will expire", metadata: [
+                    WakuLogMetadata.Key.endpoint: "\(name)",
+                    WakuLogMetadata.Key.error: "\(error)",
+                ])
             }
         }, orTimeout: Self.stopGrace / 2)
         if !released {
-            logger.warning("Releasing leases at stop took too long; they will expire", metadata: ["waku.endpoint": "\(name)"])
+            logger.warning("Releasing leases at stop took too long; they will expire", metadata: [WakuLogMetadata.Key.endpoint: "\(name)"])
         }
         let drained = processed.load(ordering: .relaxed) - before
         let abandoned = interrupted.load(ordering: .relaxed) + stillRunning
         if abandoned > 0 {
             logger.warning("Durable endpoint stopped; unfinished deliveries were released for redelivery",
-                           metadata: ["waku.endpoint": "\(name)", "waku.unfinished": "\(abandoned)"])
+                           metadata: [WakuLogMetadata.Key.endpoint: "\(name)", WakuLogMetadata.Key.unfinished: "\(abandoned)"])
         }
         return EndpointStopReport(endpoint: name, drained: drained, abandoned: abandoned)
     }

@@ -1,6 +1,7 @@
 import Metrics
 import Tracing
 import Foundation
+import Waku
 
 /// The tracing and metrics backends messaging reports to, decided once at start-up so that an
 /// application without a bootstrapped backend pays nothing on the dispatch path.
@@ -34,9 +35,9 @@ final class MessagingTelemetry: Sendable {
     ) async throws -> R {
         let span = tracer.startSpan("\(verb) \(shortName(envelope.messageType))", context: ServiceContext.current ?? .topLevel, ofKind: .producer)
         defer { span.end() }
-        span.attributes["waku.message_id"] = envelope.messageId.uuidString
-        span.attributes["waku.correlation_id"] = envelope.correlationId.uuidString
-        span.attributes["waku.message_type"] = envelope.messageType
+        span.attributes[WakuLogMetadata.Key.messageID] = envelope.messageId.uuidString
+        span.attributes[WakuLogMetadata.Key.correlationID] = envelope.correlationId.uuidString
+        span.attributes[WakuLogMetadata.Key.messageType] = envelope.messageType
         var carried = envelope
         tracer.inject(span.context, into: &carried.headers, using: HeaderInjector())
         do {
@@ -60,10 +61,10 @@ final class MessagingTelemetry: Sendable {
         }
         let span = tracer.startSpan("handle \(handler)", context: parent, ofKind: endpoint == nil ? .internal : .consumer)
         defer { span.end() }
-        span.attributes["waku.message_id"] = envelope.messageId.uuidString
-        span.attributes["waku.message_type"] = envelope.messageType
-        span.attributes["waku.handler"] = handler
-        if let endpoint { span.attributes["waku.endpoint"] = endpoint }
+        span.attributes[WakuLogMetadata.Key.messageID] = envelope.messageId.uuidString
+        span.attributes[WakuLogMetadata.Key.messageType] = envelope.messageType
+        span.attributes[WakuLogMetadata.Key.handler] = handler
+        if let endpoint { span.attributes[WakuLogMetadata.Key.endpoint] = endpoint }
         do {
             return try await ServiceContext.$current.withValue(span.context) { try await body() }
         } catch {

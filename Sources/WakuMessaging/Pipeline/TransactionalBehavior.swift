@@ -69,8 +69,8 @@ public struct TransactionalBehavior: IPipelineBehavior, Injectable {
             logger.error(
                 "Rollback failed; the original error still propagates",
                 metadata: [
-                    "waku.message_id": "\(context.messageId)", "waku.message_type": "\(context.messageType)",
-                    "error": "\(error)", "rollback_error": "\(rollbackError)",
+                    WakuLogMetadata.Key.messageID: "\(context.messageId)", WakuLogMetadata.Key.messageType: "\(context.messageType)",
+                    WakuLogMetadata.Key.error: "\(error)", WakuLogMetadata.Key.rollbackError: "\(rollbackError)",
                 ])
         }
     }

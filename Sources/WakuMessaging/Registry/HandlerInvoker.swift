@@ -60,10 +60,11 @@ final class HandlerInvoker: Sendable {
         try await body(message, context, container)
     }
 
-    /// Runs a routed delivery's handler: its envelope's context made current, then ``run``.
+    /// Runs a routed delivery's handler: its envelope's context made current, naming the
+    /// endpoint it runs on (for log metadata, see `Logger.MetadataProvider.waku`), then the body.
     @inline(__always)
-    func execute(_ envelope: MessageEnvelope, in container: Container) async throws {
-        let context = MessageContext(envelope: envelope)
+    func execute(_ envelope: MessageEnvelope, endpoint: String, in container: Container) async throws {
+        let context = MessageContext(envelope: envelope, endpoint: endpoint)
         try await MessageContext.with(context) { try await body(envelope.payload, context, container) }
     }
 

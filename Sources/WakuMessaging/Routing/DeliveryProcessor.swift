@@ -112,7 +112,7 @@ public final class DeliveryProcessor: Sendable {
         } catch let storeError {
             logger.critical(
                 "Dead-letter store failed; the delivery is only in this log line",
-                metadata: metadata(delivery, error).merging(["store_error": "\(storeError)"]) { $1 })
+                metadata: metadata(delivery, error).merging([WakuLogMetadata.Key.storeError: "\(storeError)"]) { $1 })
         }
         logger.error("Dead-lettered after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
         observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: error) }
@@ -138,14 +138,15 @@ public final class DeliveryProcessor: Sendable {
     private func attemptBare(_ delivery: Delivery, timeout: Duration?) async throws {
         let target = delivery.target
         let envelope = delivery.envelope
+        let endpoint = delivery.endpoint
         let app = self.app
         guard let timeout else {
-            try await app.withContainer { container in try await target.execute(envelope, in: container) }
+            try await app.withContainer { container in try await target.execute(envelope, endpoint: endpoint, in: container) }
             return
         }
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                try await app.withContainer { container in try await target.execute(envelope, in: container) }
+                try await app.withContainer { container in try await target.execute(envelope, endpoint: endpoint, in: container) }
                 return true
             }
             group.addTask {
@@ -167,13 +168,13 @@ public final class DeliveryProcessor: Sendable {
 
     func metadata(_ delivery: Delivery, _ error: any Error) -> Logger.Metadata {
         [
-            "waku.message_id": "\(delivery.envelope.messageId)",
-            "waku.correlation_id": "\(delivery.envelope.correlationId)",
-            "waku.message_type": "\(delivery.envelope.messageType)",
-            "waku.handler": "\(delivery.handler)",
-            "waku.endpoint": "\(delivery.endpoint)",
-            "waku.attempt": "\(delivery.attempts)",
-            "error": "\(error)",
+            WakuLogMetadata.Key.messageID: "\(delivery.envelope.messageId)",
+            WakuLogMetadata.Key.correlationID: "\(delivery.envelope.correlationId)",
+            WakuLogMetadata.Key.messageType: "\(delivery.envelope.messageType)",
+            WakuLogMetadata.Key.handler: "\(delivery.handler)",
+            WakuLogMetadata.Key.endpoint: "\(delivery.endpoint)",
+            WakuLogMetadata.Key.attempt: "\(delivery.attempts)",
+            WakuLogMetadata.Key.error: "\(error)",
         ]
     }
 }

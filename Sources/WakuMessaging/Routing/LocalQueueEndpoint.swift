@@ -143,9 +143,16 @@ public final class LocalQueueEndpoint: Endpoint {
         if abandoned > 0 {
             logger.error(
                 "Endpoint stopped with undelivered messages",
-                metadata: ["waku.endpoint": "\(name)", "waku.abandoned": "\(abandoned)", "waku.drained": "\(report.drained)"])
+                metadata: [
+                    WakuLogMetadata.Key.endpoint: "\(name)",
+                    WakuLogMetadata.Key.abandoned: "\(abandoned)",
+                    WakuLogMetadata.Key.drained: "\(report.drained)",
+                ])
         } else {
-            logger.debug("Endpoint stopped", metadata: ["waku.endpoint": "\(name)", "waku.drained": "\(report.drained)"])
+            logger.debug("Endpoint stopped", metadata: [
+                WakuLogMetadata.Key.endpoint: "\(name)",
+                WakuLogMetadata.Key.drained: "\(report.drained)",
+            ])
         }
         return report
     }
