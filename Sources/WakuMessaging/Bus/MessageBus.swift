@@ -21,15 +21,28 @@ public final class MessageBus: IMessageBus {
         guard let plan = registry.requestPlans[ObjectIdentifier(type(of: request))] else {
             throw RequestHandlerNotFound(messageType: MessageTypeName.of(type(of: request)))
         }
-        if plan.messageID == ObjectIdentifier(R.self) {
-            // The plan for R's own type is a RequestPlan<R>.
-            return try await invoke(request, plan: unsafeDowncast(plan, to: RequestPlan<R>.self))
+        let envelope = MessageContext.envelope(for: request, typeName: plan.typeName)
+        let container = self.container
+        guard plan.messageID == ObjectIdentifier(R.self) else {
+            // The request is of a subclass of R, bound on its own: its plan answers, type-erased.
+            let response = try await runInline(plan.invoker, envelope, verb: "invoke") { context in
+                try await plan.respondErased(request, context: context, container: container)
+            }
+            guard let typed = response as? R.Response else {
+                throw ResponseTypeMismatch(messageType: plan.typeName, expected: MessageTypeName.of(R.Response.self))
+            }
+            return typed
         }
-        let response = try await plan.invokeErased(request, bus: self)
-        guard let typed = response as? R.Response else {
-            throw ResponseTypeMismatch(messageType: plan.typeName, expected: MessageTypeName.of(R.Response.self))
+        // The plan for R's own type is a RequestPlan<R>.
+        let typed = unsafeDowncast(plan, to: RequestPlan<R>.self)
+        guard !runtime.layers.isBare || plan.hasBehaviors else {
+            // Nothing to trace, observe or wrap: the handler in the message's context, and no
+            // closure layer between (each costs an async frame).
+            return try await MessageContext.with(MessageContext(envelope: envelope)) { try await typed.handle(request, container) }
         }
-        return typed
+        return try await runInline(plan.invoker, envelope, verb: "invoke") { context in
+            try await typed.respond(request, context: context, container: container)
+        }
     }
 
     /// Routed requests go to their endpoint and nothing runs inline; others run inline and the
@@ -42,22 +55,11 @@ public final class MessageBus: IMessageBus {
         guard let plan = registry.requestPlans[ObjectIdentifier(type(of: request))] else {
             throw RequestHandlerNotFound(messageType: MessageTypeName.of(type(of: request)))
         }
-        guard let endpoint = plan.endpoint else {
+        guard plan.invoker.endpoint != nil else {
             _ = try await invoke(request)
             return
         }
-        if runtime.defersEnvelopes {
-            // Nothing needs the envelope here: the worker builds it (see `Delivery(fields:…)`).
-            return try await runtime.enqueue(Delivery(
-                fields: MessageContext.fields(for: request), timestamp: Date(), target: plan.target, endpoint: endpoint,
-                options: options))
-        }
-        let envelope = MessageContext.envelope(for: request, typeName: plan.typeName, headers: options.headers)
-        runtime.observe { $0.dispatchStarted(envelope) }
-        try await runtime.telemetry.dispatch(envelope, verb: "send") { envelope in
-            try await runtime.enqueue(Delivery(
-                envelope: envelope, target: plan.target, endpoint: endpoint, options: options, enqueuedAt: envelope.timestamp))
-        }
+        try await route(request, typeName: plan.typeName, to: [plan.invoker], verb: "send", options: options)
     }
 
     /// Runs inline handlers first, sequentially in registration order, then enqueues one delivery
@@ -77,114 +79,88 @@ public final class MessageBus: IMessageBus {
             }
             return
         }
-        if plan.messageID == ObjectIdentifier(E.self) {
-            try await publish(event, plan: unsafeDowncast(plan, to: EventPlan<E>.self), options: options)
-        } else {
-            try await plan.publishErased(event, bus: self, options: options)
+        guard plan.hasInline else {
+            return try await route(event, typeName: plan.typeName, to: plan.handlers, verb: "publish", options: options)
+        }
+        let envelope = MessageContext.envelope(for: event, typeName: plan.typeName, headers: options.headers)
+        let layers = runtime.layers
+        guard !layers.isBare else { return try await deliver(plan, envelope: envelope, options: options) }
+        try await layers.dispatch(envelope, verb: "publish") { envelope in
+            try await deliver(plan, envelope: envelope, options: options)
         }
     }
 
-    // Inlined into `invoke(_:)`: one async frame less per dispatch.
+    /// Runs one handler inline with `envelope`'s context current: bare, or inside the dispatch's
+    /// and the handler's layers (spans, observer reports) when they are there.
     @inline(__always)
-    func invoke<R: IRequest>(_ request: R, plan: RequestPlan<R>) async throws -> R.Response {
-        let envelope = MessageContext.envelope(for: request, typeName: plan.typeName)
-        let container = self.container
-        if plan.behaviors.isEmpty, runtime.telemetry.tracer == nil, !runtime.isObserved {
-            // Nothing to trace, observe or wrap: skip those layers' async frames.
-            return try await MessageContext.with(MessageContext(envelope: envelope)) {
-                try await plan.handle(request, container)
-            }
+    private func runInline<T>(
+        _ invoker: HandlerInvoker, _ envelope: MessageEnvelope, verb: String, _ body: (MessageContext) async throws -> T
+    ) async throws -> T {
+        let layers = runtime.layers
+        guard !layers.isBare else {
+            let context = MessageContext(envelope: envelope)
+            return try await MessageContext.with(context) { try await body(context) }
         }
-        runtime.observe { $0.dispatchStarted(envelope) }
-        return try await runtime.telemetry.dispatch(envelope, verb: "invoke") { envelope in
+        return try await layers.dispatch(envelope, verb: verb) { envelope in
             let context = MessageContext(envelope: envelope)
             return try await MessageContext.with(context) {
-                try await observed(context, handler: plan.handlerName) {
-                    try await Pipeline.run(plan.behaviors, message: request, context: context, container: container) {
-                        try await plan.handle(request, container)
-                    }
+                try await layers.handler(envelope, handler: invoker.handlerName, endpoint: nil) { try await body(context) }
+            }
+        }
+    }
+
+    /// Runs the inline handlers in registration order with the dispatch's context current, then
+    /// enqueues one delivery per routed handler.
+    @inline(__always)
+    private func deliver(_ plan: EventPlan, envelope: MessageEnvelope, options: DeliveryOptions) async throws {
+        let container = self.container
+        let layers = runtime.layers
+        let isBare = layers.isBare
+        let context = MessageContext(envelope: envelope)
+        try await MessageContext.with(context) {
+            for handler in plan.handlers where handler.endpoint == nil {
+                guard !isBare else {
+                    try await handler.run(envelope.payload, context: context, container: container)
+                    continue
+                }
+                try await layers.handler(envelope, handler: handler.handlerName, endpoint: nil) {
+                    try await handler.run(envelope.payload, context: context, container: container)
                 }
             }
         }
+        for handler in plan.handlers {
+            guard let endpoint = handler.endpoint else { continue }
+            try await runtime.enqueue(Delivery(
+                envelope: envelope, target: handler, endpoint: endpoint, options: options, enqueuedAt: envelope.timestamp))
+        }
     }
 
+    /// Enqueues one delivery per routed handler of a message that runs nothing inline.
     @inline(__always)
-    func publish<E: IEvent>(_ event: E, plan: EventPlan<E>, options: DeliveryOptions) async throws {
-        if !plan.hasInline, runtime.defersEnvelopes {
-            // Only routed handlers, and nothing to trace or observe: nothing here needs the
-            // envelope, so each worker task builds its own (see `Delivery(fields:…)`). Built here,
-            // its storage would usually be freed on a worker's thread, and with glibc a free across
-            // threads takes the allocator's lock on both sides: at two cores, the largest cost of
-            // a routed message.
-            let fields = MessageContext.fields(for: event)
+    private func route(
+        _ message: any IMessage, typeName: String, to handlers: [HandlerInvoker], verb: String, options: DeliveryOptions
+    ) async throws {
+        let layers = runtime.layers
+        guard !layers.isBare else {
+            // Nothing to trace or observe: nothing here needs the envelope, so each worker task
+            // builds its own (see `Delivery(fields:…)`). Built here, its storage would usually
+            // be freed on a worker's thread, and with glibc a free across threads takes the
+            // allocator's lock on both sides: at two cores, the largest cost of a routed message.
+            let fields = MessageContext.fields(for: message)
             let timestamp = Date()
-            for (endpoint, target) in plan.routed {
-                try await runtime.enqueue(Delivery(fields: fields, timestamp: timestamp, target: target, endpoint: endpoint, options: options))
+            for handler in handlers {
+                guard let endpoint = handler.endpoint else { continue }
+                try await runtime.enqueue(Delivery(fields: fields, timestamp: timestamp, target: handler, endpoint: endpoint, options: options))
             }
             return
         }
-        let envelope = MessageContext.envelope(for: event, typeName: plan.typeName, headers: options.headers)
-        runtime.observe { $0.dispatchStarted(envelope) }
-        guard runtime.telemetry.tracer != nil else {
-            // No span to open: skip the tracing layer's closure and frames.
-            return try await deliver(event, envelope: envelope, plan: plan, options: options)
-        }
-        try await runtime.telemetry.dispatch(envelope, verb: "publish") { envelope in
-            try await deliver(event, envelope: envelope, plan: plan, options: options)
-        }
-    }
-
-    /// Runs the inline handlers, then enqueues one delivery per routed handler.
-    @inline(__always)
-    private func deliver<E: IEvent>(_ event: E, envelope: MessageEnvelope, plan: EventPlan<E>, options: DeliveryOptions) async throws {
-        let container = self.container
-        if plan.hasInline {
-            let context = MessageContext(envelope: envelope)
-            let isPlain = runtime.telemetry.tracer == nil && !runtime.isObserved
-            try await MessageContext.with(context) {
-                for entry in plan.inline {
-                    if isPlain, entry.behaviors.isEmpty {
-                        // Nothing to trace, observe or wrap: call the handler directly.
-                        try await entry.run(event, container)
-                        continue
-                    }
-                    try await observed(context, handler: entry.target.handlerName) {
-                        try await Pipeline.run(entry.behaviors, message: event, context: context, container: container) {
-                            try await entry.run(event, container)
-                        }
-                    }
-                }
+        let envelope = MessageContext.envelope(for: message, typeName: typeName, headers: options.headers)
+        try await layers.dispatch(envelope, verb: verb) { envelope in
+            for handler in handlers {
+                guard let endpoint = handler.endpoint else { continue }
+                try await runtime.enqueue(Delivery(
+                    envelope: envelope, target: handler, endpoint: endpoint, options: options, enqueuedAt: envelope.timestamp))
             }
-        }
-        for (endpoint, target) in plan.routed {
-            try await runtime.enqueue(Delivery(
-                envelope: envelope, target: target, endpoint: endpoint, options: options, enqueuedAt: envelope.timestamp))
-        }
-    }
-
-    /// Runs an inline handler execution in its span and reports it to observers; with neither a
-    /// tracer nor observers it is a plain call.
-    private func observed<R>(_ context: MessageContext, handler: String, _ body: () async throws -> R) async throws -> R {
-        let runtime = self.runtime
-        guard runtime.isObserved else {
-            return try await runtime.telemetry.handler(context.envelope, handler: handler, endpoint: nil, body)
-        }
-        let start = ContinuousClock.now
-        do {
-            let result = try await runtime.telemetry.handler(context.envelope, handler: handler, endpoint: nil, body)
-            let duration = ContinuousClock.now - start
-            runtime.observe {
-                $0.handlerSucceeded(context.envelope, handler: handler, endpoint: nil)
-                $0.handlerFinished(context.envelope, handler: handler, endpoint: nil, duration: duration, error: nil)
-            }
-            return result
-        } catch {
-            let duration = ContinuousClock.now - start
-            runtime.observe {
-                $0.handlerFailed(context.envelope, handler: handler, endpoint: nil, error: error, attempt: 1, willRetry: false)
-                $0.handlerFinished(context.envelope, handler: handler, endpoint: nil, duration: duration, error: error)
-            }
-            throw error
         }
     }
 }

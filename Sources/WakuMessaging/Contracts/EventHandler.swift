@@ -21,11 +21,31 @@ public protocol EventHandler<Event>: Sendable {
     /// inlinable, so its witness is specialized where the handler is declared, and a handler
     /// bound by type (`bindEvent(E.self, [H.self])`) is resolved without generic code.
     static func _resolveAndHandle(_ event: Event, in container: Container) async throws
+
+    /// The same for a message that arrives type-erased (a routed delivery, or any dispatch
+    /// through a ``HandlerInvoker``); does nothing if `message` is not an `Event`. Not for
+    /// implementing: its default casts where `Event` is concrete, not in generic code.
+    static func _resolveAndHandle(message: any IMessage, in container: Container) async throws
 }
 
 extension EventHandler {
     @inlinable
     public static func _resolveAndHandle(_ event: Event, in container: Container) async throws {
+        try await container.get(Self.self).handle(event)
+    }
+
+    @inlinable
+    public static func _resolveAndHandle(message: any IMessage, in container: Container) async throws {
+        // The registry found this handler by the message's exact type: a metatype comparison
+        // instead of a dynamic cast, which is left for a subclass instance.
+        let event: Event
+        if isExactly(message, Event.self) {
+            event = reinterpret(message, as: Event.self)
+        } else if let cast = message as? Event {
+            event = cast
+        } else {
+            return
+        }
         try await container.get(Self.self).handle(event)
     }
 }

@@ -11,11 +11,31 @@ public protocol RequestHandler<Request>: Sendable {
     /// inlinable, so its witness is specialized where the handler is declared, and a handler
     /// bound by type (`bindRequest(R.self, H.self)`) is resolved without generic code.
     static func _resolveAndHandle(_ request: Request, in container: Container) async throws -> Request.Response
+
+    /// The same for a request that arrives type-erased (a routed `send`), its response
+    /// discarded; does nothing if `message` is not a `Request`. Not for implementing: its
+    /// default casts where `Request` is concrete, not in generic code.
+    static func _resolveAndHandle(message: any IMessage, in container: Container) async throws
 }
 
 extension RequestHandler {
     @inlinable
     public static func _resolveAndHandle(_ request: Request, in container: Container) async throws -> Request.Response {
         try await container.get(Self.self).handle(request)
+    }
+
+    @inlinable
+    public static func _resolveAndHandle(message: any IMessage, in container: Container) async throws {
+        // The registry found this handler by the message's exact type: a metatype comparison
+        // instead of a dynamic cast, which is left for a subclass instance.
+        let request: Request
+        if isExactly(message, Request.self) {
+            request = reinterpret(message, as: Request.self)
+        } else if let cast = message as? Request {
+            request = cast
+        } else {
+            return
+        }
+        _ = try await container.get(Self.self).handle(request)
     }
 }

@@ -39,7 +39,7 @@ public final class DurableEndpoint: Endpoint {
     private let running = ManagedAtomic(0)
     private let loop = Locked<Task<Void, Never>?>(nil)
     /// Set at start: where outbox deliveries that roll back are reported.
-    private let runtime = Locked<MessagingRuntime?>(nil)
+    private let processor = Locked<DeliveryProcessor?>(nil)
     private let heartbeat = Locked<Task<Void, Never>?>(nil)
     /// Claims taken and not yet finalized: the heartbeat extends their leases.
     private let held = Locked<Set<ClaimToken>>([])
@@ -87,9 +87,9 @@ public final class DurableEndpoint: Endpoint {
            transaction.storeIdentity == ObjectIdentifier(store as AnyObject) {
             // Outbox: written with the business data; visible to workers once it commits.
             try await transaction.insert([row])
-            if let ledger = OutboxLedger.current, let runtime = runtime.withLock({ $0 }), runtime.isObserved {
+            if let ledger = OutboxLedger.current, let processor = processor.withLock({ $0 }), processor.layers.isObserved {
                 // Rolled back, the row never existed: observers waiting for it hear it ended.
-                ledger.onRollback { runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: nil) } }
+                ledger.onRollback { processor.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: nil) } }
             }
         } else {
             try await store.insert([row])
@@ -106,7 +106,7 @@ public final class DurableEndpoint: Endpoint {
         return StoredDelivery(
             messageId: envelope.messageId, correlationId: envelope.correlationId, causationId: envelope.causationId,
             messageType: delivery.target.messageType, handler: delivery.target.handlerName, endpoint: delivery.endpoint,
-            payload: try codec.encode(envelope.payload), headers: envelope.headers.merging(delivery.options.headers) { $1 },
+            payload: try codec.encode(envelope.payload), headers: envelope.headers,
             timestamp: envelope.timestamp, groupId: delivery.options.groupId ?? partitionBy?(envelope.payload),
             availableAt: delivery.options.scheduledAt ?? Date())
     }
@@ -120,7 +120,7 @@ public final class DurableEndpoint: Endpoint {
 
     public func start(processor: DeliveryProcessor) async throws {
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        runtime.withLock { $0 = processor.runtime }
+        self.processor.withLock { $0 = processor }
         DurableWakeups.register(store as AnyObject, endpoint: name) { [weak self] in self?.signal() }
         let task = Task { await run(processor) }
         loop.withLock { $0 = task }
@@ -193,11 +193,10 @@ public final class DurableEndpoint: Endpoint {
                 await idle()
                 continue
             }
-            let runtime = processor.runtime
             let results = await process(batch, processor)
             await finalizing?.value
             finalizing = Task {
-                await self.finalize(results, token: token, runtime: runtime)
+                await self.finalize(results, token: token, processor: processor)
                 // Rows interrupted by a stop stay held until `stop()` releases them.
                 self.held.withLock { _ = $0.remove(token) }
             }
@@ -262,7 +261,6 @@ public final class DurableEndpoint: Endpoint {
     /// finalize. A claim may hold a run of a group (its head and the rows behind it): that run
     /// goes one delivery at a time, in order, while other groups and ungrouped rows run beside it.
     private func process(_ batch: [StoredDelivery], _ processor: DeliveryProcessor) async -> [Result] {
-        let runtime = processor.runtime
         var chains: [[StoredDelivery]] = []
         var chainOfGroup: [String: Int] = [:]
         for row in batch {
@@ -283,7 +281,7 @@ public final class DurableEndpoint: Endpoint {
             var active = 0
             func addNext() -> Bool {
                 guard let chain = iterator.next() else { return false }
-                group.addTask { [self] in await execute(chain, processor: processor, runtime: runtime) }
+                group.addTask { [self] in await execute(chain, processor: processor) }
                 return true
             }
             while active < max(1, config.concurrency), addNext() { active += 1 }
@@ -298,10 +296,10 @@ public final class DurableEndpoint: Endpoint {
     /// Runs a group's run in order. When a delivery fails, the rest is not attempted: it is
     /// released, and the failed delivery's retry keeps its place at the head of the group. A row
     /// that cannot be delivered at all (dead-lettered at once) leaves the group, which goes on.
-    private func execute(_ chain: [StoredDelivery], processor: DeliveryProcessor, runtime: MessagingRuntime) async -> [Result] {
+    private func execute(_ chain: [StoredDelivery], processor: DeliveryProcessor) async -> [Result] {
         var results: [Result] = []
         for (index, row) in chain.enumerated() {
-            let result = await execute(row, processor: processor, runtime: runtime)
+            let result = await execute(row, processor: processor)
             results.append(result)
             let rest = chain[(index + 1)...]
             switch result {
@@ -319,8 +317,8 @@ public final class DurableEndpoint: Endpoint {
         return results
     }
 
-    private func execute(_ row: StoredDelivery, processor: DeliveryProcessor, runtime: MessagingRuntime) async -> Result {
-        guard let target = runtime.targets[row.messageType + "\u{1F}" + row.handler] else {
+    private func execute(_ row: StoredDelivery, processor: DeliveryProcessor) async -> Result {
+        guard let target = processor.invoker(messageType: row.messageType, handler: row.handler) else {
             return .failed(row, nil, "unknown message type or handler: no handler '\(row.handler)' is bound for '\(row.messageType)' in this application")
         }
         let message: any IMessage
@@ -339,27 +337,27 @@ public final class DurableEndpoint: Endpoint {
         if stopping.load(ordering: .acquiring), Task.isCancelled {
             // Never started: released by `stop()` for another run; it ends here for observers.
             interrupted.wrappingIncrement(ordering: .relaxed)
-            runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: nil) }
+            processor.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: nil) }
             return .interrupted
         }
         running.wrappingIncrement(ordering: .relaxed)
         defer { running.wrappingDecrement(ordering: .relaxed) }
         do {
             try await processor.attempt(delivery, timeout: config.policy(for: target.messageID).attemptTimeout)
-            runtime.observe { $0.handlerSucceeded(envelope, handler: delivery.handler, endpoint: name) }
+            processor.observe { $0.handlerSucceeded(envelope, handler: delivery.handler, endpoint: name) }
             return .handled(row.id, delivery)
         } catch {
             if stopping.load(ordering: .acquiring), Task.isCancelled {
                 // Cancelled by the stop: not the handler's failure, and no attempt spent.
                 interrupted.wrappingIncrement(ordering: .relaxed)
-                runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
+                processor.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
                 return .interrupted
             }
             return .failed(row, delivery, String(describing: error))
         }
     }
 
-    private func finalize(_ results: [Result], token: ClaimToken, runtime: MessagingRuntime) async {
+    private func finalize(_ results: [Result], token: ClaimToken, processor: DeliveryProcessor) async {
         var handled: [Int64] = []
         var handledDeliveries: [Delivery] = []
         var notAttempted: [Int64] = []
@@ -369,7 +367,7 @@ public final class DurableEndpoint: Endpoint {
                 handled.append(id)
                 handledDeliveries.append(delivery)
             case .failed(let row, let delivery, let error):
-                await fail(row, delivery: delivery, error: error, token: token, runtime: runtime)
+                await fail(row, delivery: delivery, error: error, token: token, processor: processor)
             case .interrupted:
                 break
             case .notAttempted(let id):
@@ -387,7 +385,7 @@ public final class DurableEndpoint: Endpoint {
             if let completed, completed < ids.count { superseded(ids.count - completed, step: "complete") }
             processed.wrappingIncrement(by: handled.count, ordering: .relaxed)
             for delivery in handledDeliveries {
-                runtime.observe { $0.deliveryFinished(delivery, outcome: .handled, error: nil) }
+                processor.observe { $0.deliveryFinished(delivery, outcome: .handled, error: nil) }
             }
         }
     }
@@ -404,7 +402,7 @@ public final class DurableEndpoint: Endpoint {
                        ])
     }
 
-    private func fail(_ row: StoredDelivery, delivery: Delivery?, error: String, token: ClaimToken, runtime: MessagingRuntime) async {
+    private func fail(_ row: StoredDelivery, delivery: Delivery?, error: String, token: ClaimToken, processor: DeliveryProcessor) async {
         // Claims count attempts, so `row.attempts` includes this one.
         // Without a delivery the row could not even be decoded or matched to a handler.
         let decision = RetryDecision.after(
@@ -419,7 +417,7 @@ public final class DurableEndpoint: Endpoint {
             WakuLogMetadata.Key.error: "\(error)",
         ]
         if let delivery {
-            runtime.observe {
+            processor.observe {
                 $0.handlerFailed(delivery.envelope, handler: delivery.handler, endpoint: name, error: DurableFailure(description: error),
                                  attempt: row.attempts, willRetry: decision.retries)
             }
@@ -435,12 +433,12 @@ public final class DurableEndpoint: Endpoint {
             logger.warning("Durable delivery discarded after \(row.attempts) attempt(s)", metadata: metadata)
             let changed = await withStoreRetry("complete") { try await self.store.complete([row.id], token: token) }
             if changed == 0 { superseded(1, step: "discard") }
-            if let delivery { runtime.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: DurableFailure(description: error)) } }
+            if let delivery { processor.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: DurableFailure(description: error)) } }
         case .deadLetter:
             logger.error("Durable delivery dead-lettered after \(row.attempts) attempt(s)", metadata: metadata)
             let changed = await withStoreRetry("dead-letter") { try await self.store.deadLetter(row.id, token: token, error: error) }
             if changed == false { superseded(1, step: "dead-letter") }
-            if let delivery { runtime.observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: DurableFailure(description: error)) } }
+            if let delivery { processor.observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: DurableFailure(description: error)) } }
         }
     }
 

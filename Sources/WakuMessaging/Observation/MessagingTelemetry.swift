@@ -29,15 +29,7 @@ final class MessagingTelemetry: Sendable {
     /// Runs a dispatch inside a span and carries the span's context in the envelope headers
     /// (W3C `traceparent` with a W3C propagator such as swift-otel's), so routed and durable
     /// handlers continue the caller's trace, even in another process.
-    func dispatch<R>(
-        _ envelope: MessageEnvelope, verb: String, isolation: isolated (any Actor)? = #isolation,
-        _ body: (MessageEnvelope) async throws -> R
-    ) async throws -> R {
-        guard let tracer else { return try await body(envelope) }
-        return try await withDispatchSpan(tracer, envelope, verb: verb, body)
-    }
-
-    private func withDispatchSpan<T: Tracer, R>(
+    func withDispatchSpan<T: Tracer, R>(
         _ tracer: T, _ envelope: MessageEnvelope, verb: String, isolation: isolated (any Actor)? = #isolation,
         _ body: (MessageEnvelope) async throws -> R
     ) async throws -> R {
@@ -58,15 +50,7 @@ final class MessagingTelemetry: Sendable {
 
     /// Runs one handler execution inside a span. Routed executions take their parent from the
     /// envelope headers; inline ones from the current task.
-    func handler<R>(
-        _ envelope: MessageEnvelope, handler: String, endpoint: String?, isolation: isolated (any Actor)? = #isolation,
-        _ body: () async throws -> R
-    ) async throws -> R {
-        guard let tracer else { return try await body() }
-        return try await withHandlerSpan(tracer, envelope, handler: handler, endpoint: endpoint, body)
-    }
-
-    private func withHandlerSpan<T: Tracer, R>(
+    func withHandlerSpan<T: Tracer, R>(
         _ tracer: T, _ envelope: MessageEnvelope, handler: String, endpoint: String?,
         isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R
     ) async throws -> R {

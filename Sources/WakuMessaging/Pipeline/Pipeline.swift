@@ -1,13 +1,13 @@
 import Waku
 
 /// Runs behaviors around a terminal step: behaviors[0] outermost, the terminal innermost.
+/// ``HandlerInvoker`` calls it only for bindings that have behaviors.
 enum Pipeline {
     static func run<M: IMessage, R: Sendable>(
         _ behaviors: [BehaviorReference], message: M, context: MessageContext, container: Container,
         terminal: () async throws -> R
     ) async throws -> R {
-        if behaviors.isEmpty { return try await terminal() }
-        return try await step(0, behaviors, message, context, container, terminal)
+        try await step(0, behaviors, message, context, container, terminal)
     }
 
     private static func step<M: IMessage, R: Sendable>(

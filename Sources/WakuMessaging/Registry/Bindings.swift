@@ -20,8 +20,8 @@ struct EventHandlerBinding: Sendable {
     let handler: TypeKey
     let provider: Provider?
     let isAutowired: Bool
-    /// Builds the typed entry (an `EventHandlerEntry<E>`) once the event's behaviors are merged.
-    let makeEntry: @Sendable (PlanContext) -> AnyObject
+    /// Builds the handler's invoker once the event's behaviors are merged.
+    let makeInvoker: @Sendable (PlanContext) -> HandlerInvoker
 }
 
 /// One `bindEvent` call, before merging.
@@ -31,8 +31,6 @@ struct EventBinding: Sendable {
     let messageName: String
     let handlers: [EventHandlerBinding]
     let behaviors: [BehaviorReference]
-    /// Builds the `EventPlan<E>` from the merged entries of every module.
-    let makePlan: @Sendable (_ entries: [AnyObject], _ typeName: String) -> AnyEventPlan
 }
 
 /// What the aggregator decided for one binding once every module was merged.
@@ -56,7 +54,11 @@ extension RequestBinding {
         RequestBinding(
             message: TypeKey(R.self), messageName: MessageTypeName.resolve(R.self, overrides: [:]), handler: TypeKey(H.self), behaviors: behaviors.map(BehaviorReference.init),
             provider: provider ?? injectableProvider(for: H.self), isAutowired: provider != nil,
-            makePlan: { context in RequestPlan<R>(handler: TypeKey(H.self), context: context, handle: handle) })
+            makePlan: { context in
+                RequestPlan<R>(handler: TypeKey(H.self), context: context, handle: handle) { message, container in
+                    try await H._resolveAndHandle(message: message, in: container)
+                }
+            })
     }
 
     /// A handler bound by type: resolved through the container here, generically.
@@ -70,32 +72,26 @@ extension RequestBinding {
 }
 
 extension EventHandlerBinding {
-    /// `run` resolves the handler and calls it (see `RequestBinding.make`).
-    static func make<E: IEvent, H: EventHandler>(
-        _ event: E.Type, _ handler: H.Type, provider: Provider?, run: @escaping @Sendable (E, Container) async throws -> Void
-    ) -> EventHandlerBinding where H.Event == E {
+    /// The handler's invoker calls `H._resolveAndHandle(message:in:)`, which casts and resolves
+    /// specialized where `H` is declared. `provider` is the autowired form's; `nil` uses the
+    /// module's own, or the one an ``Injectable`` handler brings.
+    static func make<E: IEvent, H: EventHandler>(_ event: E.Type, _ handler: H.Type, provider: Provider?) -> EventHandlerBinding
+    where H.Event == E {
         EventHandlerBinding(
             message: TypeKey(E.self), handler: TypeKey(H.self),
             provider: provider ?? injectableProvider(for: H.self), isAutowired: provider != nil,
-            makeEntry: { context in EventHandlerEntry<E>(handler: TypeKey(H.self), context: context, run: run) })
-    }
-
-    /// A handler bound by type: resolved through the container here, generically.
-    static func make<E: IEvent, H: EventHandler>(_ event: E.Type, _ handler: H.Type, provider: Provider?) -> EventHandlerBinding
-    where H.Event == E {
-        make(event, handler, provider: provider) { event, container in
-            try await H._resolveAndHandle(event, in: container)
-        }
+            makeInvoker: { context in
+                HandlerInvoker(E.self, handler: TypeKey(H.self), context: context) { message, container in
+                    try await H._resolveAndHandle(message: message, in: container)
+                }
+            })
     }
 }
 
 extension EventBinding {
     static func make<E: IEvent>(_ event: E.Type, handlers: [EventHandlerBinding], behaviors: [any IPipelineBehavior.Type]) -> EventBinding {
         EventBinding(
-            message: TypeKey(E.self), messageName: MessageTypeName.resolve(E.self, overrides: [:]), handlers: handlers, behaviors: behaviors.map(BehaviorReference.init),
-            makePlan: { entries, typeName in
-                // Every entry for key E was built by an `EventHandlerBinding` for E.
-                EventPlan<E>(entries: entries.compactMap { $0 as? EventHandlerEntry<E> }, typeName: typeName)
-            })
+            message: TypeKey(E.self), messageName: MessageTypeName.resolve(E.self, overrides: [:]), handlers: handlers,
+            behaviors: behaviors.map(BehaviorReference.init))
     }
 }

@@ -1,7 +1,7 @@
 /// Whether the runtime type of `message` is exactly `M`, as a routed delivery's target
 /// guarantees: a metatype comparison instead of a dynamic cast, which in generic code that is
 /// not specialized walks the runtime's conformance and metadata caches on every delivery.
-@inline(__always)
+@inlinable @inline(__always)
 func isExactly<M: IMessage>(_ message: any IMessage, _ type: M.Type) -> Bool {
     ObjectIdentifier(Swift.type(of: message)) == ObjectIdentifier(type)
 }
@@ -9,6 +9,7 @@ func isExactly<M: IMessage>(_ message: any IMessage, _ type: M.Type) -> Bool {
 /// `message` as an `M`, once ``isExactly(_:_:)`` has proved its runtime type is `M`: reinterpreting
 /// copies the value, with its references retained. It returns `M`, not `M?`: in generic code that
 /// is not specialized, an optional result looks up `Optional<M>`'s metadata on every call.
+@usableFromInline
 func reinterpret<M: IMessage>(_ message: any IMessage, as type: M.Type) -> M {
     assert(isExactly(message, type), "reinterpret(_:as:) needs a message of exactly \(M.self)")
     func open<Actual: IMessage>(_ actual: Actual) -> M { unsafeBitCast(actual, to: M.self) }

@@ -34,9 +34,7 @@ extension MessagingExtension {
         _ event: E.Type, _ factory: @escaping @Sendable (__owned D1) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
-            try await container.get(H.self).handle(event)
-        }
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
     }
 
     /// Binds the one handler of `request`, registering its request-scoped provider built by a
@@ -66,9 +64,7 @@ extension MessagingExtension {
         _ event: E.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
-            try await container.get(H.self).handle(event)
-        }
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
     }
 
     /// Binds the one handler of `request`, registering its request-scoped provider built by a
@@ -98,9 +94,7 @@ extension MessagingExtension {
         _ event: E.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
-            try await container.get(H.self).handle(event)
-        }
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
     }
 
     /// Binds the one handler of `request`, registering its request-scoped provider built by a
@@ -130,8 +124,6 @@ extension MessagingExtension {
         _ event: E.Type, _ factory: @escaping @Sendable (__owned D1, __owned D2, __owned D3, __owned D4) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
-            try await container.get(H.self).handle(event)
-        }
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
     }
 }

@@ -4,14 +4,14 @@ import Waku
 /// frozen afterwards.
 public final class MessageRegistry: Sendable {
     let requestPlans: [ObjectIdentifier: AnyRequestPlan]
-    let eventPlans: [ObjectIdentifier: AnyEventPlan]
+    let eventPlans: [ObjectIdentifier: EventPlan]
     let requestOrder: [ObjectIdentifier]
     let eventOrder: [ObjectIdentifier]
 
-    init(requestPlans: [AnyRequestPlan], eventPlans: [AnyEventPlan]) {
+    init(requestPlans: [AnyRequestPlan], eventPlans: [EventPlan]) {
         var requests: [ObjectIdentifier: AnyRequestPlan] = [:]
         for plan in requestPlans { requests[plan.messageID] = plan }
-        var events: [ObjectIdentifier: AnyEventPlan] = [:]
+        var events: [ObjectIdentifier: EventPlan] = [:]
         for plan in eventPlans { events[plan.messageID] = plan }
         self.requestPlans = requests
         self.eventPlans = events
@@ -32,19 +32,23 @@ public final class MessageRegistry: Sendable {
     /// Every bound request and event, in registration order.
     public var routes: [Route] {
         requestOrder.compactMap { requestPlans[$0] }.map {
-            Route(messageType: $0.typeName, isEvent: false, handlers: [($0.handlerName, $0.module, $0.endpoint)])
+            Route(messageType: $0.typeName, isEvent: false, handlers: [Self.description(of: $0.invoker)])
         } + eventOrder.compactMap { eventPlans[$0] }.map {
-            Route(messageType: $0.typeName, isEvent: true, handlers: $0.handlerDescriptions)
+            Route(messageType: $0.typeName, isEvent: true, handlers: $0.handlers.map(Self.description))
         }
     }
 
     /// Handler names of an event type, in dispatch order.
     public func handlers<E: IEvent>(of event: E.Type) -> [String] {
-        eventPlans[ObjectIdentifier(event)]?.handlerDescriptions.map(\.handler) ?? []
+        eventPlans[ObjectIdentifier(event)]?.handlers.map(\.handlerName) ?? []
     }
 
     /// The handler of a request type, if bound.
     public func handler<R: IRequest>(of request: R.Type) -> String? {
-        requestPlans[ObjectIdentifier(request)]?.handlerName
+        requestPlans[ObjectIdentifier(request)]?.invoker.handlerName
+    }
+
+    private static func description(of invoker: HandlerInvoker) -> (handler: String, module: String, endpoint: String?) {
+        (invoker.handlerName, invoker.module, invoker.endpoint)
     }
 }

@@ -124,25 +124,24 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
             }
         }
 
-        let eventPlans: [AnyEventPlan] = eventOrder.compactMap { key in
+        let eventPlans: [EventPlan] = eventOrder.compactMap { key in
             guard let accumulated = events[key] else { return nil }
             let behaviors = globals + accumulated.behaviors.map(\.reference)
-            let entries = accumulated.handlers.map {
-                $0.binding.makeEntry(PlanContext(
+            let typeName = name(of: key, default: accumulated.binding.messageName)
+            let handlers = accumulated.handlers.map {
+                $0.binding.makeInvoker(PlanContext(
                     behaviors: behaviors, module: $0.module.name, endpoint: routes.endpoint(forEvent: key, module: $0.module),
-                    typeName: name(of: key, default: accumulated.binding.messageName)))
+                    typeName: typeName))
             }
-            return accumulated.binding.makePlan(entries, name(of: key, default: accumulated.binding.messageName))
+            return EventPlan(messageID: key.id, typeName: typeName, handlers: handlers)
         }
         for issue in routes.unusedRouteIssues(boundTypes: boundTypes, bindingModules: bindingModules, owner: owner.description) {
             registry.report(issue)
         }
         let messageRegistry = MessageRegistry(requestPlans: requestPlans, eventPlans: eventPlans)
         registry.addProvider(object(messageRegistry), to: owner)
-        let targets = requestPlans.map(\.target) + eventPlans.flatMap(\.targets)
-        for issue in durableIssues(targets: targets, routes: requestPlans.map { ($0.target, $0.endpoint) }
-                + eventPlans.flatMap { plan in zip(plan.targets, plan.handlerDescriptions.map(\.endpoint)).map { ($0, $1) } },
-            owner: owner.description) {
+        let invokers = requestPlans.map(\.invoker) + eventPlans.flatMap(\.handlers)
+        for issue in durableIssues(invokers, owner: owner.description) {
             registry.report(issue)
         }
         let logger = config.logger ?? registry.logger
@@ -154,7 +153,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
         } + config.customEndpoints
         registry.addProvider(
             object(MessagingRuntime(
-                endpoints: endpoints, deadLetters: config.deadLetterStore, targets: targets,
+                endpoints: endpoints, deadLetters: config.deadLetterStore, invokers: invokers,
                 durableStore: config.durableStore, logger: logger,
                 telemetry: MessagingTelemetry(tracer: config.tracer, metricsFactory: config.metricsFactory))),
             to: owner)
@@ -166,7 +165,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
     }
 
     /// Durable endpoints need a store and `Codable` messages with unique stable names.
-    private func durableIssues(targets: [DeliveryTarget], routes: [(DeliveryTarget, String?)], owner: String) -> [StartupIssue] {
+    private func durableIssues(_ invokers: [HandlerInvoker], owner: String) -> [StartupIssue] {
         var issues: [StartupIssue] = []
         let durable = Set(config.endpoints.filter(\.isDurable).map(\.name))
         if !durable.isEmpty, config.durableStore == nil {
@@ -177,8 +176,9 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                 fix: "Pass `durableStore:` to MessagingConfig, e.g. `SQLiteDurableStore(path: \"waku.sqlite\")` from WakuSQLite."))
         }
         var reported: Set<String> = []
-        for (target, endpoint) in routes {
-            guard let endpoint, durable.contains(endpoint), target.codec == nil, reported.insert(target.messageType).inserted else { continue }
+        for target in invokers {
+            guard let endpoint = target.endpoint, durable.contains(endpoint), target.codec == nil,
+                  reported.insert(target.messageType).inserted else { continue }
             issues.append(StartupIssue(
                 kind: .routing,
                 message: "\(target.messageType) is routed to durable endpoint '\(endpoint)' but is not Codable, so it cannot be stored.",
@@ -187,7 +187,7 @@ public struct MessageRegistryAggregator: OnModuleRegistration {
                 fix: "Make \(target.messageType) conform to Codable, or route it to a local queue."))
         }
         var names: [String: ObjectIdentifier] = [:]
-        for target in targets {
+        for target in invokers {
             if let existing = names[target.messageType], existing != target.messageID {
                 issues.append(StartupIssue(
                     kind: .routing,

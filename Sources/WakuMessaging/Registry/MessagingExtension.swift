@@ -40,9 +40,7 @@ public struct MessagingExtension: OnModuleRegistration {
         _ event: E.Type, _ factory: @escaping @Sendable (repeat __owned each D) async throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
-            try await container.get(H.self).handle(event)
-        }
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
     }
 
     /// The same, for a synchronous factory (most initializers): the handler is then created
@@ -52,19 +50,16 @@ public struct MessagingExtension: OnModuleRegistration {
         _ event: E.Type, _ factory: @escaping @Sendable (repeat __owned each D) throws -> H,
         behaviors: [any IPipelineBehavior.Type] = []
     ) -> MessagingExtension where H.Event == E {
-        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors) { event, container in
-            try await container.get(H.self).handle(event)
-        }
+        bindEvent(event, H.self, provider: scoped(factory), behaviors: behaviors)
     }
 
-    /// Binds `H` with its provider; `run` resolves and calls it, built where `H` is concrete.
+    /// Binds `H` with its provider.
     @usableFromInline
     func bindEvent<E: IEvent, H: EventHandler>(
-        _ event: E.Type, _ handler: H.Type, provider: Provider, behaviors: [any IPipelineBehavior.Type],
-        run: @escaping @Sendable (E, Container) async throws -> Void
+        _ event: E.Type, _ handler: H.Type, provider: Provider, behaviors: [any IPipelineBehavior.Type]
     ) -> MessagingExtension where H.Event == E {
         var copy = self
-        let binding = EventHandlerBinding.make(event, H.self, provider: provider, run: run)
+        let binding = EventHandlerBinding.make(event, H.self, provider: provider)
         copy.events.append(.make(event, handlers: [binding], behaviors: behaviors))
         return copy
     }

@@ -33,7 +33,8 @@ public struct Delivery: Sendable {
     /// When it was first enqueued: for a routed `publish` or `send`, the dispatch's timestamp
     /// (the same moment, give or take the inline handlers), which spares a clock read.
     public let enqueuedAt: Date
-    let target: DeliveryTarget
+    /// The handler's invoker.
+    let target: HandlerInvoker
     private var carried: Carried
 
     /// The envelope itself, or what it is made of.
@@ -48,7 +49,7 @@ public struct Delivery: Sendable {
     // (or copies the fields' payload); the endpoint name is short and the default options hold
     // no heap storage.
     init(
-        envelope: MessageEnvelope, target: DeliveryTarget, endpoint: String, attempts: Int = 0, options: DeliveryOptions = .none,
+        envelope: MessageEnvelope, target: HandlerInvoker, endpoint: String, attempts: Int = 0, options: DeliveryOptions = .none,
         enqueuedAt: Date? = nil
     ) {
         carried = .envelope(envelope)
@@ -63,7 +64,7 @@ public struct Delivery: Sendable {
     /// it builds the envelope (see ``settle()``), so its storage is allocated and, usually, freed
     /// on the same thread. The envelope's type name, timestamp and headers are the target's
     /// message type, `timestamp` and `options.headers`, as ``MessageBus`` builds them.
-    init(fields: EnvelopeFields, timestamp: Date, target: DeliveryTarget, endpoint: String, options: DeliveryOptions) {
+    init(fields: EnvelopeFields, timestamp: Date, target: HandlerInvoker, endpoint: String, options: DeliveryOptions) {
         carried = .fields(fields)
         self.target = target
         self.endpoint = endpoint
@@ -84,52 +85,4 @@ struct EnvelopeFields: Sendable {
     let correlationId: UUID
     let causationId: UUID
     let payload: any IMessage
-}
-
-/// A handler as a routed delivery runs it: type-erased over the message, with its behaviors.
-final class DeliveryTarget: Sendable {
-    let handler: TypeKey
-    /// `handler.name`, computed once at start-up: every delivery's logs, metrics and lookups use it.
-    let handlerName: String
-    let module: String
-    let messageID: ObjectIdentifier
-    /// The message type's stable name.
-    let messageType: String
-    /// How durable endpoints store the message; `nil` when the type is not `Codable`.
-    let codec: MessageCodec?
-    let behaviors: [BehaviorReference]
-    let run: @Sendable (any IMessage, Container) async throws -> Void
-
-    init(handler: TypeKey, module: String, messageID: ObjectIdentifier, messageType: String, codec: MessageCodec?,
-         behaviors: [BehaviorReference], run: @escaping @Sendable (any IMessage, Container) async throws -> Void) {
-        self.handler = handler
-        handlerName = handler.name
-        self.module = module
-        self.messageID = messageID
-        self.messageType = messageType
-        self.codec = codec
-        self.behaviors = behaviors
-        self.run = run
-    }
-
-    /// Key of this target in the runtime's lookup table: stable message type and handler names.
-    var key: String { messageType + "\u{1F}" + handlerName }
-
-    /// Runs the handler through its pipeline with the delivery's context restored, naming the
-    /// endpoint it runs on (for log metadata, see `Logger.MetadataProvider.waku`).
-    @inline(__always)
-    func execute(_ envelope: MessageEnvelope, endpoint: String, in container: Container) async throws {
-        let context = MessageContext(envelope: envelope, endpoint: endpoint)
-        try await MessageContext.with(context) {
-            // No behaviors: call the handler without the pipeline's frames.
-            if behaviors.isEmpty { return try await run(envelope.payload, container) }
-            try await runPipeline(envelope.payload, context: context, container: container)
-        }
-    }
-
-    private func runPipeline<M: IMessage>(_ message: M, context: MessageContext, container: Container) async throws {
-        try await Pipeline.run(behaviors, message: message, context: context, container: container) {
-            try await run(message, container)
-        }
-    }
 }

@@ -7,13 +7,31 @@ import Waku
 /// worker that called it keeps running.
 public final class DeliveryProcessor: Sendable {
     let app: WakuApplication
-    let runtime: MessagingRuntime
+    /// Spans and observer reports around each attempt, while a tracer or an observer is there.
+    let layers: DispatchLayers
+    /// Where exhausted deliveries of in-memory endpoints go.
+    let deadLetters: any DeadLetterStore
+    /// Every handler's invoker by its stable (message type, handler) key, for durable rows.
+    private let invokers: [String: HandlerInvoker]
     let logger: Logger
 
-    init(app: WakuApplication, runtime: MessagingRuntime, logger: Logger) {
+    init(app: WakuApplication, layers: DispatchLayers, deadLetters: any DeadLetterStore, invokers: [String: HandlerInvoker],
+         logger: Logger) {
         self.app = app
-        self.runtime = runtime
+        self.layers = layers
+        self.deadLetters = deadLetters
+        self.invokers = invokers
         self.logger = logger
+    }
+
+    /// The invoker of a stored delivery's handler, by the stable names its row keeps.
+    func invoker(messageType: String, handler: String) -> HandlerInvoker? {
+        invokers[HandlerInvoker.key(messageType: messageType, handler: handler)]
+    }
+
+    /// Calls `body` for each observer; one plain atomic load when none are registered.
+    func observe(_ body: (any MessageObserver) -> Void) {
+        layers.observe(body)
     }
 
     /// How one delivery ended.
@@ -49,34 +67,34 @@ public final class DeliveryProcessor: Sendable {
             delivery.attempts += 1
             do {
                 try await attempt(delivery, timeout: policy.attemptTimeout)
-                runtime.observe {
+                observe {
                     $0.handlerSucceeded(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint)
                     $0.deliveryFinished(delivery, outcome: .handled, error: nil)
                 }
                 return .finished(.handled)
             } catch {
                 if Task.isCancelled {
-                    runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
+                    observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
                     return .finished(.abandoned)
                 }
                 let decision = RetryDecision.after(
                     attempt: delivery.attempts, failure: .handler, policy: policy, now: Date(), jitter: RetryDecision.randomJitter())
                 log(delivery, error: error, retrying: decision.retries)
-                runtime.observe { $0.handlerFailed(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint,
-                                                   error: error, attempt: delivery.attempts, willRetry: decision.retries) }
+                observe { $0.handlerFailed(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint,
+                                           error: error, attempt: delivery.attempts, willRetry: decision.retries) }
                 switch decision {
                 case .retry(let backoff, _):
                     guard retryInPlace else { return .retry(after: backoff) }
                     do {
                         try await Task.sleep(for: backoff)
                     } catch {
-                        runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
+                        observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
                         return .finished(.abandoned)
                     }
                     continue
                 case .discard:
                     logger.warning("Discarded after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
-                    runtime.observe { $0.deliveryFinished(delivery, outcome: .discarded, error: error) }
+                    observe { $0.deliveryFinished(delivery, outcome: .discarded, error: error) }
                     return .finished(.discarded)
                 case .deadLetter:
                     await deadLetter(delivery, error: error)
@@ -90,54 +108,34 @@ public final class DeliveryProcessor: Sendable {
     private func deadLetter(_ delivery: Delivery, error: any Error) async {
         let record = DeadLetterRecord(delivery: delivery, error: String(describing: error), attempts: delivery.attempts)
         do {
-            try await runtime.deadLetters.add(record)
+            try await deadLetters.add(record)
         } catch let storeError {
             logger.critical(
                 "Dead-letter store failed; the delivery is only in this log line",
                 metadata: metadata(delivery, error).merging([WakuLogMetadata.Key.storeError: "\(storeError)"]) { $1 })
         }
         logger.error("Dead-lettered after \(delivery.attempts) attempt(s)", metadata: metadata(delivery, error))
-        runtime.observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: error) }
+        observe { $0.deliveryFinished(delivery, outcome: .deadLettered, error: error) }
     }
 
     /// Reports to observers that `delivery` was abandoned by a stop without another attempt:
     /// it was queued, waiting for a retry, or next in a worker's batch.
     func abandoned(_ delivery: Delivery) {
-        runtime.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: nil) }
+        observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: nil) }
     }
 
-    /// One attempt: in the handler's span (parented by the envelope's trace headers), timed for
-    /// observers.
+    /// One attempt: in the handler's span (parented by the envelope's trace headers) and timed
+    /// for observers, when they are there.
     @inline(__always)
     func attempt(_ delivery: Delivery, timeout: Duration?) async throws {
-        if runtime.telemetry.tracer == nil, !runtime.isObserved {
-            // Nothing to trace or observe: skip those layers' frames and clock reads.
-            return try await attemptUntraced(delivery, timeout: timeout)
-        }
-        let start = ContinuousClock.now
-        do {
-            try await runtime.telemetry.handler(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint) {
-                try await attemptUntraced(delivery, timeout: timeout)
-            }
-            if runtime.isObserved {
-                let duration = ContinuousClock.now - start
-                runtime.observe {
-                    $0.handlerFinished(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint, duration: duration, error: nil)
-                }
-            }
-        } catch {
-            if runtime.isObserved {
-                let duration = ContinuousClock.now - start
-                runtime.observe {
-                    $0.handlerFinished(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint, duration: duration, error: error)
-                }
-            }
-            throw error
+        guard !layers.isBare else { return try await attemptBare(delivery, timeout: timeout) }
+        try await layers.handler(delivery.envelope, handler: delivery.handler, endpoint: delivery.endpoint) {
+            try await attemptBare(delivery, timeout: timeout)
         }
     }
 
     @inline(__always)
-    private func attemptUntraced(_ delivery: Delivery, timeout: Duration?) async throws {
+    private func attemptBare(_ delivery: Delivery, timeout: Duration?) async throws {
         let target = delivery.target
         let envelope = delivery.envelope
         let endpoint = delivery.endpoint

@@ -1,4 +1,3 @@
-import Atomics
 public import Foundation
 import Logging
 public import Waku
@@ -12,33 +11,29 @@ public final class MessagingRuntime: Sendable {
     public let deadLetters: any DeadLetterStore
     /// The store behind durable endpoints, if any.
     public let durableStore: (any DurableStore)?
-    /// Every handler by its stable (message type, handler) key, for durable rows and replays.
-    let targets: [String: DeliveryTarget]
+    /// Every handler's invoker by its stable (message type, handler) key, for durable rows and
+    /// replays.
+    let invokers: [String: HandlerInvoker]
     let logger: Logger
-    private let processor = Locked<DeliveryProcessor?>(nil)
-    /// Swapped whole on change. Loading a strong atomic reference takes compare-and-swaps on a
-    /// word every worker shares, so the dispatch path reads `observerCount` first.
-    private let observers = ManagedAtomic(ObserverList([]))
-    /// How many observers `observers` holds: a plain atomic load, which workers on several cores
-    /// can read at once without contending.
-    private let observerCount = ManagedAtomic<Int>(0)
-    let telemetry: MessagingTelemetry
+    /// Spans and observer reports, around dispatches while a tracer or an observer is there.
+    let layers: DispatchLayers
     private let sampler = Locked<Task<Void, Never>?>(nil)
 
-    init(endpoints: [any Endpoint], deadLetters: any DeadLetterStore, targets: [DeliveryTarget],
+    init(endpoints: [any Endpoint], deadLetters: any DeadLetterStore, invokers: [HandlerInvoker],
          durableStore: (any DurableStore)?, logger: Logger, telemetry: MessagingTelemetry) {
         var byName: [String: any Endpoint] = [:]
         for endpoint in endpoints { byName[endpoint.name] = endpoint }
         self.endpoints = byName
         self.deadLetters = deadLetters
         self.durableStore = durableStore
-        var byKey: [String: DeliveryTarget] = [:]
-        for target in targets { byKey[target.key] = target }
-        self.targets = byKey
+        var byKey: [String: HandlerInvoker] = [:]
+        for invoker in invokers { byKey[invoker.key] = invoker }
+        self.invokers = byKey
         self.logger = logger
-        self.telemetry = telemetry
-        if let metrics = telemetry.metrics { addObserver(metrics) }
+        layers = DispatchLayers(telemetry: telemetry)
     }
+
+    var telemetry: MessagingTelemetry { layers.telemetry }
 
     /// Prepares the durable store (schema and migrations), then starts every endpoint's workers.
     /// Called after app init.
@@ -46,8 +41,7 @@ public final class MessagingRuntime: Sendable {
         if let durableStore, endpoints.values.contains(where: { $0 is DurableEndpoint }) {
             try await durableStore.prepare()
         }
-        let processor = DeliveryProcessor(app: app, runtime: self, logger: logger)
-        self.processor.withLock { $0 = processor }
+        let processor = DeliveryProcessor(app: app, layers: layers, deadLetters: deadLetters, invokers: invokers, logger: logger)
         for endpoint in endpoints.values.sorted(by: { $0.name < $1.name }) {
             try await endpoint.start(processor: processor)
         }
@@ -122,23 +116,12 @@ public final class MessagingRuntime: Sendable {
 
     /// Registers an observer.
     public func addObserver(_ observer: any MessageObserver) {
-        updateObservers { $0.append(observer) }
+        layers.addObserver(observer)
     }
 
     /// Removes observers of the given class instance.
     public func removeObserver(_ observer: AnyObject) {
-        updateObservers { $0.removeAll { ($0 as AnyObject) === observer } }
-    }
-
-    private let observerUpdates = Locked(())
-
-    private func updateObservers(_ change: (inout [any MessageObserver]) -> Void) {
-        observerUpdates.withLock { _ in
-            var items = observers.load(ordering: .acquiring).items
-            change(&items)
-            observers.store(ObserverList(items), ordering: .releasing)
-            observerCount.store(items.count, ordering: .releasing)
-        }
+        layers.removeObserver(observer)
     }
 
     /// Whether a metrics backend was found (configured, or bootstrapped in `MetricsSystem`).
@@ -146,24 +129,16 @@ public final class MessagingRuntime: Sendable {
     /// Whether a tracer was found (configured, or bootstrapped in `InstrumentationSystem`).
     public var isTracing: Bool { telemetry.tracer != nil }
 
-    /// Whether any observer is registered; the bus skips timing work when none is.
-    var isObserved: Bool { observerCount.load(ordering: .acquiring) > 0 }
+    /// Whether any observer is registered.
+    var isObserved: Bool { layers.isObserved }
     /// Whether a dispatch with only routed handlers leaves building its envelope to the worker
     /// (nothing traces or observes the bus): the condition of `MessageBus`'s fast path.
-    package var defersEnvelopes: Bool { telemetry.tracer == nil && !isObserved }
+    package var defersEnvelopes: Bool { layers.isBare }
 
     /// Calls `body` for each observer; one plain atomic load when none are registered.
     func observe(_ body: (any MessageObserver) -> Void) {
-        guard isObserved else { return }
-        let list = observers.load(ordering: .acquiring)
-        for observer in list.items { body(observer) }
+        layers.observe(body)
     }
-}
-
-/// An immutable observer list, replaced whole on change.
-final class ObserverList: AtomicReference, Sendable {
-    let items: [any MessageObserver]
-    init(_ items: [any MessageObserver]) { self.items = items }
 }
 
 /// Messaging's additions to the application.
