@@ -14,6 +14,8 @@ enum Loops {
         ("bus", "open a scope, resolve IMessageBus, close it"),
         ("handler", "open a scope, resolve PingHandler (a singleton and a scoped dependency), close it"),
         ("invoke", "bus.invoke.0behaviors: open a scope, resolve IMessageBus, invoke Ping, close it"),
+        ("dispatch", "invoke Ping COUNT times on one bus in one open scope: the dispatch alone, its handler cached"),
+        ("dispatchPublish", "publish Pinged COUNT times on one bus in one open scope: the dispatch alone, its handlers cached"),
         ("invoke3", "bus.invoke.3behaviors: invoke with three global pass-through behaviors"),
         ("publish", "bus.publish.2handlers: the same, publishing Pinged to two handlers"),
         ("queue", "queue.throughput.c1: publish an event routed to a local queue with 1 worker"),
@@ -77,6 +79,19 @@ enum Loops {
             case "publish":
                 for i in 0 ..< count {
                     try await app.withContainer { try await $0.get((any IMessageBus).self).publish(Pinged(value: i)) }
+                }
+            case "dispatch":
+                try await app.withContainer { scope in
+                    let bus = try await scope.get((any IMessageBus).self)
+                    for i in 0 ..< count {
+                        let result = try await bus.invoke(Ping(value: i))
+                        guard result.value == i + 1 else { throw BenchFailure("Ping(\(i)) returned \(result.value)") }
+                    }
+                }
+            case "dispatchPublish":
+                try await app.withContainer { scope in
+                    let bus = try await scope.get((any IMessageBus).self)
+                    for i in 0 ..< count { try await bus.publish(Pinged(value: i)) }
                 }
             default:
                 throw BenchFailure("unknown --loop operation '\(operation)'; one of: \(operations.map(\.name).joined(separator: ", "))")

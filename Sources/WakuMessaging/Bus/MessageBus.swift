@@ -21,28 +21,14 @@ public final class MessageBus: IMessageBus {
         guard let plan = registry.requestPlans[ObjectIdentifier(type(of: request))] else {
             throw RequestHandlerNotFound(messageType: MessageTypeName.of(type(of: request)))
         }
-        let envelope = MessageContext.envelope(for: request, typeName: plan.typeName)
-        let container = self.container
-        guard plan.messageID == ObjectIdentifier(R.self) else {
-            // The request is of a subclass of R, bound on its own: its plan answers, type-erased.
-            let response = try await runInline(plan.invoker, envelope, verb: "invoke") { context in
-                try await plan.respondErased(request, context: context, container: container)
-            }
-            guard let typed = response as? R.Response else {
-                throw ResponseTypeMismatch(messageType: plan.typeName, expected: MessageTypeName.of(R.Response.self))
-            }
-            return typed
-        }
+        guard plan.messageID == ObjectIdentifier(R.self) else { return try await invokeSubtype(request, plan: plan) }
         // The plan for R's own type is a RequestPlan<R>.
         let typed = unsafeDowncast(plan, to: RequestPlan<R>.self)
-        guard !runtime.layers.isBare || plan.hasBehaviors else {
-            // Nothing to trace, observe or wrap: the handler in the message's context, and no
-            // closure layer between (each costs an async frame).
-            return try await MessageContext.with(MessageContext(envelope: envelope)) { try await typed.handle(request, container) }
-        }
-        return try await runInline(plan.invoker, envelope, verb: "invoke") { context in
-            try await typed.respond(request, context: context, container: container)
-        }
+        let envelope = MessageContext.envelope(for: request, typeName: plan.typeName)
+        guard runtime.layers.isBare, !plan.hasBehaviors else { return try await invokeLayered(request, plan: typed, envelope: envelope) }
+        // Nothing to trace, observe or wrap: the handler, in the message's context.
+        let container = self.container
+        return try await MessageContext.with(MessageContext(envelope: envelope)) { try await typed.handle(request, container) }
     }
 
     /// Routed requests go to their endpoint and nothing runs inline; others run inline and the
@@ -68,7 +54,7 @@ public final class MessageBus: IMessageBus {
         try await publish(event, options: .none)
     }
 
-    // Inlined into `publish(_:)`: each async layer costs a dispatch two executor checks.
+    // Inlined into `publish(_:)`: each async layer costs a dispatch an async frame and an executor check.
     @inline(__always)
     public func publish<E: IEvent>(_ event: E, options: DeliveryOptions) async throws {
         guard let plan = registry.eventPlans[ObjectIdentifier(type(of: event))] else {
@@ -83,17 +69,51 @@ public final class MessageBus: IMessageBus {
             return try await route(event, typeName: plan.typeName, to: plan.handlers, verb: "publish", options: options)
         }
         let envelope = MessageContext.envelope(for: event, typeName: plan.typeName, headers: options.headers)
-        let layers = runtime.layers
-        guard !layers.isBare else { return try await deliver(plan, envelope: envelope, options: options) }
-        try await layers.dispatch(envelope, verb: "publish") { envelope in
-            try await deliver(plan, envelope: envelope, options: options)
+        guard runtime.layers.isBare else { return try await publishLayered(plan, envelope: envelope, options: options) }
+        // Nothing to trace or observe: the inline handlers in the message's context, then the
+        // routed ones' deliveries.
+        let container = self.container
+        let context = MessageContext(envelope: envelope)
+        try await MessageContext.with(context) {
+            for handler in plan.handlers where handler.endpoint == nil {
+                try await handler.run(envelope.payload, context: context, container: container)
+            }
+        }
+        if plan.hasRouted { try await enqueueRouted(plan.handlers, envelope: envelope, options: options) }
+    }
+
+    // The paths below are not inlined: a dispatch's async frame holds the locals of every path
+    // inlined into it, and past about 900 bytes the task's first slab no longer fits it, so
+    // each dispatch would allocate one. They run only with a tracer, observers or behaviors, for
+    // a subtype, or for routed handlers.
+
+    /// `invoke` of a request whose static type is a superclass of its runtime type, bound on its
+    /// own: its plan answers, type-erased.
+    @inline(never)
+    private func invokeSubtype<R: IRequest>(_ request: R, plan: AnyRequestPlan) async throws -> R.Response {
+        let envelope = MessageContext.envelope(for: request, typeName: plan.typeName)
+        let container = self.container
+        let response = try await runLayered(plan.invoker, envelope, verb: "invoke") { context in
+            try await plan.respondErased(request, context: context, container: container)
+        }
+        guard let typed = response as? R.Response else {
+            throw ResponseTypeMismatch(messageType: plan.typeName, expected: MessageTypeName.of(R.Response.self))
+        }
+        return typed
+    }
+
+    /// `invoke` with behaviors, a tracer or observers around the handler.
+    @inline(never)
+    private func invokeLayered<R: IRequest>(_ request: R, plan: RequestPlan<R>, envelope: MessageEnvelope) async throws -> R.Response {
+        let container = self.container
+        return try await runLayered(plan.invoker, envelope, verb: "invoke") { context in
+            try await plan.respond(request, context: context, container: container)
         }
     }
 
-    /// Runs one handler inline with `envelope`'s context current: bare, or inside the dispatch's
-    /// and the handler's layers (spans, observer reports) when they are there.
-    @inline(__always)
-    private func runInline<T>(
+    /// Runs one handler inline with `envelope`'s context current, inside the dispatch's and the
+    /// handler's layers (spans, observer reports) when they are there.
+    private func runLayered<T>(
         _ invoker: HandlerInvoker, _ envelope: MessageEnvelope, verb: String, _ body: (MessageContext) async throws -> T
     ) async throws -> T {
         let layers = runtime.layers
@@ -109,26 +129,29 @@ public final class MessageBus: IMessageBus {
         }
     }
 
-    /// Runs the inline handlers in registration order with the dispatch's context current, then
-    /// enqueues one delivery per routed handler.
-    @inline(__always)
-    private func deliver(_ plan: EventPlan, envelope: MessageEnvelope, options: DeliveryOptions) async throws {
+    /// `publish` with a tracer or observers: the dispatch's layers around everything, and each
+    /// inline handler's around it.
+    @inline(never)
+    private func publishLayered(_ plan: EventPlan, envelope: MessageEnvelope, options: DeliveryOptions) async throws {
         let container = self.container
         let layers = runtime.layers
-        let isBare = layers.isBare
-        let context = MessageContext(envelope: envelope)
-        try await MessageContext.with(context) {
-            for handler in plan.handlers where handler.endpoint == nil {
-                guard !isBare else {
-                    try await handler.run(envelope.payload, context: context, container: container)
-                    continue
-                }
-                try await layers.handler(envelope, handler: handler.handlerName, endpoint: nil) {
-                    try await handler.run(envelope.payload, context: context, container: container)
+        try await layers.dispatch(envelope, verb: "publish") { envelope in
+            let context = MessageContext(envelope: envelope)
+            try await MessageContext.with(context) {
+                for handler in plan.handlers where handler.endpoint == nil {
+                    try await layers.handler(envelope, handler: handler.handlerName, endpoint: nil) {
+                        try await handler.run(envelope.payload, context: context, container: container)
+                    }
                 }
             }
+            if plan.hasRouted { try await enqueueRouted(plan.handlers, envelope: envelope, options: options) }
         }
-        for handler in plan.handlers {
+    }
+
+    /// One delivery per routed handler, carrying `envelope`.
+    @inline(never)
+    private func enqueueRouted(_ handlers: [HandlerInvoker], envelope: MessageEnvelope, options: DeliveryOptions) async throws {
+        for handler in handlers {
             guard let endpoint = handler.endpoint else { continue }
             try await runtime.enqueue(Delivery(
                 envelope: envelope, target: handler, endpoint: endpoint, options: options, enqueuedAt: envelope.timestamp))
@@ -136,7 +159,7 @@ public final class MessageBus: IMessageBus {
     }
 
     /// Enqueues one delivery per routed handler of a message that runs nothing inline.
-    @inline(__always)
+    @inline(never)
     private func route(
         _ message: any IMessage, typeName: String, to handlers: [HandlerInvoker], verb: String, options: DeliveryOptions
     ) async throws {
@@ -156,11 +179,7 @@ public final class MessageBus: IMessageBus {
         }
         let envelope = MessageContext.envelope(for: message, typeName: typeName, headers: options.headers)
         try await layers.dispatch(envelope, verb: verb) { envelope in
-            for handler in handlers {
-                guard let endpoint = handler.endpoint else { continue }
-                try await runtime.enqueue(Delivery(
-                    envelope: envelope, target: handler, endpoint: endpoint, options: options, enqueuedAt: envelope.timestamp))
-            }
+            try await enqueueRouted(handlers, envelope: envelope, options: options)
         }
     }
 }
