@@ -54,6 +54,7 @@ final class HandlerInvoker: Sendable {
 
     /// Runs a routed delivery's handler: its envelope's context made current, naming the
     /// endpoint it runs on (for log metadata, see `Logger.MetadataProvider.waku`), then the body.
+    @inline(__always)
     func execute(_ envelope: MessageEnvelope, endpoint: String, in container: Container) async throws {
         let context = MessageContext(envelope: envelope, endpoint: endpoint)
         try await MessageContext.with(context) { try await run(envelope.payload, context: context, container: container) }

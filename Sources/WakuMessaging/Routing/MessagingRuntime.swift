@@ -82,11 +82,11 @@ public final class MessagingRuntime: Sendable {
             throw EndpointNotStarted(endpoint: delivery.endpoint)
         }
         // Observed before the endpoint has it: a worker may finish it before `enqueue` returns.
-        observe { $0.deliveryEnqueued(delivery) }
+        layers.observe { $0.deliveryEnqueued(delivery) }
         do {
             try await endpoint.enqueue(delivery)
         } catch {
-            observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
+            layers.observe { $0.deliveryFinished(delivery, outcome: .abandoned, error: error) }
             throw error
         }
     }
