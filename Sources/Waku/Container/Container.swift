@@ -113,6 +113,20 @@ public final class Container: Sendable {
         return try await resolveNotCached(type, slot: slot)
     }
 
+    /// ``get(_:)`` when it can answer without suspending: a cached value, or one its synchronous
+    /// factories build now; `nil` when only the async resolver can (an async factory, a value
+    /// another task is creating, a closed scope: `get` then reports it). For dispatch paths in
+    /// this package that would otherwise pay an async frame per resolution.
+    @inlinable
+    package func getWithoutSuspending<T>(_ type: T.Type) throws -> T? {
+        var slot = -1
+        if let box = appCachedBox(ObjectIdentifier(type), slot: &slot) {
+            // Every box of a slot keyed by `T` holds a `T` (see `Box`).
+            return box._withUnsafeGuaranteedRef { unsafeDowncast($0, to: Box<T>.self).value }
+        }
+        return try resolveWithoutSuspendingIfPossible(type, slot: slot)
+    }
+
     /// The graph, unretained: the app container keeps every graph it installed alive.
     @usableFromInline
     var graphReference: Unmanaged<CompiledGraph>? { fixedGraphReference ?? currentGraph?.unmanaged }

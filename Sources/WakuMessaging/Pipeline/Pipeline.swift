@@ -15,7 +15,13 @@ enum Pipeline {
         _ container: Container, _ terminal: () async throws -> R
     ) async throws -> R {
         guard index < behaviors.count else { return try await terminal() }
-        let behavior = try await behaviors[index].resolve(container)
+        // Read in place, not copied out: a copy retains every closure the reference holds.
+        let behavior: any IPipelineBehavior
+        if let ready = try behaviors[index].resolveNow(container) {
+            behavior = ready
+        } else {
+            behavior = try await behaviors[index].resolve(container)
+        }
         return try await behavior.handle(message, context: context) {
             try await step(index + 1, behaviors, message, context, container, terminal)
         }
