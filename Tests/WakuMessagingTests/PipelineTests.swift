@@ -154,8 +154,41 @@ struct InspectHandler: RequestHandler {
     }
 }
 
+/// A behavior whose factory suspends: the pipeline cannot resolve it without an async call.
+struct SuspendingBehavior: IPipelineBehavior, Injectable {
+    let probe: Probe
+    static var factory: Factory<SuspendingBehavior> {
+        Factory { (probe: Probe) async -> SuspendingBehavior in
+            await Task.yield()
+            probe.record("S+")
+            return SuspendingBehavior(probe: probe)
+        }
+    }
+    func handle<M: IMessage, R: Sendable>(_ message: M, context: MessageContext, next: () async throws -> R) async throws -> R {
+        try await traced(probe, "S", next)
+    }
+}
+
 @Suite("Pipeline behaviors")
 struct PipelineTests {
+    @Test("a behavior whose factory suspends runs in its place, between behaviors resolved at once, and once per scope")
+    func suspendingFactory() async throws {
+        let probe = Probe()
+        let orders = OrdersModule(extensions: [
+            MessagingExtension().bindRequest(Compute.self, ComputeHandler.init, behaviors: [SuspendingBehavior.self, FirstBehavior.self])
+        ])
+        let results = try await withApp([orders], probe: probe, config: MessagingConfig(pipelineBehaviors: [GlobalOuter.self])) { app in
+            try await inScope(app) { bus in
+                [try await bus.invoke(Compute(value: 3)), try await bus.invoke(Compute(value: 4))]
+            }
+        }
+        #expect(results == [3, 4])
+        // Created once, by its async factory, when the first dispatch reaches it.
+        let once = ["G1>", "S+", "S>", "P1>", "handler 3", "P1<", "S<", "G1<"]
+        let twice = ["G1>", "S>", "P1>", "handler 4", "P1<", "S<", "G1<"]
+        #expect(probe.log == once + twice)
+    }
+
     @Test("global behaviors in config order, then the message's behaviors in bind order, then the handler; unwinding in reverse")
     func orderForRequests() async throws {
         let probe = Probe()

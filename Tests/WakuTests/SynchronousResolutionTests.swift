@@ -130,6 +130,37 @@ struct SynchronousResolutionTests {
         }
     }
 
+    @Test("getWithoutSuspending answers what the scope can give at once, and leaves the rest to get")
+    func getWithoutSuspending() async throws {
+        let configs = Counter()
+        let sessions = Counter()
+        let app = try await makeApp(configs: configs, sessions: sessions)
+        var escaped: Container?
+        try await app.withContainer { scope in
+            // A scoped value with a synchronous factory: built now, then cached for `get`.
+            let session = try #require(try scope.getWithoutSuspending(Session.self))
+            #expect(try await scope.get(Session.self) === session)
+            #expect(sessions.value == 1)
+            // Top reads the async singleton Config, not created yet: only `get` can build it.
+            #expect(try scope.getWithoutSuspending(Top.self) == nil)
+            #expect(try scope.getWithoutSuspending(Config.self) == nil)
+            #expect(configs.value == 0)
+            let config = try await scope.get(Config.self)
+            // Now every input exists: a transient comes back built, the singleton cached.
+            #expect(try scope.getWithoutSuspending(Config.self) === config)
+            let top = try #require(try scope.getWithoutSuspending(Top.self))
+            #expect(top.session === session)
+            #expect(top.middle.config === config)
+            // A type nobody provides: `get` reports it.
+            #expect(try scope.getWithoutSuspending(Int.self) == nil)
+            escaped = scope
+        }
+        let closed = try #require(escaped)
+        #expect(try closed.getWithoutSuspending(Session.self) == nil)
+        await #expect(throws: ResolutionError(type: "Session", reason: .scopeClosed)) { _ = try await closed.get(Session.self) }
+        #expect(configs.value == 1)
+    }
+
     @Test func cachedValuesAreNotHandedOutAfterTheScopeCloses() async throws {
         let app = try await makeApp()
         var escaped: Container?
