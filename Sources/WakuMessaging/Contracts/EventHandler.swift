@@ -36,16 +36,7 @@ extension EventHandler {
 
     @inlinable
     public static func _resolveAndHandle(message: any IMessage, in container: Container) async throws {
-        // The registry found this handler by the message's exact type: a metatype comparison
-        // instead of a dynamic cast, which is left for a subclass instance.
-        let event: Event
-        if isExactly(message, Event.self) {
-            event = reinterpret(message, as: Event.self)
-        } else if let cast = message as? Event {
-            event = cast
-        } else {
-            return
-        }
+        guard let event = cast(message, to: Event.self) else { return }
         try await container.get(Self.self).handle(event)
     }
 }

@@ -26,16 +26,7 @@ extension RequestHandler {
 
     @inlinable
     public static func _resolveAndHandle(message: any IMessage, in container: Container) async throws {
-        // The registry found this handler by the message's exact type: a metatype comparison
-        // instead of a dynamic cast, which is left for a subclass instance.
-        let request: Request
-        if isExactly(message, Request.self) {
-            request = reinterpret(message, as: Request.self)
-        } else if let cast = message as? Request {
-            request = cast
-        } else {
-            return
-        }
+        guard let request = cast(message, to: Request.self) else { return }
         _ = try await container.get(Self.self).handle(request)
     }
 }

@@ -14,3 +14,11 @@ func reinterpret<Actual: IMessage, M: IMessage>(_ message: Actual, as type: M.Ty
     assert(Actual.self == M.self, "reinterpret(_:as:) needs a message of exactly \(M.self)")
     return unsafeBitCast(message, to: M.self)
 }
+
+/// `message` as an `M`: the registry found its handler by the message's exact type, so this is
+/// usually a metatype comparison; the dynamic cast is left for a subclass instance.
+@inlinable
+func cast<M: IMessage>(_ message: any IMessage, to type: M.Type) -> M? {
+    if isExactly(message, type) { return reinterpret(message, as: type) }
+    return message as? M
+}
