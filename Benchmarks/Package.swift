@@ -5,7 +5,8 @@ import PackageDescription
 // peers (Swinject, HdrHistogram). It uses swift-waku from this checkout, with both stores.
 let package = Package(
     name: "waku-benchmarks",
-    platforms: [.macOS(.v14)],
+    // macOS 15: the floor scenarios use the standard library's `Atomic` (Synchronization).
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "waku-bench", targets: ["WakuBench"]),
         // Preloaded into `waku-bench --loop` by scripts/check-calls to count allocations, retains

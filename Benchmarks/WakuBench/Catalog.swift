@@ -34,10 +34,13 @@ enum Catalog {
         // Bus: one fresh request scope per message
         Scenario("handwired.invoke", HandwiredBus.invoke),
         Scenario("floor.invoke", baseline: "handwired.invoke", FloorBus.invoke),
+        Scenario("floor.invoke.di", baseline: "handwired.invoke", competitor: "floor.invoke", FloorContainer.invoke(behaviors: 0)),
         Scenario("bus.invoke.0behaviors", baseline: "handwired.invoke", competitor: "floor.invoke", BusScenarios.invoke(behaviors: 0)),
+        Scenario("floor.invoke3.di", baseline: "handwired.invoke", competitor: "floor.invoke", FloorContainer.invoke(behaviors: 3)),
         Scenario("bus.invoke.3behaviors", baseline: "handwired.invoke", competitor: "floor.invoke", BusScenarios.invoke(behaviors: 3)),
         Scenario("handwired.publish", HandwiredBus.publish),
         Scenario("floor.publish", baseline: "handwired.publish", FloorBus.publish),
+        Scenario("floor.publish.di", baseline: "handwired.publish", competitor: "floor.publish", FloorContainer.publish),
         Scenario("bus.publish.2handlers", baseline: "handwired.publish", competitor: "floor.publish", BusScenarios.publish),
         Scenario("handwired.nested", HandwiredBus.nested),
         Scenario("bus.nested", baseline: "handwired.nested", BusScenarios.nested),

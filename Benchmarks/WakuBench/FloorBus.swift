@@ -65,7 +65,7 @@ enum FloorBus {
     }
 
     /// A root or nested envelope, linked to the context in effect, as the bus builds it.
-    private static func envelope(for message: any IMessage, typeName: String) -> MessageEnvelope {
+    static func envelope(for message: any IMessage, typeName: String) -> MessageEnvelope {
         let id = MessageIDGenerator.next()
         let parent = context
         return MessageEnvelope(
