@@ -50,6 +50,14 @@ do {
             try await container.get((any IPublisher).self).publish(OrderShipped(orderId: confirmation.orderId, trackingNumber: "TRK-1"))
         }
         print("  (nothing ran)")
+
+        // The durable fulfilment handler runs on its endpoint's worker, which wakes when the row
+        // is committed. Give it a moment before closing, so the summary below shows it handled;
+        // on a loaded machine it may still be pending then, and the next run handles it.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try await storage.store.pendingCount(endpoint: "fulfilment") > 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
     let handled = try await storage.store.handledCount(endpoint: "fulfilment")
     let pending = try await storage.store.pendingCount(endpoint: "fulfilment")
