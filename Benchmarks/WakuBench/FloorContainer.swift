@@ -22,8 +22,8 @@ import WakuMessaging
 /// cell is one atomic word, claimed then published (creating once costs the same as a single
 /// compare-exchange, measured); closing does not wait for resolutions still reading the cells;
 /// no error leaves a cell half-built; the behaviors are built once instead of resolved per
-/// scope; no context values, overrides, logging or telemetry checks. Batch-timed, as `floor.*` is (timing each operation, as `bus.*` does, added
-/// about 10 ns, measured).
+/// scope; no context values, overrides, logging or telemetry checks. Batch-timed, as `floor.*`
+/// is (timing each operation, as `bus.*` does, added about 10 ns, measured).
 ///
 /// Their ratios to `floor.invoke` and `floor.publish` are therefore the least any container-backed
 /// bus can reach: about 1.45, 3.4 and 1.65 on this host, against the dispatch-core targets of
@@ -44,11 +44,11 @@ enum FloorContainer {
         let behaviors: [any IPipelineBehavior]
 
         init(
-            types: [(ObjectIdentifier, Int)], plans: [(ObjectIdentifier, any AnyObject & Sendable)],
+            types: [(type: ObjectIdentifier, slot: Int)], plans: [(message: ObjectIdentifier, plan: any AnyObject & Sendable)],
             behaviors: [any IPipelineBehavior]
         ) {
-            self.types = types.map { (type: $0.0, slot: $0.1) }
-            self.plans = plans.map { (message: $0.0, plan: $0.1) }
+            self.types = types
+            self.plans = plans
             self.behaviors = behaviors
         }
 
